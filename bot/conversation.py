@@ -1,0 +1,100 @@
+"""From a question and the conversation so far to a retrieval query. No generative model.
+
+Two things happen here:
+- Follow-ups ("When?", "What's their postal address?", "And what replaced it?") carry the
+  previous user question into retrieval, so the new question is read in its context.
+- Acronyms are expanded both ways from definitions found in the corpus itself
+  ("Metropolitan Police Authority (MPA)"), so "MPA" also finds "the Metropolitan Police Authority".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .retrieve import terms
+from .schema import Document
+from .validate import Turn
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|their|theirs|them|he|him|his|she|her|this|that|these|those|there|then|"
+    r"the same|the former|the latter|one)\b",
+    re.IGNORECASE,
+)
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what|and how|what else|anything else|why|when|where|how|who)\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"((?:[A-Z][\w'’]*\s+)(?:(?:[A-Z][\w'’]*|of|for|and|the|&)\s+){0,6}[A-Z][\w'’]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What retrieval and answer scoring work from."""
+
+    question: str  # the user's own words
+    text: str  # what the dense encoder sees (question, plus context for a follow-up)
+    terms: list[str]  # lexical terms for BM25, with acronym expansions and context
+    focus_terms: list[str] = field(default_factory=list)  # the question's own terms
+    followup: bool = False
+
+
+class AcronymMap:
+    """Acronym <-> full name, learned from "Full Name (ACR)" patterns in the documents."""
+
+    def __init__(self, pairs: dict[str, set[str]] | None = None) -> None:
+        self.pairs = pairs or {}
+
+    @classmethod
+    def from_documents(cls, documents: Sequence[Document]) -> "AcronymMap":
+        pairs: dict[str, set[str]] = {}
+        for doc in documents:
+            for match in _DEFINITION.finditer(doc.body):
+                name, acronym = match.group(1).strip(), match.group(2)
+                initials = "".join(w[0] for w in name.split() if w[0].isupper())
+                # Keep only real definitions: the acronym's letters start words of the name,
+                # trimming leading words of the match that are not part of the name.
+                words = name.split()
+                while words and not initials.startswith(acronym[0]):
+                    words = words[1:]
+                    initials = "".join(w[0] for w in words if w[0].isupper())
+                if words and acronym[0] == initials[0] and len(set(acronym.upper()) & set(initials)) >= min(2, len(acronym)):
+                    pairs.setdefault(acronym.upper(), set()).add(" ".join(words))
+        return cls(pairs)
+
+    def expand(self, question: str) -> list[str]:
+        """Extra lexical terms: full names of acronyms in the question, and acronyms of full names."""
+        extra: list[str] = []
+        words = set(re.findall(r"[A-Za-z]+", question))
+        lowered = question.lower()
+        for acronym, names in self.pairs.items():
+            if acronym in words or acronym.lower() in {w.lower() for w in words if len(w) > 2}:
+                for name in names:
+                    extra.extend(terms(name))
+            elif any(name.lower() in lowered for name in names):
+                extra.extend(terms(acronym))
+        return extra
+
+
+def is_followup(question: str, history: Sequence[Turn]) -> bool:
+    """A question that needs the previous turn to make sense."""
+    if not any(t.role == "user" for t in history):
+        return False
+    own = terms(question)
+    if not own:
+        return True
+    if len(question.split()) <= 8 and (_ANAPHORA.search(question) or _CONTINUATION.match(question)):
+        return True
+    return bool(re.match(r"^\s*(and|what about|how about)\b", question, re.IGNORECASE))
+
+
+class QueryBuilder:
+    def __init__(self, acronyms: AcronymMap) -> None:
+        self.acronyms = acronyms
+
+    def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        own = terms(question) + self.acronyms.expand(question)
+        if not is_followup(question, history):
+            return Query(question, question, own, focus_terms=own)
+        previous = next(t.content for t in reversed(history) if t.role == "user")
+        context = terms(previous) + self.acronyms.expand(previous)
+        # The new question's own words count double: it is what is being asked now.
+        return Query(question, f"{previous} {question}", own + own + context, focus_terms=own + context, followup=True)

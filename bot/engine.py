@@ -1,0 +1,96 @@
+"""The answering engine: one object, loaded once, answering many questions from many threads.
+
+``Engine.load(settings)`` reads corpus/, opens (or builds) the index in embeddings/ and
+prepares the lexical index; ``engine.ask(question, history)`` returns an ``Answer``.
+Collaborators (embedder, index) can be passed in, so tests use a fake embedder and tiny data.
+After loading, everything ``ask`` touches is read-only, except the embedder, which serialises
+its own forward passes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .answer import Extractor, Weights
+from .conversation import AcronymMap, QueryBuilder
+from .corpus import load_corpus
+from .embed import Embedder, make_embedder
+from .index import Index, chunk_embedding_text, open_index
+from .retrieve import HybridRetriever, LexicalIndex
+from .schema import Answer, Document, Hit
+from .settings import Settings
+from .validate import Request, RequestError, Turn, clean_question, parse_request
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    embedder: Embedder
+    index: Index
+    retriever: HybridRetriever
+    extractor: Extractor
+    queries: QueryBuilder
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
+             progress: Callable[[str], None] | None = None, weights: Weights = Weights()) -> "Engine":
+        settings = settings or Settings.from_env()
+        log = progress or _stderr
+        embedder = embedder or make_embedder(settings)
+        documents, _skipped = load_corpus(settings.corpus_dir, warn=log)
+        index, _ = open_index(settings.index_dir, documents, embedder, settings.chunk_max_tokens, log)
+        return cls.from_index(settings, embedder, index, weights)
+
+    @classmethod
+    def from_index(cls, settings: Settings, embedder: Embedder, index: Index, weights: Weights = Weights()) -> "Engine":
+        docs = list(index.documents.values())
+        lexical = LexicalIndex([chunk_embedding_text(index.documents[c.doc_id], c) for c in index.chunks])
+        retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
+        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights),
+                   QueryBuilder(AcronymMap.from_documents(docs)))
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer one question; ``history`` holds the earlier turns, oldest first."""
+        question = clean_question(question)
+        if not question:
+            return Answer.failure("question is empty")
+        t0 = time.perf_counter()
+        query = self.queries.build(question, history)
+        vector = self.embedder.encode([query.text])[0]
+        t1 = time.perf_counter()
+        hits = self.retriever.search(vector, query.terms, self.settings.top_k_chunks)
+        t2 = time.perf_counter()
+        answer = self.extractor.answer(query, vector, hits, self.settings.abstain_threshold)
+        t3 = time.perf_counter()
+        answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)
+        return answer
+
+    def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
+        """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""
+        query = self.queries.build(clean_question(question), history)
+        vector = self.embedder.encode([query.text])[0]
+        return self.retriever.search(vector, query.terms, k or self.settings.top_k_chunks)
+
+    def ask_request(self, request: Request) -> Answer:
+        return self.ask(request.question, request.history)
+
+    def handle(self, obj: object) -> Answer:
+        """A raw request (parsed JSON or text) -> Answer; bad input becomes an error Answer."""
+        try:
+            request = parse_request(obj, max_chars=self.settings.max_question_chars, max_turns=self.settings.max_history_turns)
+        except RequestError as exc:
+            return Answer.failure(str(exc))
+        return self.ask_request(request)
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.index.documents.get(doc_id) if isinstance(doc_id, str) else None
+
+    def documents(self) -> list[Document]:
+        return list(self.index.documents.values())

@@ -1,0 +1,244 @@
+"""Build, save and load the search index in embeddings/, and rebuild it when it is stale.
+
+Layout::
+
+    embeddings/manifest.json        which generation is current, what it was built from, checksums
+    embeddings/<generation>/        chunks.json, spans.json, chunk_vectors.npy, span_vectors.npy, chunks.faiss
+
+A build writes a new generation folder completely, then swaps ``manifest.json`` atomically
+(temp file + rename), so a build killed midway leaves the previous index usable. A file lock
+keeps two builds from racing. On load, the manifest is checked against the corpus, the model
+and the chunking settings, and every file against its SHA-256: anything stale, missing or
+damaged means a rebuild (said on stderr), never an answer from a bad index. No pickle:
+JSON, ``.npy`` with ``allow_pickle=False`` and FAISS's own format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunk import chunk_document
+from .embed import Embedder, file_sha256
+from .schema import Chunk, Document, Span
+
+FORMAT_VERSION = 1
+CHUNKER_VERSION = 1  # bump when chunk.py changes what it produces
+MANIFEST = "manifest.json"
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class StaleIndex(Exception):
+    """The saved index can't be used as it is; the message says why."""
+
+
+@dataclass
+class Index:
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    spans: list[Span]
+    chunk_vectors: np.ndarray  # (n_chunks, dim), unit length
+    span_vectors: np.ndarray  # (n_spans, dim), unit length
+    faiss_index: object
+    manifest: dict = field(default_factory=dict)
+    chunk_spans: list[list[int]] = field(default_factory=list)  # span ids of each chunk
+
+    def __post_init__(self) -> None:
+        if len(self.chunks) != len(self.chunk_vectors):
+            raise ValueError(f"{len(self.chunks)} chunks but {len(self.chunk_vectors)} chunk vectors")
+        if len(self.spans) != len(self.span_vectors):
+            raise ValueError(f"{len(self.spans)} spans but {len(self.span_vectors)} span vectors")
+        if not self.chunk_spans:
+            self.chunk_spans = [[] for _ in self.chunks]
+            for span_id, span in enumerate(self.spans):
+                self.chunk_spans[span.chunk_id].append(span_id)
+
+
+def documents_fingerprint(documents: list[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.doc_id):
+        digest.update(json.dumps(asdict(doc), sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def expected_manifest(documents: list[Document], embedder: Embedder, max_tokens: int) -> dict:
+    """What a usable index's manifest must say for this corpus, model and chunking."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": embedder.fingerprint,
+        "chunking": {"version": CHUNKER_VERSION, "max_tokens": max_tokens},
+        "corpus_hash": documents_fingerprint(documents),
+    }
+
+
+def chunk_embedding_text(doc: Document, chunk: Chunk) -> str:
+    # The title and heading give a chunk the context a reader would have on the page.
+    heading = "" if not chunk.heading or chunk.text.startswith(chunk.heading) else chunk.heading + "\n"
+    return f"{doc.title}\n{heading}{chunk.text}"
+
+
+def span_embedding_text(chunk: Chunk, text: str) -> str:
+    return f"{chunk.heading}: {text}" if chunk.heading and not text.startswith(chunk.heading) else text
+
+
+def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, log: Log = _stderr) -> Index:
+    import faiss
+
+    started = time.perf_counter()
+    chunks: list[Chunk] = []
+    spans: list[Span] = []
+    for doc in documents:
+        for chunk, candidates in chunk_document(doc, max_tokens, embedder.count_tokens):
+            chunk_id = len(chunks)
+            chunks.append(chunk)
+            spans.extend(Span(chunk_id, doc.doc_id, c.start, c.end, doc.body[c.start:c.end], c.kind) for c in candidates)
+    log(f"index: {len(documents)} documents -> {len(chunks)} chunks, {len(spans)} answer spans; embedding...")
+    chunk_texts = [chunk_embedding_text(next(d for d in documents if d.doc_id == c.doc_id), c) for c in chunks]
+    span_texts = [span_embedding_text(chunks[s.chunk_id], s.text) for s in spans]
+    vectors = _encode_with_progress(embedder, chunk_texts + span_texts, log)
+    chunk_vectors, span_vectors = vectors[: len(chunks)], vectors[len(chunks):]
+    faiss_index = faiss.IndexFlatIP(embedder.dim)
+    faiss_index.add(chunk_vectors)
+    manifest = expected_manifest(documents, embedder, max_tokens) | {
+        "dim": embedder.dim,
+        "counts": {"documents": len(documents), "chunks": len(chunks), "spans": len(spans)},
+        "build_seconds": round(time.perf_counter() - started, 3),
+    }
+    return Index({d.doc_id: d for d in documents}, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
+
+
+def _encode_with_progress(embedder: Embedder, texts: list[str], log: Log, batch: int = 256) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(embedder.encode(texts[start:start + batch]))
+        if len(texts) > batch:
+            log(f"index: embedded {min(start + batch, len(texts))}/{len(texts)} texts")
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def save_index(index: Index, index_dir: Path) -> Path:
+    """Write a new generation, then point manifest.json at it atomically; returns the folder."""
+    import faiss
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
+    tmp_dir = index_dir / f".{generation}.tmp"
+    tmp_dir.mkdir()
+    chunks = [{"doc_id": c.doc_id, "start": c.start, "end": c.end, "heading": c.heading} for c in index.chunks]
+    spans = [{"chunk_id": s.chunk_id, "start": s.start, "end": s.end, "kind": s.kind} for s in index.spans]
+    (tmp_dir / "chunks.json").write_text(json.dumps(chunks), encoding="utf-8")
+    (tmp_dir / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
+    np.save(tmp_dir / "chunk_vectors.npy", index.chunk_vectors, allow_pickle=False)
+    np.save(tmp_dir / "span_vectors.npy", index.span_vectors, allow_pickle=False)
+    faiss.write_index(index.faiss_index, str(tmp_dir / "chunks.faiss"))
+    files = {p.name: file_sha256(p) for p in sorted(tmp_dir.iterdir())}
+    for path in tmp_dir.iterdir():
+        _fsync(path)
+    gen_dir = index_dir / generation
+    tmp_dir.rename(gen_dir)
+    manifest = dict(index.manifest) | {"generation": generation, "files": files, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    tmp_manifest = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp_manifest.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _fsync(tmp_manifest)
+    tmp_manifest.replace(index_dir / MANIFEST)
+    index.manifest = manifest
+    _remove_old_generations(index_dir, keep=generation)
+    return gen_dir
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("g") or path.name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def load_index(index_dir: Path, documents: list[Document], expected: dict) -> Index:
+    """Load the current generation; raise StaleIndex (with the reason) unless it is intact and current."""
+    import faiss
+
+    manifest_path = index_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise StaleIndex("no index built yet")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StaleIndex(f"manifest unreadable ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise StaleIndex("manifest is not a JSON object")
+    for key, value in expected.items():
+        if manifest.get(key) != value:
+            raise StaleIndex(f"{key} changed")
+    gen_dir = index_dir / str(manifest.get("generation", ""))
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not gen_dir.is_dir() or not manifest.get("generation"):
+        raise StaleIndex("index files missing")
+    for name, digest in files.items():
+        path = gen_dir / name
+        if not path.is_file():
+            raise StaleIndex(f"{name} missing")
+        if file_sha256(path) != digest:
+            raise StaleIndex(f"{name} damaged (checksum mismatch)")
+    try:
+        by_id = {d.doc_id: d for d in documents}
+        chunks = [
+            Chunk(c["doc_id"], c["start"], c["end"], by_id[c["doc_id"]].body[c["start"]:c["end"]], c["heading"])
+            for c in json.loads((gen_dir / "chunks.json").read_text(encoding="utf-8"))
+        ]
+        spans = [
+            Span(s["chunk_id"], chunks[s["chunk_id"]].doc_id, s["start"], s["end"],
+                 by_id[chunks[s["chunk_id"]].doc_id].body[s["start"]:s["end"]], s["kind"])
+            for s in json.loads((gen_dir / "spans.json").read_text(encoding="utf-8"))
+        ]
+        chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False)
+        span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False)
+        faiss_index = faiss.read_index(str(gen_dir / "chunks.faiss"))
+        if faiss_index.ntotal != len(chunks) or faiss_index.d != chunk_vectors.shape[1]:
+            raise ValueError("FAISS index does not match the chunk table")
+        return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
+    except (OSError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
+        raise StaleIndex(f"index unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def open_index(index_dir: Path, documents: list[Document], embedder: Embedder, max_tokens: int,
+               log: Log = _stderr, force: bool = False) -> tuple[Index, bool]:
+    """The saved index if current, else a fresh build saved in its place. Returns (index, rebuilt)."""
+    from filelock import FileLock
+
+    expected = expected_manifest(documents, embedder, max_tokens)
+    if not force:
+        try:
+            return load_index(index_dir, documents, expected), False
+        except StaleIndex as exc:
+            reason = str(exc)
+    else:
+        reason = "rebuild requested"
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(index_dir / ".build.lock")):
+        if not force:  # another process may have finished a build while we waited
+            try:
+                return load_index(index_dir, documents, expected), False
+            except StaleIndex:
+                pass
+        log(f"index: building in {index_dir} ({reason})")
+        index = build_index(documents, embedder, max_tokens, log)
+        save_index(index, index_dir)
+        log(f"index: built {index.manifest['counts']['chunks']} chunks in {index.manifest['build_seconds']:.1f}s")
+        return index, True

@@ -1,0 +1,110 @@
+"""Hybrid retrieval: dense (FAISS inner product) and lexical (BM25 via bm25s), fused by RRF.
+
+Dense search finds paraphrases ("report an officer's bad behaviour"); BM25 finds names,
+numbers and acronyms exactly (IPCC, CPEG, 101, SW6 1TR). Reciprocal rank fusion combines
+the two rankings without having to calibrate their scores against each other.
+``terms()`` is the one tokenizer for everything lexical (BM25 and answer scoring).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+import numpy as np
+
+from .schema import Hit
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being
+below between both but by can can't could couldn't did didn't do does doesn't doing don't down during each
+few for from further get got had has have having he her here hers herself him himself his how i i'd i'll
+i'm i've if in into is isn't it it's its itself just know let's like me might more most much must my
+myself need no nor not now of off on once only or other ought our ours ourselves out over own please
+same shall she should so some such tell than that that's the their theirs them themselves then there
+there's these they they're this those through to too under until up us very want was wasn't we were
+what what's when where which while who who's whom why will with would you your yours yourself
+yourselves anyone anything someone something thing things really currently actually
+""".split())
+
+_WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed word tokens ("Complaints" -> "complaint")."""
+    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(kept) if kept else []
+
+
+class LexicalIndex:
+    """BM25 over the chunks' texts, plus document frequencies for term weighting."""
+
+    def __init__(self, texts: list[str]) -> None:
+        import bm25s
+
+        self._tokens = [terms(t) or ["\u2205"] for t in texts]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(self._tokens, show_progress=False)
+        self.n_docs = len(texts)
+        self.df = Counter(t for toks in self._tokens for t in set(toks))
+
+    def idf(self, term: str) -> float:
+        return math.log(1.0 + (self.n_docs - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
+        known = [t for t in query_terms if t in self.df]
+        if not known:
+            return []
+        scores = self._bm25.get_scores(known)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> dict[int, float]:
+    """score(d) = sum over rankings of weight / (k + rank), ranks starting at 1."""
+    if k <= 0:
+        raise ValueError(f"rrf k must be positive, got {k}")
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    def __init__(self, faiss_index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50) -> None:
+        self.faiss_index = faiss_index
+        self.chunk_vectors = chunk_vectors
+        self.lexical = lexical
+        self.rrf_k = rrf_k
+        self.depth = depth
+
+    def search(self, query_vector: np.ndarray, query_terms: list[str], k: int) -> list[Hit]:
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
+        depth = min(max(self.depth, k), len(self.chunk_vectors))
+        _, ids = self.faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), depth)
+        dense = [int(i) for i in ids[0] if i >= 0]
+        lexical = [i for i, _ in self.lexical.search(query_terms, depth)]
+        fused = reciprocal_rank_fusion([dense, lexical], self.rrf_k)
+        dense_rank = {c: r for r, c in enumerate(dense, start=1)}
+        lexical_rank = {c: r for r, c in enumerate(lexical, start=1)}
+        best = sorted(fused, key=lambda c: -fused[c])[:k]
+        return [
+            Hit(c, fused[c], float(self.chunk_vectors[c] @ query_vector), dense_rank.get(c), lexical_rank.get(c))
+            for c in best
+        ]

@@ -1,0 +1,565 @@
+"""The web front end: a FastAPI app with a JSON API, a source viewer and the Gradio chat.
+
+``create_app(engine, settings)`` builds everything around an engine passed in (anything
+with the ``AnswerEngine`` methods), so tests run it with a fake. Routes:
+
+- ``POST /api/ask`` -> ``Answer.to_dict()``; bad input gets a 4xx with the same JSON shape.
+- ``GET /api/health`` -> ``{"status": "ok", "documents": n}``; OpenAPI docs at ``/docs``.
+- ``GET /source/<doc_id>?start=&end=`` -> the document as a page, the cited passage in <mark>.
+- ``/`` -> the Gradio chat: answers with [n] markers, a sources panel whose entries carry
+  ``data-citation`` and open the cited passage in a side panel, thumbs up/down stored
+  through ``FeedbackStore``.
+
+Safety: everything taken from a question or the corpus is HTML-escaped before it reaches
+a page; chat messages are escaped text (Gradio's sanitizer stays on); /source serves only
+documents the engine knows. This module does not answer questions or read the corpus.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote as url_quote
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from .feedback import FeedbackStore
+from .schema import Answer, Citation, Document
+from .settings import Settings
+from .validate import RequestError, Turn, parse_request
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+TITLE = "Who runs the Met? Ask the sources"
+EXAMPLES = (
+    "Who manages the Metropolitan Police?",
+    "What is MOPAC?",
+    "Where do I complain?",
+    "When was the Met founded?",
+    "Why does the Met consult local communities?",
+)
+NOT_COVERED = "The sources don't cover this."
+
+
+class AnswerEngine(Protocol):
+    """What the web layer needs from an engine (``bot.engine.Engine`` or a test fake)."""
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...
+
+    def document(self, doc_id: str) -> Document | None: ...
+
+    def documents(self) -> list[Document]: ...
+
+
+# --------------------------------------------------------------------------- rendering
+# Pure functions from answers/documents to escaped text or HTML. ``esc`` is applied to
+# every value that comes from a question or the corpus.
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def with_markers(answer: Answer) -> str:
+    """The answer text with a [n] marker after each cited quote (unplaced ones at the end)."""
+    text = answer.answer
+    if re.search(r"\[\d+\]", text):  # the engine placed markers itself
+        return text
+    out, pos, unplaced = [], 0, []
+    for number, citation in enumerate(answer.citations, start=1):
+        found = text.find(citation.quote, pos) if citation.quote else -1
+        if found < 0:
+            unplaced.append(number)
+            continue
+        end = found + len(citation.quote)
+        out.append(f"{text[pos:end]} [{number}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out).rstrip() + "".join(f" [{n}]" for n in unplaced)
+
+
+def describe(citation: Citation) -> str:
+    """'Title (April 2025, archived)': one line naming a source in plain text."""
+    notes = [citation.date or "undated"] + (["archived"] if citation.archived else [])
+    return f"{citation.title} ({', '.join(notes)})"
+
+
+def chat_text(answer: Answer) -> str:
+    """What the chat bubble shows, as escaped plain text (the chatbot renders no markdown)."""
+    if answer.error is not None and not answer.answered:
+        return esc(f"Sorry, I can't take that question: {answer.error}")
+    if not answer.answered:
+        lines = [NOT_COVERED]
+        if answer.suggestions:
+            lines.append("The closest passages are listed under Sources; open one to check for yourself.")
+        return esc("\n".join(lines))
+    sources = "\n".join(f"[{n}] {describe(c)}" for n, c in enumerate(answer.citations, start=1))
+    return esc(f"{with_markers(answer)}\n\nSources:\n{sources}")
+
+
+def source_href(citation: Citation) -> str:
+    """Relative link to the standalone source page (relative so a path prefix keeps working)."""
+    return f"source/{url_quote(citation.doc_id, safe='/')}?start={citation.start}&end={citation.end}#cited"
+
+
+def _meta(date: str, archived: bool, site: str = "") -> str:
+    parts = [f'<span class="src-site">{esc(site)}</span>'] if site else []
+    parts.append(f'<span class="src-date">{esc(date or "undated")}</span>')
+    if archived:
+        parts.append('<span class="src-badge" title="This page is from an archive and may be out of date">Archived</span>')
+    return f'<span class="src-meta">{"".join(parts)}</span>'
+
+
+def _citation_card(number: int, citation: Citation, kind: str) -> str:
+    return (
+        f'<li><a class="src-card" data-citation="{number}" data-kind="{kind}" '
+        f'href="{esc(source_href(citation))}" target="_blank" rel="noopener">'
+        f'<span class="src-num">[{number}]</span>'
+        f'<span class="src-title">{esc(citation.title)}</span>'
+        f"{_meta(citation.date, citation.archived)}"
+        f'<span class="src-quote">{esc(citation.quote)}</span>'
+        f'<span class="src-open">Show in source &rarr;</span></a></li>'
+    )
+
+
+def sources_panel(question: str | None, answer: Answer | None) -> str:
+    """The clickable list of an answer's citations (or, on abstention, its suggestions)."""
+    if answer is None:
+        return (
+            '<div class="src-panel src-empty"><h2>Sources</h2>'
+            "<p>Every answer is quoted from published pages. Its sources appear here: "
+            "open one to read the passage in context.</p></div>"
+        )
+    heading = f'<h2>Sources <span class="src-for">for “{esc(question or "")}”</span></h2>'
+    if answer.answered:
+        cards = "".join(_citation_card(n, c, "citation") for n, c in enumerate(answer.citations, start=1))
+        return f'<div class="src-panel">{heading}<ol class="src-list">{cards}</ol></div>'
+    if answer.error is not None:
+        return f'<div class="src-panel">{heading}<p class="src-error">{esc(answer.error)}</p></div>'
+    note = f'<p class="src-abstain"><strong>{esc(NOT_COVERED)}</strong> '
+    if not answer.suggestions:
+        return f'<div class="src-panel">{heading}{note}Try asking in other words.</p></div>'
+    cards = "".join(_citation_card(n, c, "suggestion") for n, c in enumerate(answer.suggestions, start=1))
+    return (
+        f'<div class="src-panel">{heading}{note}These are the closest passages; they may not answer it.</p>'
+        f'<ol class="src-list src-suggestions">{cards}</ol></div>'
+    )
+
+
+def highlight(body: str, marks: Sequence[tuple[int, int, str]]) -> str:
+    """Escaped ``body`` with each (start, end, opening_tag) span wrapped; overlaps are skipped."""
+    out, pos = [], 0
+    for start, end, tag in sorted(marks):
+        if start < pos or not 0 <= start < end <= len(body):
+            continue
+        out += [esc(body[pos:start]), tag, esc(body[start:end]), "</mark>"]
+        pos = end
+    out.append(esc(body[pos:]))
+    return "".join(out)
+
+
+def source_view(doc: Document, citations: Sequence[Citation], active: int, kind: str = "citation") -> str:
+    """A document with ``citations[active]`` marked, plus chips to jump to the others."""
+    chips = "".join(
+        f'<a class="src-chip{" active" if i == active else ""}" data-citation="{i + 1}" data-kind="{kind}" '
+        f'href="{esc(source_href(c))}" target="_blank" rel="noopener" title="{esc(c.title)}">[{i + 1}]</a>'
+        for i, c in enumerate(citations)
+    )
+    label = "Sources in this answer" if kind == "citation" else "Closest passages"
+    current = citations[active]
+    marks = [(current.start, current.end, '<mark class="cited" id="cited">')]
+    marks += [
+        (c.start, c.end, f'<mark class="also" data-citation="{i + 1}" data-kind="{kind}" title="Source [{i + 1}]">')
+        for i, c in enumerate(citations)
+        if i != active and c.doc_id == doc.doc_id
+    ]
+    return (
+        f'<article class="doc-view"><nav class="doc-chips" aria-label="{label}">{label}: {chips}</nav>'
+        f'<header><h3 class="doc-title">{esc(doc.title)}</h3>{_meta(doc.date, doc.archived, doc.site)} '
+        f'<a class="doc-page" href="{esc(source_href(current))}" target="_blank" rel="noopener">Open as a page &#x2197;</a></header>'
+        f'<div class="doc-body">{highlight(doc.body, marks)}</div></article>'
+    )
+
+
+def source_view_empty() -> str:
+    return '<div class="doc-view doc-empty">Pick a source to read the cited passage in its document.</div>'
+
+
+def source_page(doc: Document, start: int | None, end: int | None) -> str:
+    """A standalone page for one document; the passage start..end (if given) is marked."""
+    marks = [] if start is None or end is None else [(start, end, '<mark class="cited" id="cited">')]
+    home = "../" * (1 + doc.doc_id.count("/"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(doc.title)}</title><style>{PAGE_CSS}</style></head>
+<body><main class="doc-view doc-page-view">
+<p><a href="{esc(home)}">&larr; Back to the chat</a></p>
+<header><h1 class="doc-title">{esc(doc.title)}</h1>{_meta(doc.date, doc.archived, doc.site)}</header>
+<div class="doc-body">{highlight(doc.body, marks)}</div>
+</main></body></html>"""
+
+
+# ------------------------------------------------------------------------------ JSON API
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    """The answer contract, carrying an error instead of an answer."""
+    return JSONResponse(status_code=status, content=Answer.failure(message).to_dict())
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, or RequestTooLarge once it passes ``limit`` bytes (checked while reading)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(int(declared), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class RequestTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"request body is too large: over {limit} bytes (got at least {size})")
+
+
+ASK_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["question"],
+                    "properties": {
+                        "question": {"type": "string", "example": "Who manages the Metropolitan Police?"},
+                        "history": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "role": {"type": "string", "enum": ["user", "assistant"]},
+                                    "content": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> None:
+    """/api/ask, /api/health and /source/<doc_id> on ``app``."""
+
+    @app.post("/api/ask", openapi_extra=ASK_SCHEMA, summary="Answer a question with cited quotes")
+    async def ask(request: Request) -> JSONResponse:
+        try:
+            raw = await read_body(request, MAX_BODY_BYTES)
+        except RequestTooLarge as exc:
+            return error_response(413, str(exc))
+        try:
+            obj = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return error_response(400, f"the body is not valid JSON: {exc}")
+        if not isinstance(obj, dict):  # a bare string is fine on the CLI, not here
+            return error_response(422, f"expected a JSON object with a 'question', got {type(obj).__name__}")
+        try:
+            req = parse_request(obj, max_chars=settings.max_question_chars, max_turns=settings.max_history_turns)
+        except RequestError as exc:
+            return error_response(422, str(exc))
+        try:
+            answer = await run_in_threadpool(engine.ask, req.question, req.history)
+        except Exception:
+            log.exception("engine failed on %r", req.question)
+            return error_response(500, "the engine failed on this question; it has been logged")
+        return JSONResponse(answer.to_dict())
+
+    @app.get("/api/health", summary="Liveness and the number of indexed documents")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "documents": len(engine.documents())}
+
+    @app.get("/source/{doc_id:path}", response_class=HTMLResponse, summary="A source document, passage marked")
+    def source(doc_id: str, start: int | None = None, end: int | None = None) -> Response:
+        doc = engine.document(doc_id) if ".." not in doc_id.split("/") else None
+        if doc is None:
+            return PlainTextResponse(f"no such source document: {doc_id}", status_code=404)
+        if (start is None) != (end is None) or (start is not None and not 0 <= start < end <= len(doc.body)):  # type: ignore[operator]
+            return PlainTextResponse(
+                f"start and end must be given together with 0 <= start < end <= {len(doc.body)}, got {start}..{end}",
+                status_code=400,
+            )
+        return HTMLResponse(
+            source_page(doc, start, end),
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"},
+        )
+
+
+# ----------------------------------------------------------------------------- chat UI
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question and what came back; the chat holds two messages per exchange."""
+
+    question: str
+    answer: Answer
+
+    def cited(self) -> tuple[tuple[Citation, ...], str]:
+        """The clickable passages of this answer and their kind."""
+        if self.answer.answered:
+            return self.answer.citations, "citation"
+        return self.answer.suggestions, "suggestion"
+
+
+def to_messages(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
+    messages = []
+    for ex in exchanges:
+        messages.append({"role": "user", "content": esc(ex.question)})
+        messages.append({"role": "assistant", "content": chat_text(ex.answer)})
+    return messages
+
+
+def to_history(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
+    """The conversation as the request contract's history (raw text, not the escaped display)."""
+    history = []
+    for ex in exchanges:
+        history.append({"role": "user", "content": ex.question})
+        if ex.answer.answer:
+            history.append({"role": "assistant", "content": ex.answer.answer})
+    return history
+
+
+class ChatHandlers:
+    """The Gradio event handlers; state is a per-session list of Exchange."""
+
+    def __init__(self, engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.feedback = feedback
+
+    def ask(self, question: str, exchanges: list[Exchange]) -> Exchange:
+        try:
+            req = parse_request(
+                {"question": question, "history": to_history(exchanges)},
+                max_chars=self.settings.max_question_chars,
+                max_turns=self.settings.max_history_turns,
+            )
+        except RequestError as exc:
+            return Exchange(question, Answer.failure(str(exc)))
+        try:
+            return Exchange(req.question, self.engine.ask(req.question, req.history))
+        except Exception:
+            log.exception("engine failed on %r", req.question)
+            return Exchange(req.question, Answer.failure("something went wrong while answering; please try again"))
+
+    def submit(self, question: str, exchanges: list[Exchange]) -> tuple[Any, ...]:
+        """-> chatbot, state, textbox, sources panel, source view, shown exchange."""
+        if not question.strip():
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        exchanges = [*exchanges, self.ask(question, exchanges)]
+        latest = exchanges[-1]
+        return (
+            to_messages(exchanges), exchanges, "",
+            sources_panel(latest.question, latest.answer), source_view_empty(), len(exchanges) - 1,
+        )
+
+    def example(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
+        value = evt.value if isinstance(evt.value, dict) else {}
+        return self.submit(str(value.get("text", "")), exchanges)
+
+    def clear(self) -> tuple[Any, ...]:
+        return [], [], "", sources_panel(None, None), source_view_empty(), -1
+
+    def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[str, str, int]:
+        """Clicking a message in the chat lists that exchange's sources."""
+        index = evt.index if isinstance(evt.index, int) else -1
+        if not 0 <= index // 2 < len(exchanges):
+            return gr.skip(), gr.skip(), gr.skip()
+        ex = exchanges[index // 2]
+        return sources_panel(ex.question, ex.answer), source_view_empty(), index // 2
+
+    def open_citation(self, exchanges: list[Exchange], shown: int, evt: gr.EventData) -> str:
+        """A click on a [data-citation] element: show that passage in its document."""
+        if not 0 <= shown < len(exchanges):
+            return source_view_empty()
+        citations, kind = exchanges[shown].cited()
+        try:
+            index = int(evt._data.get("citation", 0)) - 1
+        except (TypeError, ValueError):
+            return gr.skip()
+        if not 0 <= index < len(citations):
+            return gr.skip()
+        doc = self.engine.document(citations[index].doc_id)
+        if doc is None:
+            return f'<div class="doc-view doc-empty">{esc(citations[index].doc_id)} is no longer available.</div>'
+        return source_view(doc, citations, index, kind)
+
+    def vote(self, exchanges: list[Exchange], evt: gr.LikeData) -> None:
+        index = evt.index if isinstance(evt.index, int) else -1
+        if not isinstance(evt.liked, bool) or not 0 <= index // 2 < len(exchanges):
+            return  # an undone vote or a message we don't know: nothing to store
+        ex = exchanges[index // 2]
+        self.feedback.record(
+            question=ex.question,
+            answer=ex.answer.answer,
+            citations=[c.to_dict() for c in ex.answer.citations],
+            vote="up" if evt.liked else "down",
+        )
+
+
+CITATION_CLICKS = """
+element.addEventListener('click', (event) => {
+  const link = event.target.closest('[data-citation]');
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  trigger('click', {citation: link.dataset.citation, kind: link.dataset.kind || 'citation'});
+});
+"""
+
+SCROLL_TO_MARK = CITATION_CLICKS + """
+watch('value', () => {
+  const mark = element.querySelector('mark.cited');
+  if (mark) mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+});
+"""
+
+
+def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
+    """The chat page: conversation on the left, sources and the source viewer on the right."""
+    handlers = ChatHandlers(engine, settings, feedback)
+    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+        exchanges = gr.State([])
+        shown = gr.State(-1)
+        gr.HTML(
+            f'<header class="app-head"><h1>{esc(TITLE)}</h1><p>Answers are quoted word for word from published '
+            "pages about how London's police are run and held to account. Every quote links to its source; "
+            "if the sources don't cover a question, you'll be told so.</p></header>",
+            js_on_load=None,
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
+                chatbot = gr.Chatbot(
+                    elem_id="chat",
+                    label="Conversation",
+                    height=520,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    buttons=["copy", "copy_all"],
+                    feedback_options=("Like", "Dislike"),
+                    examples=[{"text": q} for q in EXAMPLES],
+                    placeholder="Ask about who runs, funds and oversees the Metropolitan Police.",
+                    layout="bubble",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="question",
+                        show_label=False,
+                        placeholder="Ask a question, e.g. Who manages the Metropolitan Police?",
+                        max_lines=4,
+                        scale=5,
+                        autofocus=True,
+                        submit_btn=False,
+                    )
+                    send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                new_chat = gr.Button("New chat", elem_id="new-chat", size="sm", variant="secondary")
+            with gr.Column(scale=2, min_width=320, elem_id="side"):
+                sources = gr.HTML(sources_panel(None, None), elem_id="sources", js_on_load=CITATION_CLICKS)
+                viewer = gr.HTML(source_view_empty(), elem_id="source-view", js_on_load=SCROLL_TO_MARK)
+
+        outputs = [chatbot, exchanges, question, sources, viewer, shown]
+        private = {"api_visibility": "private"}
+        question.submit(handlers.submit, [question, exchanges], outputs, **private)
+        send.click(handlers.submit, [question, exchanges], outputs, **private)
+        chatbot.example_select(handlers.example, [exchanges], outputs, **private)
+        new_chat.click(handlers.clear, None, outputs, **private)
+        chatbot.clear(handlers.clear, None, outputs, **private)
+        chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], **private)
+        chatbot.like(handlers.vote, [exchanges], None, **private)
+        sources.click(handlers.open_citation, [exchanges, shown], viewer, **private)
+        viewer.click(handlers.open_citation, [exchanges, shown], viewer, **private)
+    return demo
+
+
+# ---------------------------------------------------------------------------- the app
+
+
+def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore | None = None) -> FastAPI:
+    """The whole site around ``engine``; votes go to ``feedback`` (default: data_dir/feedback.sqlite3)."""
+    if feedback is None:
+        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3")
+    app = FastAPI(
+        title="Met Police sources chatbot",
+        description="Extractive answers about the Metropolitan Police, every sentence quoted from a cited source.",
+    )
+    add_api_routes(app, engine, settings)
+    return gr.mount_gradio_app(
+        app, build_ui(engine, settings, feedback), path="/", css=UI_CSS, theme=THEME, footer_links=["api"]
+    )
+
+
+THEME = gr.themes.Default(
+    primary_hue="blue",
+    neutral_hue="slate",
+    font=[gr.themes.Font("system-ui"), gr.themes.Font("Segoe UI"), gr.themes.Font("Helvetica"), "sans-serif"],
+)
+
+_SHARED_CSS = """
+.src-meta { display: inline-flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .85em; color: #475569; }
+.src-site::after { content: "·"; margin-left: .4em; }
+.src-badge { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; border-radius: 4px; padding: 0 .35em;
+  font-size: .8em; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
+.doc-body { white-space: pre-wrap; line-height: 1.6; font-size: .95em; color: #1e293b; }
+.doc-body mark.cited { background: #fde68a; padding: .1em 0; border-bottom: 2px solid #d97706; scroll-margin: 4em; }
+.doc-body mark.also { background: #e0e7ff; cursor: pointer; }
+.doc-title { margin: .2em 0; }
+"""
+
+PAGE_CSS = _SHARED_CSS + """
+body { font-family: system-ui, sans-serif; margin: 0; background: #f8fafc; }
+.doc-page-view { max-width: 46rem; margin: 0 auto; padding: 1.5rem; background: #fff; min-height: 100vh; }
+a { color: #1d4ed8; }
+"""
+
+UI_CSS = _SHARED_CSS + """
+.app-head h1 { font-size: 1.5rem; margin: .2em 0; }
+.app-head p { color: #475569; margin: 0 0 .5em; max-width: 60rem; }
+#chat .message-content, #chat .message { white-space: pre-wrap; }
+.src-panel h2 { font-size: 1.05rem; margin: 0 0 .5em; }
+.src-for { font-weight: 400; color: #64748b; }
+.src-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .5em; }
+.src-card { display: grid; grid-template-columns: auto 1fr; column-gap: .5em; row-gap: .2em; padding: .6em .75em;
+  border: 1px solid #cbd5e1; border-radius: 8px; background: #fff; color: inherit; text-decoration: none; }
+.src-card:hover, .src-card:focus { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; outline: none; }
+.src-num { grid-row: span 4; font-weight: 700; color: #1d4ed8; }
+.src-title { font-weight: 600; }
+.src-quote { color: #334155; font-size: .92em; border-left: 3px solid #fbbf24; padding-left: .5em; }
+.src-quote::before { content: "“"; } .src-quote::after { content: "”"; }
+.src-open { font-size: .85em; color: #1d4ed8; }
+.src-abstain { background: #fff7ed; border: 1px solid #fdba74; border-radius: 8px; padding: .6em .75em; }
+.src-error { color: #b91c1c; }
+.src-empty p, .doc-empty { color: #64748b; }
+#source-view { margin-top: .75em; }
+.doc-view { border-top: 1px solid #e2e8f0; padding-top: .5em; }
+.doc-view .doc-body { max-height: 420px; overflow-y: auto; padding: .5em; background: #f8fafc; border-radius: 6px; }
+.doc-chips { font-size: .9em; color: #475569; margin-bottom: .4em; }
+.src-chip { display: inline-block; padding: 0 .4em; margin: 0 .1em; border: 1px solid #cbd5e1; border-radius: 4px;
+  text-decoration: none; color: #1d4ed8; }
+.src-chip.active { background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
+.doc-page { font-size: .85em; margin-left: .5em; }
+"""
