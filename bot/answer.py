@@ -11,6 +11,7 @@ document body — nothing here writes words of its own.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,18 +29,23 @@ JOINER = " … "
 class Weights:
     """Span score = dense_span*cos(span) + dense_chunk*cos(chunk) + coverage*cov + rank*rrf.
 
-    Confidence = sigmoid(slope * (score - midpoint)). Fitted on tests/data/eval.jsonl with
-    ``python -m bot calibrate``; see README "How answers are chosen".
+    Confidence = sigmoid(slope * (score - midpoint)). The weights were chosen by a coarse grid
+    search for the top span on the dev set (tests/data/eval.jsonl), and the midpoint as the
+    balance between answering and abstaining there; see README "How answers are chosen".
     """
 
-    dense_span: float = 0.5
+    dense_span: float = 0.3
     dense_chunk: float = 0.15
-    coverage: float = 0.3
-    rank: float = 0.05
+    coverage: float = 0.45
+    rank: float = 0.0
     slope: float = 20.0
-    midpoint: float = 0.45
+    midpoint: float = 0.36
+    answer_type: float = 0.05  # bonus when the span holds what the question asks for (a number, a year...)
+    form_penalty: float = 0.1  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
     extra_piece_margin: float = 0.04  # a second piece must score within this of the best
+    conflict_margin: float = 0.12  # for "how many" questions: other sources' figures within this margin
     short_span_words: int = 5
+    dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
 
 @dataclass(frozen=True)
@@ -63,22 +69,43 @@ class Extractor:
         ]
 
     def coverage(self, focus: list[str], span_id: int) -> float:
+        """Share of the question's term weight (IDF) found in the span, word variants included."""
         weights = {t: self.lexical.idf(t) for t in set(focus)}
         total = sum(weights.values())
         if total == 0:
             return 0.0
-        return sum(w for t, w in weights.items() if t in self._span_terms[span_id]) / total
+        found = self._span_terms[span_id]
+        return sum(w for t, w in weights.items() if t in found or self.lexical.variants(t) & found) / total
+
+    def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int) -> tuple[list[int], dict[int, Hit]]:
+        """Spans of the retrieved chunks, plus the spans most similar to the question anywhere.
+
+        Chunk embeddings blur a sentence among its neighbours; searching spans directly
+        recovers the one sentence that answers a paraphrased question.
+        """
+        by_chunk = {h.chunk_id: h for h in hits}
+        span_ids = [s for h in hits for s in self.index.chunk_spans[h.chunk_id]]
+        if n_dense and len(self.index.spans):
+            sims = self.index.span_vectors @ query_vector
+            top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense]
+            for span_id in top.tolist():
+                chunk_id = self.index.spans[span_id].chunk_id
+                if chunk_id not in by_chunk:
+                    dense = float(self.index.chunk_vectors[chunk_id] @ query_vector)
+                    by_chunk[chunk_id] = Hit(chunk_id, 0.0, dense)
+                    span_ids.extend(self.index.chunk_spans[chunk_id])
+        return span_ids, by_chunk
 
     def score(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
         if not hits:
             return []
         w = self.weights
-        top_rrf = max(h.score for h in hits)
-        span_ids = [s for h in hits for s in self.index.chunk_spans[h.chunk_id]]
+        top_rrf = max(h.score for h in hits) or 1.0
+        span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
         if not span_ids:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
-        by_chunk = {h.chunk_id: h for h in hits}
+        wanted = answer_type(query.question)
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
@@ -86,8 +113,10 @@ class Extractor:
             cov = self.coverage(query.focus_terms, span_id)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
-            if len(span.text.split()) < w.short_span_words:
-                score -= 0.05  # a fragment ("Our work") rarely answers anything by itself
+            if wanted and wanted.search(span.text):
+                score += w.answer_type
+            if span.kind == "sentence":  # blocks (addresses, lists) are meant to be line fragments
+                score -= w.form_penalty * form_penalty(span.text, w.short_span_words)
             scored.append(ScoredSpan(span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
@@ -107,14 +136,34 @@ class Extractor:
         confidence = self.confidence(best.score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
-        pieces = [best.span]
-        for other in scored[1:]:
-            if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
-                break
-            if all(other.span.chunk_id != p.chunk_id for p in pieces) and not any(_overlaps(other.span, p) for p in pieces):
-                pieces.append(other.span)
+        if answer_type(query.question) is _NUMBER:
+            pieces = self._figures(scored)
+        else:
+            pieces = [best.span]
+            for other in scored[1:]:
+                if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
+                    break
+                if not any(_overlaps(other.span, p) for p in pieces):
+                    pieces.append(other.span)
+            if len({p.doc_id for p in pieces}) == 1:
+                pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
+
+    def _figures(self, scored: list[ScoredSpan], limit: int = 3) -> list[Span]:
+        """For a question asking for a number: the best figure from each source, newest source first.
+
+        Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
+        quoted with its own citation rather than one being picked silently.
+        """
+        best = scored[0]
+        chosen = [best.span]
+        for other in scored[1:]:
+            if other.score < best.score - self.weights.conflict_margin or len(chosen) >= limit:
+                break
+            if other.span.doc_id not in {c.doc_id for c in chosen} and _NUMBER.search(other.span.text) and other.coverage > 0:
+                chosen.append(other.span)
+        return sorted(chosen, key=lambda s: date_key(self.index.documents[s.doc_id].date), reverse=True)
 
     def _suggestions(self, scored: list[ScoredSpan], n: int = 3) -> list[Citation]:
         out, chunks = [], set()
@@ -126,6 +175,50 @@ class Extractor:
             if len(out) == n:
                 break
         return out
+
+
+_NUMBER = re.compile(r"\d")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_PLACE = re.compile(r"\b(Road|Street|Floor|Building|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
+_PHONE = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b")
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """What kind of text answers this question, as a pattern an answer span should contain."""
+    q = question.lower()
+    if re.search(r"\b(how many|how much|what (percentage|proportion|share|number)|how big|how large|budget|population)\b", q):
+        return _NUMBER
+    if re.search(r"\b(when|what year|how old|how long ago|since when)\b", q):
+        return _YEAR
+    if re.search(r"\b(phone|telephone|call|number to ring|ring)\b", q):
+        return _PHONE
+    if re.search(r"\b(address|postcode|post code|where .*(write|post|send))\b", q):
+        return _PLACE
+    return None
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+
+
+def date_key(date: str) -> tuple[int, int]:
+    """Sortable (year, month) of a source date such as "June 2017"; undated sorts oldest."""
+    year = re.search(r"\b(\d{4})\b", date or "")
+    if not year:
+        return (0, 0)
+    month = next((i + 1 for i, m in enumerate(_MONTHS) if m in date.lower()), 0)
+    return (int(year.group(1)), month)
+
+
+def form_penalty(text: str, short_words: int) -> float:
+    """1 for text that is not a statement: a question, a headline-style listing, a bare fragment."""
+    stripped = text.rstrip()
+    if stripped.endswith("?"):
+        return 1.0  # a question in the source answers nothing
+    if " | " in stripped or len(stripped.split()) < short_words:
+        return 0.5
+    if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
+        return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
+    return 0.0
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -145,28 +145,25 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: TokenCounter) -
     out: list[tuple[Chunk, list[SpanCandidate]]] = []
     heading = ""
     group: list[Block] = []
-    group_tokens = 0
 
     def flush() -> None:
-        nonlocal group, group_tokens
+        nonlocal group
         content = [b for b in group if not b.is_heading] or group
         if group:
             start, end = group[0].start, group[-1].end
             chunk = Chunk(doc.doc_id, start, end, doc.body[start:end], heading=heading)
             out.append((chunk, spans_for_blocks(doc.body, content)))
-        group, group_tokens = [], 0
+        group = []
 
     for i, block in enumerate(blocks):
-        tokens = count_tokens(block.text)
         next_is_body = i + 1 < len(blocks) and not blocks[i + 1].is_heading
         if block.is_heading and next_is_body:
             # A new section: its heading opens a new chunk and labels the ones after it.
             flush()
             heading = block.text.strip()
-        elif group and group_tokens + tokens > max_tokens:
+        elif group and count_tokens(doc.body[group[0].start:block.end]) > max_tokens:
             flush()
         group.append(block)
-        group_tokens += tokens
     flush()
     return out
 

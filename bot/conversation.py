@@ -22,8 +22,34 @@ _ANAPHORA = re.compile(
     r"the same|the former|the latter|one)\b",
     re.IGNORECASE,
 )
-_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|and what|and how|what else|anything else|why|when|where|how|who)\b", re.IGNORECASE)
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"((?:[A-Z][\w'’]*\s+)(?:(?:[A-Z][\w'’]*|of|for|and|the|&)\s+){0,6}[A-Z][\w'’]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
+
+
+# Everyday and British colloquial words for what the sources name formally. Applied to the
+# lexical side only (the dense encoder already knows most of these): a question in plain
+# words still meets the document's official vocabulary.
+COLLOQUIAL = {
+    "cop": "police officer", "cops": "police officers", "copper": "police officer", "coppers": "police officers",
+    "bobby": "police officer", "bobbies": "police officers", "plod": "police", "old bill": "police",
+    "bent": "corruption misconduct", "dodgy": "misconduct", "rude": "behaviour complaint",
+    "tube": "London Underground", "underground": "London Underground", "train": "railway", "trains": "railway",
+    "gay": "LGBT+", "lesbian": "LGBT+", "trans": "LGBT+", "bisexual": "LGBT+", "queer": "LGBT+",
+    "boss": "Commissioner", "head": "Commissioner", "chief": "Commissioner", "in charge": "Commissioner manages",
+    "money": "budget", "spend": "budget", "funding": "budget", "cash": "budget",
+    "stalker": "stalking", "stalkers": "stalking", "terror": "terrorism", "terrorist": "terrorism",
+    "watchdog": "Inspectorate HMICFRS IOPC", "royals": "Royal Family", "king": "Royal", "queen": "Royal",
+    "started": "founded", "start": "founded", "set up": "founded established", "old": "founded", "age": "founded",
+    "staff": "staff", "employees": "staff", "workers": "staff",
+    "moan": "complaint", "grumble": "complaint", "report": "complaint",
+    "people": "population", "residents": "population", "inhabitants": "population",
+    "size": "area square", "big": "area largest", "large": "area largest",
+}
+_COLLOQUIAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, COLLOQUIAL), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def colloquial_terms(question: str) -> list[str]:
+    return [t for m in _COLLOQUIAL.finditer(question) for t in terms(COLLOQUIAL[m.group(1).lower()])]
 
 
 @dataclass(frozen=True)
@@ -81,9 +107,9 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     own = terms(question)
     if not own:
         return True
-    if len(question.split()) <= 8 and (_ANAPHORA.search(question) or _CONTINUATION.match(question)):
+    if _CONTINUATION.match(question):
         return True
-    return bool(re.match(r"^\s*(and|what about|how about)\b", question, re.IGNORECASE))
+    return len(question.split()) <= 8 and bool(_ANAPHORA.search(question))
 
 
 class QueryBuilder:
@@ -91,10 +117,10 @@ class QueryBuilder:
         self.acronyms = acronyms
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
-        own = terms(question) + self.acronyms.expand(question)
+        own = terms(question) + self.acronyms.expand(question) + colloquial_terms(question)
         if not is_followup(question, history):
             return Query(question, question, own, focus_terms=own)
         previous = next(t.content for t in reversed(history) if t.role == "user")
-        context = terms(previous) + self.acronyms.expand(previous)
+        context = terms(previous) + self.acronyms.expand(previous) + colloquial_terms(previous)
         # The new question's own words count double: it is what is being asked now.
         return Query(question, f"{previous} {question}", own + own + context, focus_terms=own + context, followup=True)

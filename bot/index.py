@@ -4,13 +4,16 @@ Layout::
 
     embeddings/manifest.json        which generation is current, what it was built from, checksums
     embeddings/<generation>/        chunks.json, spans.json, chunk_vectors.npy, span_vectors.npy, chunks.faiss
+    embeddings/cache/               embedding cache (``cache.py``): a rebuild re-embeds only changed texts
 
 A build writes a new generation folder completely, then swaps ``manifest.json`` atomically
 (temp file + rename), so a build killed midway leaves the previous index usable. A file lock
 keeps two builds from racing. On load, the manifest is checked against the corpus, the model
 and the chunking settings, and every file against its SHA-256: anything stale, missing or
 damaged means a rebuild (said on stderr), never an answer from a bad index. No pickle:
-JSON, ``.npy`` with ``allow_pickle=False`` and FAISS's own format.
+JSON, ``.npy`` with ``allow_pickle=False`` and FAISS's own format. The FAISS index kind (exact
+or approximate, by size) is chosen in ``ann.py`` and recorded in the manifest under ``ann``;
+the vector files are memory-mapped on load, so a large index only pages in the rows it reads.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from typing import Callable
 
 import numpy as np
 
+from .ann import build_ann, choose_spec, set_nprobe
+from .cache import EmbeddingCache, encode_cached
 from .chunk import chunk_document
 from .embed import Embedder, file_sha256
 from .schema import Chunk, Document, Span
 
 FORMAT_VERSION = 1
-CHUNKER_VERSION = 1  # bump when chunk.py changes what it produces
+CHUNKER_VERSION = 2  # bump when chunk.py changes what it produces
 MANIFEST = "manifest.json"
+CACHE_DIR = "cache"
 Log = Callable[[str], None]
 
 
@@ -94,9 +100,9 @@ def span_embedding_text(chunk: Chunk, text: str) -> str:
     return f"{chunk.heading}: {text}" if chunk.heading and not text.startswith(chunk.heading) else text
 
 
-def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, log: Log = _stderr) -> Index:
-    import faiss
-
+def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, log: Log = _stderr,
+                cache_dir: Path | None = None) -> Index:
+    """Chunk, embed and index ``documents``; with ``cache_dir``, unchanged texts reuse cached vectors."""
     started = time.perf_counter()
     chunks: list[Chunk] = []
     spans: list[Span] = []
@@ -108,13 +114,19 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
     log(f"index: {len(documents)} documents -> {len(chunks)} chunks, {len(spans)} answer spans; embedding...")
     chunk_texts = [chunk_embedding_text(next(d for d in documents if d.doc_id == c.doc_id), c) for c in chunks]
     span_texts = [span_embedding_text(chunks[s.chunk_id], s.text) for s in spans]
-    vectors = _encode_with_progress(embedder, chunk_texts + span_texts, log)
+    cache = EmbeddingCache(cache_dir, embedder.fingerprint, embedder.dim).load() if cache_dir else None
+    vectors, n_embedded = encode_cached(chunk_texts + span_texts, lambda t: _encode_with_progress(embedder, t, log), cache)
+    if cache is not None:
+        log(f"index: embedded {n_embedded} new texts, {len(vectors) - n_embedded} from the cache")
+        cache.save()
     chunk_vectors, span_vectors = vectors[: len(chunks)], vectors[len(chunks):]
-    faiss_index = faiss.IndexFlatIP(embedder.dim)
-    faiss_index.add(chunk_vectors)
+    spec = choose_spec(len(chunk_vectors))
+    faiss_index = build_ann(chunk_vectors, spec)
     manifest = expected_manifest(documents, embedder, max_tokens) | {
         "dim": embedder.dim,
+        "ann": spec.to_manifest(),
         "counts": {"documents": len(documents), "chunks": len(chunks), "spans": len(spans)},
+        "embedded": n_embedded,
         "build_seconds": round(time.perf_counter() - started, 3),
     }
     return Index({d.doc_id: d for d in documents}, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
@@ -207,9 +219,13 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
                  by_id[chunks[s["chunk_id"]].doc_id].body[s["start"]:s["end"]], s["kind"])
             for s in json.loads((gen_dir / "spans.json").read_text(encoding="utf-8"))
         ]
-        chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False)
-        span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False)
+        # Memory-mapped: the dense score of a hit reads one row; the rest stays on disk.
+        chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
+        span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False, mmap_mode="r")
         faiss_index = faiss.read_index(str(gen_dir / "chunks.faiss"))
+        ann = manifest.get("ann") or {"kind": "flat"}
+        if ann.get("nprobe"):
+            set_nprobe(faiss_index, int(ann["nprobe"]))
         if faiss_index.ntotal != len(chunks) or faiss_index.d != chunk_vectors.shape[1]:
             raise ValueError("FAISS index does not match the chunk table")
         return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
@@ -238,7 +254,7 @@ def open_index(index_dir: Path, documents: list[Document], embedder: Embedder, m
             except StaleIndex:
                 pass
         log(f"index: building in {index_dir} ({reason})")
-        index = build_index(documents, embedder, max_tokens, log)
+        index = build_index(documents, embedder, max_tokens, log, cache_dir=index_dir / CACHE_DIR)
         save_index(index, index_dir)
         log(f"index: built {index.manifest['counts']['chunks']} chunks in {index.manifest['build_seconds']:.1f}s")
         return index, True

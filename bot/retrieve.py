@@ -8,6 +8,7 @@ the two rankings without having to calibrate their scores against each other.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -58,12 +59,30 @@ class LexicalIndex:
         self._bm25.index(self._tokens, show_progress=False)
         self.n_docs = len(texts)
         self.df = Counter(t for toks in self._tokens for t in set(toks))
+        self._vocab = sorted(self.df)
+
+    def variants(self, term: str) -> set[str]:
+        """Corpus terms that are the same word in another form: "complain" ~ "complaint".
+
+        The stemmer leaves some derivations apart; a shared prefix of at least six letters,
+        differing by at most two letters, joins them.
+        """
+        if len(term) < 6:
+            return set()
+        lo = bisect.bisect_left(self._vocab, term[:6])
+        out = set()
+        for other in self._vocab[lo:]:
+            if not other.startswith(term[:6]):
+                break
+            if other != term and (other.startswith(term) or term.startswith(other)) and abs(len(other) - len(term)) <= 2:
+                out.add(other)
+        return out
 
     def idf(self, term: str) -> float:
         return math.log(1.0 + (self.n_docs - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
 
     def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
-        known = [t for t in query_terms if t in self.df]
+        known = [v for t in query_terms for v in ({t} | self.variants(t)) if v in self.df]
         if not known:
             return []
         scores = self._bm25.get_scores(known)

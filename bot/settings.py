@@ -50,9 +50,17 @@ class Settings:
     max_history_turns: int = 50
     # Answers whose confidence falls below this are withheld (abstention).
     abstain_threshold: float = 0.5
+    # "onnx" (default: same vectors as "torch", ~2-3x faster queries), "torch", or "onnx-int8"
+    # (faster still, slightly different vectors); see BENCHMARKS.md. Without onnxruntime, "onnx" runs torch.
+    embed_backend: str = "onnx"
+    # Threads per forward pass: on 2 shared cores one thread answers a query fastest.
+    embed_threads: int = 1
+    # Where the ONNX export of the model is kept (default: <data_dir>/models).
+    model_cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
-        for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns"):
+        for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
+                     "embed_threads"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -60,12 +68,18 @@ class Settings:
             raise ValueError(f"abstain_threshold must be within [0, 1], got {self.abstain_threshold!r}")
         if self.model_sha256 and len(self.model_sha256) != 64:
             raise ValueError(f"model_sha256 must be 64 hex digits or empty, got {self.model_sha256!r}")
+        if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
+            raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 
     @property
     def model_path(self) -> Path:
         if self.model == BUNDLED_MODEL:
             return bundled_model_dir()
         return Path(self.model).expanduser().resolve()
+
+    @property
+    def model_export_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)

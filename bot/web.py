@@ -40,6 +40,7 @@ from .validate import RequestError, Turn, parse_request
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+CONCURRENT_ANSWERS = 8
 TITLE = "Who runs the Met? Ask the sources"
 EXAMPLES = (
     "Who manages the Metropolitan Police?",
@@ -67,7 +68,13 @@ class AnswerEngine(Protocol):
 
 
 def esc(text: object) -> str:
+    """Escape for HTML text and attribute values."""
     return html.escape(str(text), quote=True)
+
+
+def esc_text(text: str) -> str:
+    """Escape for a chat message: only & < > (quotes stay readable when a message is copied)."""
+    return html.escape(text, quote=False)
 
 
 def with_markers(answer: Answer) -> str:
@@ -97,14 +104,14 @@ def describe(citation: Citation) -> str:
 def chat_text(answer: Answer) -> str:
     """What the chat bubble shows, as escaped plain text (the chatbot renders no markdown)."""
     if answer.error is not None and not answer.answered:
-        return esc(f"Sorry, I can't take that question: {answer.error}")
+        return esc_text(f"Sorry, I can't take that question: {answer.error}")
     if not answer.answered:
         lines = [NOT_COVERED]
         if answer.suggestions:
             lines.append("The closest passages are listed under Sources; open one to check for yourself.")
-        return esc("\n".join(lines))
+        return esc_text("\n".join(lines))
     sources = "\n".join(f"[{n}] {describe(c)}" for n, c in enumerate(answer.citations, start=1))
-    return esc(f"{with_markers(answer)}\n\nSources:\n{sources}")
+    return esc_text(f"{with_markers(answer)}\n\nSources:\n{sources}")
 
 
 def source_href(citation: Citation) -> str:
@@ -217,6 +224,11 @@ def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content=Answer.failure(message).to_dict())
 
 
+class RequestTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"request body is too large: over {limit} bytes (got at least {size})")
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, or RequestTooLarge once it passes ``limit`` bytes (checked while reading)."""
     declared = request.headers.get("content-length")
@@ -231,9 +243,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class RequestTooLarge(Exception):
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"request body is too large: over {limit} bytes (got at least {size})")
+def text_response(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message, status_code=status, headers={"X-Content-Type-Options": "nosniff"})
 
 
 ASK_SCHEMA = {
@@ -296,13 +307,14 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
 
     @app.get("/source/{doc_id:path}", response_class=HTMLResponse, summary="A source document, passage marked")
     def source(doc_id: str, start: int | None = None, end: int | None = None) -> Response:
-        doc = engine.document(doc_id) if ".." not in doc_id.split("/") else None
+        # Only ids the engine indexed are served; obviously bad ones never reach it.
+        doc = engine.document(doc_id) if doc_id and ".." not in doc_id.split("/") else None
         if doc is None:
-            return PlainTextResponse(f"no such source document: {doc_id}", status_code=404)
-        if (start is None) != (end is None) or (start is not None and not 0 <= start < end <= len(doc.body)):  # type: ignore[operator]
-            return PlainTextResponse(
-                f"start and end must be given together with 0 <= start < end <= {len(doc.body)}, got {start}..{end}",
-                status_code=400,
+            return text_response(404, f"no such source document: {doc_id!r}")
+        has_range = start is not None and end is not None and 0 <= start < end <= len(doc.body)
+        if not has_range and (start, end) != (None, None):
+            return text_response(
+                400, f"start and end must be given together with 0 <= start < end <= {len(doc.body)}, got {start}..{end}"
             )
         return HTMLResponse(
             source_page(doc, start, end),
@@ -330,7 +342,7 @@ class Exchange:
 def to_messages(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
     messages = []
     for ex in exchanges:
-        messages.append({"role": "user", "content": esc(ex.question)})
+        messages.append({"role": "user", "content": esc_text(ex.question)})
         messages.append({"role": "assistant", "content": chat_text(ex.answer)})
     return messages
 
@@ -374,10 +386,8 @@ class ChatHandlers:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         exchanges = [*exchanges, self.ask(question, exchanges)]
         latest = exchanges[-1]
-        return (
-            to_messages(exchanges), exchanges, "",
-            sources_panel(latest.question, latest.answer), source_view_empty(), len(exchanges) - 1,
-        )
+        panel = sources_panel(latest.question, latest.answer)
+        return to_messages(exchanges), exchanges, "", panel, source_view_empty(), len(exchanges) - 1
 
     def example(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
         value = evt.value if isinstance(evt.value, dict) else {}
@@ -386,21 +396,22 @@ class ChatHandlers:
     def clear(self) -> tuple[Any, ...]:
         return [], [], "", sources_panel(None, None), source_view_empty(), -1
 
-    def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[str, str, int]:
-        """Clicking a message in the chat lists that exchange's sources."""
+    def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
+        """-> sources panel, source view, shown exchange."""
+        # Clicking a message in the chat lists that exchange's sources.
         index = evt.index if isinstance(evt.index, int) else -1
         if not 0 <= index // 2 < len(exchanges):
             return gr.skip(), gr.skip(), gr.skip()
         ex = exchanges[index // 2]
         return sources_panel(ex.question, ex.answer), source_view_empty(), index // 2
 
-    def open_citation(self, exchanges: list[Exchange], shown: int, evt: gr.EventData) -> str:
+    def open_citation(self, exchanges: list[Exchange], shown: int, evt: gr.EventData) -> Any:
         """A click on a [data-citation] element: show that passage in its document."""
         if not 0 <= shown < len(exchanges):
             return source_view_empty()
         citations, kind = exchanges[shown].cited()
         try:
-            index = int(evt._data.get("citation", 0)) - 1
+            index = int(getattr(evt, "citation", 0)) - 1  # sent by CITATION_CLICKS
         except (TypeError, ValueError):
             return gr.skip()
         if not 0 <= index < len(citations):
@@ -434,8 +445,12 @@ element.addEventListener('click', (event) => {
 
 SCROLL_TO_MARK = CITATION_CLICKS + """
 watch('value', () => {
+  // Scroll the document box to the passage, then bring the viewer on screen if it is not.
   const mark = element.querySelector('mark.cited');
-  if (mark) mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+  const box = element.querySelector('.doc-body');
+  if (!mark || !box) return;
+  box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+  element.scrollIntoView({block: 'nearest', behavior: 'smooth'});
 });
 """
 
@@ -443,7 +458,7 @@ watch('value', () => {
 def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
     """The chat page: conversation on the left, sources and the source viewer on the right."""
     handlers = ChatHandlers(engine, settings, feedback)
-    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+    with gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False) as demo:
         exchanges = gr.State([])
         shown = gr.State(-1)
         gr.HTML(
@@ -457,6 +472,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                 chatbot = gr.Chatbot(
                     elem_id="chat",
                     label="Conversation",
+                    show_label=False,
                     height=520,
                     render_markdown=False,
                     sanitize_html=True,
@@ -470,7 +486,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                     question = gr.Textbox(
                         elem_id="question",
                         show_label=False,
-                        placeholder="Ask a question, e.g. Who manages the Metropolitan Police?",
+                        placeholder="Ask a question about the Met…",
                         max_lines=4,
                         scale=5,
                         autofocus=True,
@@ -481,6 +497,12 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
             with gr.Column(scale=2, min_width=320, elem_id="side"):
                 sources = gr.HTML(sources_panel(None, None), elem_id="sources", js_on_load=CITATION_CLICKS)
                 viewer = gr.HTML(source_view_empty(), elem_id="source-view", js_on_load=SCROLL_TO_MARK)
+        gr.HTML(
+            '<footer class="app-foot">Quotes may be out of date: check the date and the Archived label. '
+            'Your thumbs up/down are stored privately to improve answers. '
+            '<a href="docs" target="_blank" rel="noopener">JSON API</a></footer>',
+            js_on_load=None,
+        )
 
         outputs = [chatbot, exchanges, question, sources, viewer, shown]
         private = {"api_visibility": "private"}
@@ -493,7 +515,8 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
         chatbot.like(handlers.vote, [exchanges], None, **private)
         sources.click(handlers.open_citation, [exchanges, shown], viewer, **private)
         viewer.click(handlers.open_citation, [exchanges, shown], viewer, **private)
-    return demo
+    # The engine is thread-safe: let several sessions be answered at once.
+    return demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
 
 
 # ---------------------------------------------------------------------------- the app
@@ -509,7 +532,14 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
     )
     add_api_routes(app, engine, settings)
     return gr.mount_gradio_app(
-        app, build_ui(engine, settings, feedback), path="/", css=UI_CSS, theme=THEME, footer_links=["api"]
+        app,
+        build_ui(engine, settings, feedback),
+        path="/",
+        css=UI_CSS,
+        theme=THEME,
+        footer_links=[],  # our footer links the JSON API docs instead
+        run_history=False,  # don't keep conversations in the browser's storage
+        enable_monitoring=False,
     )
 
 
@@ -538,8 +568,10 @@ a { color: #1d4ed8; }
 
 UI_CSS = _SHARED_CSS + """
 .app-head h1 { font-size: 1.5rem; margin: .2em 0; }
+.app-foot { color: #64748b; font-size: .85em; text-align: center; margin-top: 1em; }
 .app-head p { color: #475569; margin: 0 0 .5em; max-width: 60rem; }
-#chat .message-content, #chat .message { white-space: pre-wrap; }
+#chat .message-content { white-space: pre-wrap; }
+.src-panel, .src-panel *, .doc-view, .doc-view * { text-align: left; }
 .src-panel h2 { font-size: 1.05rem; margin: 0 0 .5em; }
 .src-for { font-weight: 400; color: #64748b; }
 .src-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .5em; }
@@ -556,7 +588,7 @@ UI_CSS = _SHARED_CSS + """
 .src-empty p, .doc-empty { color: #64748b; }
 #source-view { margin-top: .75em; }
 .doc-view { border-top: 1px solid #e2e8f0; padding-top: .5em; }
-.doc-view .doc-body { max-height: 420px; overflow-y: auto; padding: .5em; background: #f8fafc; border-radius: 6px; }
+.doc-view .doc-body { position: relative; max-height: 420px; overflow-y: auto; padding: .5em; background: #f8fafc; border-radius: 6px; }
 .doc-chips { font-size: .9em; color: #475569; margin-bottom: .4em; }
 .src-chip { display: inline-block; padding: 0 .4em; margin: 0 .1em; border: 1px solid #cbd5e1; border-radius: 4px;
   text-decoration: none; color: #1d4ed8; }

@@ -1,0 +1,45 @@
+"""Serve the chatbot: `python app.py [--host 127.0.0.1] [--port 7860] [--root-path /prefix]`.
+
+Loads the engine once (building the index on first use), then serves the FastAPI app from
+``bot.web.create_app`` with uvicorn: the chat at /, the JSON API at /api, docs at /docs.
+Everything else lives in the ``bot`` package; this file only wires it together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on (default: 7860)")
+    parser.add_argument(
+        "--root-path", default="", help="public path prefix when served behind a reverse proxy, e.g. /metbot"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import uvicorn
+
+    from bot.engine import Engine
+    from bot.settings import Settings
+    from bot.web import create_app
+
+    try:
+        settings = Settings.from_env()
+        engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    except Exception as exc:  # one clear line instead of a traceback
+        print(f"error: could not start the chatbot: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(engine, settings)
+    print(f"serving on http://{args.host}:{args.port}{args.root_path}/", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

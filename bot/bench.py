@@ -1,0 +1,680 @@
+"""Benchmark on this machine and write BENCHMARKS.md: ``python -m bot.bench [--sizes ...] [--tiny]``.
+
+Measured, each against its target where the project has one:
+
+* build: the shipped corpus into a temporary index (never embeddings/), cold and after editing
+  one document (the embedding cache re-embeds only that document's texts);
+* answers: warm ``Engine.ask`` latency over the dev set, split into encode / retrieve / extract,
+  for each embedding backend (torch, onnx, onnx-int8), with the dev-set metrics beside it;
+* start-up: ``python app.py`` on a free loopback port until POST /api/ask answers;
+* scale: synthetic clustered unit vectors (and Zipf token lists for BM25) at 10k-1M chunks:
+  exact vs the index ``ann.py`` picks, search latency, recall@10 against exact, index memory;
+* peak memory (maxrss) of this process and of the app.
+
+It is a measurement, not a test: nothing fails on a missed target; the report says so.
+``--tiny`` runs every code path in seconds with the hashing embedder (for tests/test_bench.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .settings import PROJECT_ROOT, Settings
+
+TARGETS = {
+    "answer_p50_ms": 15.0,
+    "answer_p95_ms": 30.0,
+    "startup_s": 6.0,
+    "build_s": 10.0,
+    "search_p95_ms_1m": 20.0,
+    "recall_at_10_1m": 0.95,
+    "index_mb_1m": 1024.0,
+}
+REPRODUCE = "python -m bot.bench --sizes 10000,100000,1000000"
+EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "eval.jsonl"
+Log = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    out: Path = PROJECT_ROOT / "BENCHMARKS.md"
+    plot: Path = PROJECT_ROOT / "benchmarks" / "latency_vs_size.png"
+    results: Path = PROJECT_ROOT / "benchmarks" / "results.json"
+    sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    dim: int = 384
+    queries: int = 200
+    tiny: bool = False  # hashing embedder, small sizes, no app / backends / model throughput
+    app: bool = True
+    backends: tuple[str, ...] = ("onnx", "onnx-int8", "torch")
+    exact_below: int | None = None  # None: ann.EXACT_BELOW
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.sizes or any(n <= 0 for n in self.sizes):
+            raise ValueError(f"sizes must be positive integers, got {self.sizes}")
+        if self.dim <= 0 or self.queries <= 0:
+            raise ValueError(f"dim and queries must be positive, got {self.dim} and {self.queries}")
+
+
+@dataclass
+class Results:
+    machine: dict = field(default_factory=dict)
+    build: dict = field(default_factory=dict)
+    answers: dict = field(default_factory=dict)  # backend -> figures
+    backend: str = ""  # the default the headline answer figures are for
+    app: dict = field(default_factory=dict)
+    encode_throughput: dict = field(default_factory=dict)
+    scale: list[dict] = field(default_factory=list)
+    memory: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
+    if not len(values_ms):
+        return {"p50": float("nan"), "p95": float("nan")}
+    arr = np.asarray(values_ms, dtype=np.float64)
+    return {"p50": round(float(np.percentile(arr, 50)), 3), "p95": round(float(np.percentile(arr, 95)), 3)}
+
+
+def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+
+def machine_info() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gib = float("nan")
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gib = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    from importlib import metadata
+
+    versions = {}
+    for name in ("faiss-cpu", "bm25s", "numpy", "onnxruntime", "torch", "sentence-transformers"):
+        try:
+            versions[name] = metadata.version(name)  # without importing (torch alone takes seconds)
+        except metadata.PackageNotFoundError:
+            continue
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": ram_gib, "python": platform.python_version(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_avg": round(os.getloadavg()[0], 2), "versions": versions}
+
+
+class CountingEmbedder:
+    """Wraps an embedder and counts the texts it is asked to encode."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.texts = 0
+
+    fingerprint = property(lambda self: self.inner.fingerprint)
+    dim = property(lambda self: self.inner.dim)
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+# --- build -------------------------------------------------------------------------------------
+
+def bench_build(settings: Settings, make: Callable[[], object], log: Log) -> dict:
+    """Cold build of a copy of the corpus, then the rebuild after editing one document."""
+    from .corpus import load_corpus
+    from .index import CACHE_DIR, open_index
+
+    embedder = CountingEmbedder(make())  # fresh: model load is part of a cold build
+    documents, _ = load_corpus(settings.corpus_dir, warn=log)
+    started = time.perf_counter()
+    index, _ = open_index(settings.index_dir, documents, embedder, settings.chunk_max_tokens, _quiet, force=True)
+    cold = time.perf_counter() - started
+    counts = index.manifest["counts"]
+    full_texts = embedder.texts
+
+    # Edit one document: append a sentence to the smallest file.
+    path = min(settings.corpus_dir.glob("*.md"), key=lambda p: p.stat().st_size)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\nThis sentence was added by the benchmark to test incremental rebuilds.\n")
+    documents, _ = load_corpus(settings.corpus_dir, warn=log)
+    embedder.texts = 0
+    started = time.perf_counter()
+    _, rebuilt = open_index(settings.index_dir, documents, embedder, settings.chunk_max_tokens, _quiet)
+    incremental = time.perf_counter() - started
+    edited_texts = embedder.texts
+
+    # The same rebuild without the cache: every text embedded again (model already loaded).
+    shutil.rmtree(settings.index_dir / CACHE_DIR, ignore_errors=True)
+    embedder.texts = 0
+    started = time.perf_counter()
+    open_index(settings.index_dir, documents, embedder, settings.chunk_max_tokens, _quiet, force=True)
+    full_warm = time.perf_counter() - started
+    result = {
+        "documents": counts["documents"], "chunks": counts["chunks"], "spans": counts["spans"],
+        "texts": full_texts, "cold_s": round(cold, 3), "chunks_per_s": round(counts["chunks"] / cold, 1),
+        "texts_per_s": round(full_texts / cold, 1), "edited_doc": path.name, "incremental_rebuilt": rebuilt,
+        "incremental_s": round(incremental, 3), "incremental_texts": edited_texts,
+        "full_rebuild_warm_s": round(full_warm, 3), "full_rebuild_texts": embedder.texts,
+    }
+    log(f"bench: build {result}")
+    return result
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+def bench_answers(settings: Settings, embedder, rows, log: Log, warmup: int = 5) -> dict:
+    """Warm ask() latency over the dev set (total and per stage), and the dev-set metrics."""
+    from .engine import Engine
+    from .evaluate import evaluate
+
+    engine = Engine.load(settings, embedder=embedder, progress=_quiet)
+    for row in rows[:warmup]:
+        engine.ask(row.question, row.history)
+    total, stages = [], {"encode": [], "retrieve": [], "extract": []}
+    for row in rows:
+        started = time.perf_counter()
+        answer = engine.ask(row.question, row.history)
+        total.append((time.perf_counter() - started) * 1e3)
+        for name in stages:
+            stages[name].append(answer.timings_ms.get(name, float("nan")))
+    metrics = evaluate(engine, rows).metrics
+    keep = ("answerable_hit_rate", "unanswerable_abstain_rate", "followup_hit_rate", "conflict_hit_rate",
+            "recall_at_1", "recall_at_5", "mrr", "verbatim_rate")
+    result = {"questions": len(rows), "total": percentiles(total)}
+    result |= {name: percentiles(values) for name, values in stages.items()}
+    result["metrics"] = {k: round(float(metrics[k]), 4) for k in keep}
+    result["fingerprint"] = embedder.fingerprint
+    return result
+
+
+def bench_encode_throughput(embedder, texts: list[str], seconds: float = 8.0) -> dict:
+    """Texts/s of batch encoding real-ish passages (the corpus' chunk texts), for build-time estimates."""
+    embedder.encode(texts[:8])
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds or done == 0:
+        embedder.encode(texts)
+        done += len(texts)
+    rate = done / (time.perf_counter() - started)
+    return {"texts": len(texts), "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+            "texts_per_s": round(rate, 1), "hours_for_1m_chunks": round(1e6 / rate / 3600, 2)}
+
+
+def _chunk_texts(settings: Settings, embedder) -> list[str]:
+    from .corpus import load_corpus
+    from .index import chunk_embedding_text, open_index
+
+    documents, _ = load_corpus(settings.corpus_dir, warn=_quiet)
+    index, _ = open_index(settings.index_dir, documents, embedder, settings.chunk_max_tokens, _quiet)
+    return [chunk_embedding_text(index.documents[c.doc_id], c) for c in index.chunks]
+
+
+# --- app start-up ------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_app(settings: Settings, app_py: Path, log_dir: Path, timeout_s: float = 120.0) -> dict:
+    """Seconds from starting ``python app.py`` to the first answer from POST /api/ask."""
+    if not app_py.is_file():
+        return {"skipped": f"{app_py.name} not found"}
+    port = _free_port()
+    env = dict(os.environ, BOT_CORPUS_DIR=str(settings.corpus_dir), BOT_INDEX_DIR=str(settings.index_dir),
+               BOT_DATA_DIR=str(settings.data_dir), BOT_MODEL_CACHE_DIR=str(settings.model_export_dir),
+               BOT_EMBED_BACKEND=settings.embed_backend, PYTHONPATH=str(app_py.parent))
+    body = json.dumps({"question": "Who founded the Metropolitan Police?"}).encode()
+    log_path = log_dir / "app.log"
+    with open(log_path, "wb") as log_fh:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(app_py), "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=str(app_py.parent), env=env, stdout=log_fh, stderr=subprocess.STDOUT)
+        result: dict = {}
+        try:
+            while time.perf_counter() - started < timeout_s:
+                if proc.poll() is not None:
+                    result = {"skipped": f"app exited with code {proc.returncode} (see {log_path})"}
+                    break
+                try:
+                    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=body,
+                                                     headers={"Content-Type": "application/json"})
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        payload = json.loads(response.read())
+                    result = {"startup_s": round(time.perf_counter() - started, 3),
+                              "answered": bool(payload.get("answered"))}
+                    break
+                except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+                    time.sleep(0.05)
+            else:
+                result = {"skipped": f"no answer within {timeout_s:.0f}s (see {log_path})"}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    result["app_maxrss_mb"] = maxrss_mb(resource.RUSAGE_CHILDREN)
+    return result
+
+
+# --- scale -------------------------------------------------------------------------------------
+
+def clustered_vectors(n: int, dim: int, rng: np.random.Generator, n_clusters: int, spread: float) -> np.ndarray:
+    """Unit vectors around ``n_clusters`` random centres; ``spread`` is the noise/centre ratio.
+
+    With spread 1.5 a vector's cosine to its centre is ~0.55 and neighbours' cosines ~0.3-0.6,
+    overlapping clusters much like sentence embeddings, so an IVF must probe several lists.
+    """
+    centres = rng.standard_normal((n_clusters, dim), dtype=np.float32)
+    out = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        end = min(n, start + 100_000)
+        out[start:end] = centres[rng.integers(0, n_clusters, end - start)]
+        out[start:end] += spread * rng.standard_normal((end - start, dim), dtype=np.float32)
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    return out
+
+
+def _single_query_ms(index, queries: np.ndarray, depth: int) -> list[float]:
+    times = []
+    for q in queries:
+        started = time.perf_counter()
+        index.search(q[None, :], depth)
+        times.append((time.perf_counter() - started) * 1e3)
+    return times
+
+
+def bench_vectors(n: int, cfg: BenchConfig, log: Log, depth: int = 50) -> dict:
+    import faiss
+
+    from .ann import EXACT_BELOW, build_ann, choose_spec, index_bytes, recall_at_k, set_nprobe
+
+    rng = np.random.default_rng(cfg.seed + n)
+    n_clusters = max(16, n // 500)
+    started = time.perf_counter()
+    data = clustered_vectors(n + cfg.queries, cfg.dim, rng, n_clusters, spread=1.5)
+    vectors, queries = data[:n], data[n:]  # queries: held-out points of the same distribution
+    gen_s = time.perf_counter() - started
+
+    flat = faiss.IndexFlatIP(cfg.dim)
+    flat.add(vectors)
+    _, truth = flat.search(queries, 10)
+    n_flat_timed = min(len(queries), max(20, int(5e6 // n)))  # a 1M scan is slow: time fewer of them
+    flat_ms = _single_query_ms(flat, queries[:n_flat_timed], depth)
+    out = {"n": n, "dim": cfg.dim, "gen_s": round(gen_s, 2),
+           "flat": {"search_ms": percentiles(flat_ms), "bytes": n * cfg.dim * 4, "queries_timed": n_flat_timed}}
+    del flat
+
+    exact_below = cfg.exact_below or EXACT_BELOW
+    chosen = choose_spec(n, exact_below)
+    ivf_spec = choose_spec(n, exact_below=1) if n >= 1_000 else None  # IVF at every size, for the threshold
+    out["chosen"] = chosen.kind
+    if ivf_spec is not None:
+        started = time.perf_counter()
+        ivf = build_ann(vectors, ivf_spec, seed=cfg.seed)
+        build_s = time.perf_counter() - started
+        sweep = []
+        for nprobe in sorted({max(1, ivf_spec.nprobe // 2), ivf_spec.nprobe, ivf_spec.nprobe * 2, ivf_spec.nprobe * 4}):
+            if nprobe > ivf_spec.nlist:
+                continue
+            set_nprobe(ivf, nprobe)
+            _, found = ivf.search(queries, 10)
+            sweep.append({"nprobe": nprobe, "recall_at_10": round(recall_at_k(found, truth), 4),
+                          "search_ms": percentiles(_single_query_ms(ivf, queries, depth))})
+        set_nprobe(ivf, ivf_spec.nprobe)
+        default = next(s for s in sweep if s["nprobe"] == ivf_spec.nprobe)
+        out["ivf"] = {"spec": ivf_spec.to_manifest(), "build_s": round(build_s, 2), "bytes": index_bytes(ivf),
+                      "search_ms": default["search_ms"], "recall_at_10": default["recall_at_10"], "sweep": sweep}
+        del ivf
+    out["lexical"] = bench_bm25(n, rng, min(cfg.queries, 100), depth)
+    log(f"bench: scale n={n}: flat p95 {out['flat']['search_ms']['p95']} ms"
+        + (f", ivf p95 {out['ivf']['search_ms']['p95']} ms recall {out['ivf']['recall_at_10']}" if "ivf" in out else "")
+        + f", bm25 p95 {out['lexical']['search_ms']['p95']} ms")
+    return out
+
+
+def bench_bm25(n: int, rng: np.random.Generator, n_queries: int, depth: int,
+               vocab_size: int = 100_000, doc_len: int = 60) -> dict:
+    """bm25s indexing and scoring (the calls LexicalIndex makes) over Zipf-distributed token ids."""
+    import bm25s
+
+    vocab_size = min(vocab_size, max(1000, n))
+    ranks = rng.zipf(1.1, size=int(n * doc_len * 1.6))
+    ranks = ranks[ranks <= vocab_size]
+    while len(ranks) < n * doc_len:  # Zipf's long tail is cut: top up
+        more = rng.zipf(1.1, size=n * doc_len)
+        ranks = np.concatenate([ranks, more[more <= vocab_size]])
+    ids = (ranks[: n * doc_len] - 1).astype(np.int32).reshape(n, doc_len)
+    tokens = bm25s.tokenization.Tokenized(ids=[row.tolist() for row in ids], vocab={f"t{i}": i for i in range(vocab_size)})
+    del ids, ranks
+    model = bm25s.BM25()
+    started = time.perf_counter()
+    model.index(tokens, show_progress=False)
+    index_s = time.perf_counter() - started
+    del tokens
+    times = []
+    for _ in range(n_queries):
+        # 2-5 content words: skip the 50 most frequent ranks (stop words are dropped by terms()).
+        q = [int(r) - 1 for r in rng.zipf(1.1, size=40) if 50 < r <= vocab_size][: int(rng.integers(2, 6))] or [100]
+        started = time.perf_counter()
+        scores = model.get_scores(q)
+        k = min(depth, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top[np.argsort(-scores[top])]
+        times.append((time.perf_counter() - started) * 1e3)
+    size = sum(v.nbytes for v in model.scores.values() if hasattr(v, "nbytes"))
+    return {"index_s": round(index_s, 2), "docs_per_s": round(n / index_s, 1), "search_ms": percentiles(times),
+            "bytes": int(size), "doc_len": doc_len, "vocab": vocab_size}
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def _ok(value: float, target: float, higher_is_better: bool = False) -> str:
+    if value != value:  # nan
+        return "not measured"
+    met = value >= target if higher_is_better else value <= target
+    return "met" if met else "**not met**"
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:,.0f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:,.0f} kB"
+
+
+def write_report(res: Results, cfg: BenchConfig) -> str:
+    m = res.machine
+    default = res.answers.get(res.backend, {})
+    build = res.build
+    big = max(res.scale, key=lambda s: s["n"]) if res.scale else {}
+    big_ann = big.get("ivf", {}) if big.get("chosen") != "flat" else {"search_ms": big.get("flat", {}).get("search_ms", {}),
+                                                                         "recall_at_10": 1.0, "bytes": big.get("flat", {}).get("bytes", 0)}
+    startup = res.app.get("startup_s", float("nan"))
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Reproduce (the 1M-chunk run, about 10 minutes here): `{REPRODUCE}`",
+        "(`--tiny` checks the harness in seconds; `--help` for the other switches). The figures below were",
+        "written by that command; the raw numbers are in `benchmarks/results.json`.",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gib')} GiB RAM; Python {m.get('python')}; "
+        f"{', '.join(f'{k} {v}' for k, v in m.get('versions', {}).items())}.",
+        f"Date: {m.get('date')}; 1-minute load average at the start: {m.get('load_avg')} "
+        "(the machine is shared and noisy: compare figures within one run).",
+        "",
+        "## Targets",
+        "",
+        "| what | target | measured | |",
+        "|---|---|---|---|",
+    ]
+    tot = default.get("total", {})
+    lines += [
+        f"| warm answer p50 (`{res.backend}` backend) | <= {TARGETS['answer_p50_ms']:.0f} ms | {tot.get('p50', float('nan')):.1f} ms | {_ok(tot.get('p50', float('nan')), TARGETS['answer_p50_ms'])} |",
+        f"| warm answer p95 | <= {TARGETS['answer_p95_ms']:.0f} ms | {tot.get('p95', float('nan')):.1f} ms | {_ok(tot.get('p95', float('nan')), TARGETS['answer_p95_ms'])} |",
+        f"| `python app.py` start-up to first answer, index built | <= {TARGETS['startup_s']:.0f} s | "
+        + (f"{startup:.2f} s | {_ok(startup, TARGETS['startup_s'])} |" if "startup_s" in res.app else f"skipped: {res.app.get('skipped', 'not run')} | |"),
+        f"| build the shipped corpus (cold, model load included) | <= {TARGETS['build_s']:.0f} s | {build.get('cold_s', float('nan')):.2f} s | {_ok(build.get('cold_s', float('nan')), TARGETS['build_s'])} |",
+    ]
+    if big:
+        n = big["n"]
+        lines += [
+            f"| search p95 at {n:,} chunks ({big['chosen']}) | <= {TARGETS['search_p95_ms_1m']:.0f} ms | {big_ann['search_ms'].get('p95', float('nan')):.2f} ms | {_ok(big_ann['search_ms'].get('p95', float('nan')), TARGETS['search_p95_ms_1m'])} |",
+            f"| recall@10 vs exact at {n:,} | >= {TARGETS['recall_at_10_1m']} | {big_ann.get('recall_at_10', float('nan')):.3f} | {_ok(big_ann.get('recall_at_10', float('nan')), TARGETS['recall_at_10_1m'], True)} |",
+            f"| vector index memory at {n:,} | <= 1 GB | {_mb(big_ann.get('bytes', 0))} | {_ok(big_ann.get('bytes', 0) / 2**20, TARGETS['index_mb_1m'])} |",
+        ]
+    lines += ["", "## Building the shipped corpus", ""]
+    if build:
+        lines += [
+            f"{build['documents']} documents -> {build['chunks']} chunks and {build['spans']} answer spans "
+            f"({build['texts']} texts embedded), into a temporary index folder.",
+            "",
+            "| build | seconds | texts embedded |",
+            "|---|---|---|",
+            f"| cold: new process state, model load included | {build['cold_s']:.2f} | {build['texts']} |",
+            f"| full rebuild, model loaded, no cache | {build['full_rebuild_warm_s']:.2f} | {build['full_rebuild_texts']} |",
+            f"| rebuild after editing one document (`{build['edited_doc']}`), with the embedding cache | "
+            f"{build['incremental_s']:.2f} | {build['incremental_texts']} |",
+            "",
+            f"Cold build throughput: {build['chunks_per_s']} chunks/s ({build['texts_per_s']} texts/s, spans included).",
+        ]
+    if res.encode_throughput:
+        e = res.encode_throughput
+        lines += ["", f"Batch encoding throughput of the default backend on real passages (mean {e['mean_chars']} characters): "
+                      f"{e['texts_per_s']} texts/s, i.e. ~{e['hours_for_1m_chunks']} h to embed 1M chunks on this machine "
+                      "(the embedding cache makes that a one-off)."]
+    lines += ["", "## Answer latency over the dev set (warm)", "",
+              f"`tests/data/eval.jsonl`, {default.get('questions', 0)} questions, `Engine.ask` timed per question, "
+              "stages from `answer.timings_ms`. Dev-set metrics from the same engine (`python -m bot eval`).", "",
+              "| backend | total p50 / p95 ms | encode p50 / p95 | retrieve p50 / p95 | extract p50 / p95 | answerable hit | abstain | recall@1 | recall@5 | MRR |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, a in res.answers.items():
+        mt = a["metrics"]
+        cells = " | ".join(f"{a[s]['p50']:.1f} / {a[s]['p95']:.1f}" for s in ("total", "encode", "retrieve", "extract"))
+        label = f"**{name}** (default)" if name == res.backend else name
+        lines.append(f"| {label} | {cells} | {mt['answerable_hit_rate']:.3f} | {mt['unanswerable_abstain_rate']:.3f} | "
+                     f"{mt['recall_at_1']:.3f} | {mt['recall_at_5']:.3f} | {mt['mrr']:.3f} |")
+    if res.app:
+        lines += ["", "## Start-up", ""]
+        if "startup_s" in res.app:
+            lines.append(f"`python app.py` with the index already built: first answer from POST /api/ask after "
+                         f"{res.app['startup_s']:.2f} s (answered: {res.app['answered']}); the app's peak RSS "
+                         f"{res.app['app_maxrss_mb']:.0f} MB.")
+        else:
+            lines.append(f"Skipped: {res.app['skipped']}.")
+    if res.scale:
+        lines += ["", "## Scale: synthetic corpora", "",
+                  f"Clustered unit vectors, dim {cfg.dim} (noise/centre ratio 1.5, one cluster per 500 chunks), "
+                  f"{cfg.queries} held-out queries; latency is one query at a time, depth 50 (what the retriever asks for); "
+                  "recall@10 against exact search. BM25: bm25s over Zipf(1.1) token ids, 60 tokens a chunk, "
+                  "2-5 query terms, scored and top-50 selected as `LexicalIndex.search` does.", "",
+                  "| chunks | index chosen | exact p50 / p95 ms | IVF-SQ8 (nlist, nprobe) | IVF p50 / p95 ms | IVF recall@10 | IVF build s | exact / IVF memory | BM25 index s | BM25 query p50 / p95 ms | BM25 memory |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for s in res.scale:
+            f, lx = s["flat"], s["lexical"]
+            iv = s.get("ivf")
+            ivf_cells = (f"{iv['spec']['nlist']}, {iv['spec']['nprobe']} | {iv['search_ms']['p50']:.2f} / {iv['search_ms']['p95']:.2f} | "
+                         f"{iv['recall_at_10']:.3f} | {iv['build_s']:.1f} | {_mb(f['bytes'])} / {_mb(iv['bytes'])}") if iv else f"- | - | - | - | {_mb(f['bytes'])} / -"
+            lines.append(f"| {s['n']:,} | {s['chosen']} | {f['search_ms']['p50']:.2f} / {f['search_ms']['p95']:.2f} | {ivf_cells} | "
+                         f"{lx['index_s']:.1f} | {lx['search_ms']['p50']:.2f} / {lx['search_ms']['p95']:.2f} | {_mb(lx['bytes'])} |")
+        lines += ["", "nprobe sweep (recall@10, p95 ms):", ""]
+        for s in res.scale:
+            if "ivf" in s:
+                lines.append(f"- {s['n']:,}: " + ", ".join(
+                    f"nprobe {w['nprobe']}: {w['recall_at_10']:.3f}, {w['search_ms']['p95']:.2f} ms" for w in s["ivf"]["sweep"]))
+        lines += ["", f"![search latency against corpus size]({_rel(cfg.plot, cfg.out.parent)})"]
+    lines += ["", "## Memory", ""]
+    for key, value in res.memory.items():
+        lines.append(f"- {key}: {value} MB")
+    if res.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
+    text = "\n".join(lines) + "\n"
+    cfg.out.parent.mkdir(parents=True, exist_ok=True)
+    cfg.out.write_text(text, encoding="utf-8")
+    return text
+
+
+def _rel(path: Path, start: Path) -> str:
+    try:
+        return os.path.relpath(path, start)
+    except ValueError:
+        return str(path)
+
+
+def plot_latency(scale: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [s["n"] for s in scale]
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    series = [("exact (IndexFlatIP)", [s["flat"]["search_ms"] for s in scale], "tab:red"),
+              ("IVF-SQ8", [s.get("ivf", {}).get("search_ms") for s in scale], "tab:blue"),
+              ("BM25 (bm25s)", [s["lexical"]["search_ms"] for s in scale], "tab:green")]
+    for label, values, colour in series:
+        points = [(n, v) for n, v in zip(sizes, values) if v]
+        if not points:
+            continue
+        xs = [n for n, _ in points]
+        ax.plot(xs, [v["p50"] for _, v in points], "o-", color=colour, label=f"{label} p50")
+        ax.plot(xs, [v["p95"] for _, v in points], "s--", color=colour, alpha=0.6, label=f"{label} p95")
+    ax.axhline(TARGETS["search_p95_ms_1m"], color="grey", linestyle=":", label="p95 target (20 ms)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("chunks in the index")
+    ax.set_ylabel("one query, ms")
+    ax.set_title("Search latency against corpus size (dim 384, depth 50)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+# --- main --------------------------------------------------------------------------------------
+
+def run(cfg: BenchConfig, settings: Settings | None = None, log: Log = _stderr) -> Results:
+    from .embed import HashingEmbedder, make_embedder
+    from .evaluate import read_rows
+
+    settings = settings or Settings.from_env()
+    res = Results(machine=machine_info())
+    rows = read_rows(EVAL_FILE)
+    if cfg.tiny:
+        rows = rows[:20]
+    with tempfile.TemporaryDirectory(prefix="bot-bench-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(settings.corpus_dir, work / "corpus")
+        base = settings.replace(corpus_dir=work / "corpus", index_dir=work / "index", data_dir=work / "var",
+                                model_cache_dir=settings.model_export_dir)
+        if cfg.tiny:
+            res.backend = "hashing"
+            make = lambda: HashingEmbedder(64)  # noqa: E731
+        else:
+            res.backend = base.embed_backend
+            make = lambda: make_embedder(base)  # noqa: E731
+        log("bench: building the shipped corpus")
+        res.build = bench_build(base, make, log)
+
+        backends = [res.backend] if cfg.tiny else [res.backend] + [b for b in cfg.backends if b != res.backend]
+        for name in backends:
+            settings_b = base if cfg.tiny else base.replace(embed_backend=name)
+            embedder = make() if cfg.tiny else make_embedder(settings_b)
+            if not cfg.tiny and name == "torch" and type(embedder).__name__ != "SentenceTransformerEmbedder":
+                continue
+            log(f"bench: answering the dev set with the {name} backend")
+            try:
+                res.answers[name] = bench_answers(settings_b, embedder, rows, log)
+            except Exception as exc:  # e.g. onnxruntime missing: say so, keep the rest of the run
+                res.notes.append(f"backend {name} not measured: {type(exc).__name__}: {exc}")
+            if name == res.backend:
+                res.memory["benchmark process peak RSS after building and answering"] = maxrss_mb()
+                if not cfg.tiny:
+                    res.encode_throughput = bench_encode_throughput(embedder, _chunk_texts(base, embedder))
+        if cfg.app and not cfg.tiny:
+            log("bench: timing python app.py start-up")
+            res.app = bench_app(base, PROJECT_ROOT / "app.py", work)
+        elif cfg.tiny:
+            res.app = {"skipped": "--tiny run"}
+
+    for n in cfg.sizes:
+        log(f"bench: synthetic corpus of {n:,} chunks")
+        res.scale.append(bench_vectors(n, cfg, log))
+    res.memory["benchmark process peak RSS at the end (scale runs included)"] = maxrss_mb()
+    if res.scale:
+        plot_latency(res.scale, cfg.plot)
+    cfg.results.parent.mkdir(parents=True, exist_ok=True)
+    cfg.results.write_text(json.dumps(_jsonable(res.__dict__), indent=2), encoding="utf-8")
+    write_report(res, cfg)
+    return res
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    return obj
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot.bench", description="Benchmark this machine; write BENCHMARKS.md.")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes, comma-separated")
+    parser.add_argument("--tiny", action="store_true", help="seconds-long smoke run: hashing embedder, small sizes")
+    parser.add_argument("--no-app", action="store_true", help="skip timing python app.py start-up")
+    parser.add_argument("--backends", default="onnx,onnx-int8,torch", help="embedding backends to compare")
+    parser.add_argument("--out", default=str(BenchConfig.out), help="report to write (default: BENCHMARKS.md)")
+    parser.add_argument("--plot", default=None, help="PNG to write (default: benchmarks/latency_vs_size.png beside --out)")
+    parser.add_argument("--results", default=None, help="raw JSON to write (default: benchmarks/results.json beside --out)")
+    parser.add_argument("--queries", type=int, default=200, help="synthetic queries per size")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        print(f"error: --sizes must be comma-separated integers, got {args.sizes!r}", file=sys.stderr)
+        return 2
+    out = Path(args.out).resolve()
+    if args.tiny and args.sizes == build_parser().get_default("sizes"):
+        sizes = (2_000, 5_000)
+    try:
+        cfg = BenchConfig(
+            out=out,
+            plot=Path(args.plot).resolve() if args.plot else out.parent / "benchmarks" / "latency_vs_size.png",
+            results=Path(args.results).resolve() if args.results else out.parent / "benchmarks" / "results.json",
+            sizes=sizes, dim=32 if args.tiny else 384, queries=20 if args.tiny else args.queries, tiny=args.tiny,
+            app=not args.no_app, backends=tuple(b for b in args.backends.split(",") if b),
+            exact_below=3_000 if args.tiny else None,
+        )
+        run(cfg)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {cfg.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+import pytest
+
+from bot.chunk import chunk_document, split_blocks, split_sentences
+from bot.corpus import load_corpus
+from bot.schema import Document
+from bot.settings import PROJECT_ROOT
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_every_chunk_and_span_is_an_exact_slice_of_the_body():
+    docs, _ = load_corpus(PROJECT_ROOT / "corpus")
+    for doc in docs:
+        for chunk, spans in chunk_document(doc, 120, words):
+            assert doc.body[chunk.start:chunk.end] == chunk.text
+            assert words(chunk.text) <= 120 or "\n" not in chunk.text.strip()
+            for span in spans:
+                assert chunk.start <= span.start < span.end <= chunk.end
+
+
+def test_heading_stays_with_its_text_and_labels_the_chunk():
+    body = "Policing complaints\n\nFirst contact the MPS. Then the IPCC.\n\nOur Structure\n\nFive functions.\n"
+    chunks = [c for c, _ in chunk_document(Document("d.md", "D", body), 200, words)]
+    assert [c.text for c in chunks] == ["Policing complaints\n\nFirst contact the MPS. Then the IPCC.", "Our Structure\n\nFive functions."]
+    assert [c.heading for c in chunks] == ["Policing complaints", "Our Structure"]
+
+
+def test_long_sections_split_under_the_budget_and_keep_their_heading_label():
+    body = "Values\n\n" + "\n\n".join(f"Paragraph {i} says something useful about values." for i in range(20))
+    chunks = [c for c, _ in chunk_document(Document("d.md", "D", body), 30, words)]
+    assert len(chunks) > 3 and all(words(c.text) <= 30 for c in chunks)
+    assert all(c.heading == "Values" for c in chunks)
+
+
+def test_a_giant_sentence_is_cut_by_words():
+    body = " ".join(["word"] * 500) + "."
+    chunks = [c for c, _ in chunk_document(Document("d.md", "D", body), 50, words)]
+    assert len(chunks) >= 10 and all(words(c.text) <= 50 for c in chunks)
+    assert "".join(body[c.start:c.end] for c in chunks).replace(" ", "") == body.replace(" ", "")
+
+
+def test_address_block_and_its_introduction_are_candidates_kept_whole():
+    body = "You can write to us by post to:\n\nComplaints Team\n1 High Street\nLondon AB1 2CD\n"
+    (_, spans), = chunk_document(Document("d.md", "D", body), 200, words)
+    texts = [body[s.start:s.end] for s in spans]
+    assert "Complaints Team\n1 High Street\nLondon AB1 2CD" in texts
+    assert body.strip() in texts
+
+
+def test_sentence_splitting_respects_abbreviations():
+    text = "It has c.10,000 staff, e.g. analysts. Founded in 1829. Next one"
+    assert [text[s:e] for s, e in split_sentences(text)] == ["It has c.10,000 staff, e.g. analysts.", "Founded in 1829.", "Next one"]
+
+
+def test_blocks_have_offsets():
+    body = "\n\nA\nB\n\n\nC  \n"
+    assert [(b.start, b.end, b.text) for b in split_blocks(body)] == [(2, 5, "A\nB"), (8, 9, "C")]
+
+
+def test_budget_must_be_sane():
+    with pytest.raises(ValueError, match="max_tokens"):
+        chunk_document(Document("d.md", "D", "x"), 3, words)
+
+
+@pytest.mark.integration
+def test_real_chunks_fit_the_model_window(real_engine):
+    embedder = real_engine.embedder
+    for chunk in real_engine.index.chunks:
+        assert embedder.count_tokens(chunk.text) <= real_engine.settings.chunk_max_tokens < embedder.max_tokens

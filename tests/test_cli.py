@@ -1,0 +1,71 @@
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import ask_stream, format_answer
+from bot.settings import PROJECT_ROOT
+
+KEYS = {"answered", "answer", "citations", "confidence"}
+
+
+def run_stream(engine, text: str) -> list[dict]:
+    out = io.StringIO()
+    ask_stream(engine, io.StringIO(text), out, as_json=True)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_json_lines_one_object_per_line_in_order(tiny_engine):
+    lines = [
+        json.dumps({"question": "Who founded the service?"}),
+        "How do I complain?",
+        "{broken json",
+        json.dumps({"question": ""}),
+        json.dumps({"question": 42}),
+        json.dumps({"question": "x" * 2000}),
+        json.dumps({"question": "When?", "history": [{"role": "user", "content": "Who founded the service?"}]}),
+        json.dumps({"question": "hi", "history": [{"role": "robot", "content": "x"}]}),
+        json.dumps(["not", "an", "object"]),
+    ]
+    out = run_stream(tiny_engine, "\n".join(lines) + "\n")
+    assert len(out) == len(lines)
+    assert all(KEYS <= set(o) for o in out)
+    assert [("error" in o) for o in out] == [False, False, True, True, True, True, False, True, True]
+    assert "broken JSON" in out[2]["error"] and "empty" in out[3]["error"]
+    assert "must be a string" in out[4]["error"] and "too long" in out[5]["error"]
+    assert "role" in out[7]["error"] and "JSON object" in out[8]["error"]
+    for o in out:
+        for c in o["citations"]:
+            assert set(c) >= {"doc_id", "title", "start", "end", "quote"}
+            assert tiny_engine.document(c["doc_id"]).body[c["start"]:c["end"]] == c["quote"]
+
+
+def test_human_format_numbers_citations(tiny_engine):
+    text = format_answer(tiny_engine.ask("How do I make a complaint about a police officer?"))
+    assert "[1] Making a complaint (June 2017)" in text and "complaints.md" in text
+
+
+@pytest.mark.integration
+def test_cli_contract_with_the_real_model(real_settings):
+    env = dict(os.environ, BOT_INDEX_DIR=str(real_settings.index_dir), HF_HUB_OFFLINE="1")
+    stdin = "\n".join([
+        json.dumps({"question": "Where do I complain?"}),
+        "not json at all but a question about the IPCC",
+        "{bad",
+        json.dumps({"question": "What's their postal address?",
+                    "history": [{"role": "user", "content": "How do I complain to the MPS?"}]}),
+    ]) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json"], input=stdin, capture_output=True,
+                          text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 4 and "error" in out[2]
+    assert out[0]["answered"] and "complaint" in out[0]["answer"].lower() and out[0]["citations"]
+    assert out[3]["answered"] and "SW6 1TR" in out[3]["answer"]
+
+    single = subprocess.run([sys.executable, "-m", "bot", "ask", "Where do I complain?"], capture_output=True,
+                            text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+    assert single.returncode == 0 and "[1]" in single.stdout and "complain" in single.stdout.lower()

@@ -1,0 +1,76 @@
+"""Engine behaviour on the tiny corpus with the hashing embedder: offline and fast."""
+
+import threading
+
+from bot.answer import JOINER, NOT_COVERED
+from bot.validate import Turn
+
+
+def assert_verbatim(engine, answer):
+    for c in answer.citations + answer.suggestions:
+        assert engine.document(c.doc_id).body[c.start:c.end] == c.quote
+    if answer.answered:
+        assert answer.answer == JOINER.join(c.quote for c in answer.citations)
+
+
+def test_answers_are_verbatim_and_cited(tiny_engine):
+    answer = tiny_engine.ask("How do I make a complaint about a police officer?")
+    assert answer.answered and answer.citations
+    assert "make the complaint to the Example Police Service" in answer.answer
+    assert answer.citations[0].doc_id == "complaints.md" and answer.citations[0].date == "June 2017"
+    assert_verbatim(tiny_engine, answer)
+
+
+def test_unrelated_questions_abstain_with_suggestions(tiny_engine):
+    answer = tiny_engine.ask("What is the capital of France?")
+    assert not answer.answered and answer.answer == NOT_COVERED and not answer.citations
+    assert_verbatim(tiny_engine, answer)
+    assert answer.to_dict()["suggestions"] == [c.to_dict() for c in answer.suggestions]
+
+
+def test_followup_uses_history(tiny_engine):
+    history = [Turn("user", "How do I make a complaint to the Example Police Service?"), Turn("assistant", "...")]
+    query = tiny_engine.queries.build("What's their postal address?", history)
+    assert query.followup and "complaint" in query.terms
+    followed = tiny_engine.retrieve("What's their postal address?", history)
+    assert tiny_engine.index.chunks[followed[0].chunk_id].doc_id == "complaints.md"
+    # Without the history nothing ties the question to complaints.
+    assert not tiny_engine.queries.build("What's their postal address?").followup
+
+
+def test_acronyms_from_the_corpus_reach_retrieval(tiny_engine):
+    hits = tiny_engine.retrieve("What did the EPA do?")
+    assert tiny_engine.index.chunks[hits[0].chunk_id].doc_id == "authority.txt"
+
+
+def test_bad_requests_become_error_answers(tiny_engine):
+    assert tiny_engine.handle({"question": "  "}).error == "question is empty"
+    assert "must be a string" in tiny_engine.handle({"question": 3}).error
+    assert "too long" in tiny_engine.handle({"question": "x" * 5000}).error
+    assert "history" in tiny_engine.handle({"question": "hi", "history": "nope"}).error
+
+
+def test_documents_are_only_the_indexed_ones(tiny_engine):
+    assert tiny_engine.document("complaints.md").title == "Making a complaint"
+    assert tiny_engine.document("../../etc/passwd") is None
+    assert tiny_engine.document("authority.txt").title == "The Example Police Authority"
+    assert len(tiny_engine.documents()) == 3
+
+
+def test_one_engine_answers_from_many_threads(tiny_engine):
+    expected = tiny_engine.ask("Who founded the service?").to_dict()
+    results, errors = [], []
+
+    def worker():
+        try:
+            for _ in range(20):
+                results.append(tiny_engine.ask("Who founded the service?").to_dict())
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 160 and all(r == expected for r in results)

@@ -1,0 +1,90 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import load_corpus
+from bot.embed import HashingEmbedder
+from bot.index import MANIFEST, open_index
+
+
+def _open(settings, log=None):
+    docs, _ = load_corpus(settings.corpus_dir, warn=lambda _: None)
+    messages = []
+    index, rebuilt = open_index(settings.index_dir, docs, HashingEmbedder(), settings.chunk_max_tokens, log=(log or messages.append))
+    return index, rebuilt, messages
+
+
+def test_first_use_builds_then_loads(tiny_settings):
+    index, rebuilt, _ = _open(tiny_settings)
+    assert rebuilt and index.manifest["counts"]["documents"] == 3
+    again, rebuilt, _ = _open(tiny_settings)
+    assert not rebuilt and len(again.chunks) == len(index.chunks)
+    assert [c.text for c in again.chunks] == [c.text for c in index.chunks]
+
+
+def test_manifest_records_what_the_index_was_built_from(tiny_settings):
+    _open(tiny_settings)
+    manifest = json.loads((tiny_settings.index_dir / MANIFEST).read_text())
+    assert manifest["format_version"] == 1 and manifest["model"] == "hashing-256"
+    assert manifest["chunking"]["max_tokens"] == tiny_settings.chunk_max_tokens
+    assert set(manifest["counts"]) == {"documents", "chunks", "spans"} and len(manifest["corpus_hash"]) == 64
+    assert all(len(h) == 64 for h in manifest["files"].values())
+
+
+def test_no_pickle_anywhere(tiny_settings):
+    _open(tiny_settings)
+    for path in tiny_settings.index_dir.rglob("*"):
+        assert path.suffix not in (".pkl", ".pickle")
+        if path.suffix == ".npy":
+            assert b"'descr': '<f4'" in path.read_bytes()[:128]
+
+
+def test_corpus_change_rebuilds(tiny_settings):
+    _open(tiny_settings)
+    (tiny_settings.corpus_dir / "history.md").write_text("---\ntitle: H\n---\nNew text about 1830.\n")
+    index, rebuilt, messages = _open(tiny_settings)
+    assert rebuilt and any("corpus_hash changed" in m for m in messages)
+    assert any("1830" in c.text for c in index.chunks)
+
+
+def test_settings_change_rebuilds(tiny_settings):
+    _open(tiny_settings)
+    _, rebuilt, messages = _open(tiny_settings.replace(chunk_max_tokens=50))
+    assert rebuilt and any("chunking changed" in m for m in messages)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
+def test_damaged_index_is_detected_and_rebuilt(tiny_settings, damage):
+    index, _, _ = _open(tiny_settings)
+    gen = tiny_settings.index_dir / index.manifest["generation"]
+    target = gen / "chunk_vectors.npy"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:100])
+    elif damage == "flip":
+        data = bytearray(target.read_bytes())
+        data[-1] ^= 0xFF
+        target.write_bytes(bytes(data))
+    elif damage == "delete":
+        target.unlink()
+    else:
+        (tiny_settings.index_dir / MANIFEST).write_text("{not json")
+    fresh, rebuilt, messages = _open(tiny_settings)
+    assert rebuilt and messages and len(fresh.chunks) == len(index.chunks)
+
+
+def test_a_half_written_build_leaves_the_previous_index_usable(tiny_settings):
+    index, _, _ = _open(tiny_settings)
+    # A build killed midway leaves a temp generation folder and no new manifest.
+    (tiny_settings.index_dir / ".g-killed.tmp").mkdir()
+    (tiny_settings.index_dir / ".g-killed.tmp" / "chunks.json").write_text("[")
+    again, rebuilt, _ = _open(tiny_settings)
+    assert not rebuilt and again.manifest["generation"] == index.manifest["generation"]
+
+
+def test_old_generations_are_removed(tiny_settings):
+    _open(tiny_settings)
+    (tiny_settings.corpus_dir / "new.txt").write_text("Another document about Peel.\n")
+    index, _, _ = _open(tiny_settings)
+    gens = [p.name for p in tiny_settings.index_dir.iterdir() if p.is_dir() and p.name.startswith("g")]
+    assert gens == [index.manifest["generation"]]

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from bot.conversation import AcronymMap, QueryBuilder, is_followup
+from bot.retrieve import LexicalIndex, reciprocal_rank_fusion, terms
+from bot.schema import Document
+from bot.validate import Turn
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]], k=60)
+    assert max(fused, key=fused.get) == 1
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused[4] == pytest.approx(1 / 63)
+    with pytest.raises(ValueError, match="rrf k"):
+        reciprocal_rank_fusion([[1]], k=0)
+
+
+def test_terms_stem_and_drop_stopwords():
+    assert terms("Where do I make Complaints?") == ["make", "complaint"]
+    assert "101" in terms("Call 101") and "sw6" in terms("London SW6 1TR")
+
+
+def test_bm25_finds_acronyms_and_numbers_exactly():
+    lex = LexicalIndex(["Complain to the IPCC by post.", "Call 101 to complain.", "Write to London SW6 1TR.", "Peel founded it."])
+    assert lex.search(terms("IPCC"), 2)[0][0] == 0
+    assert lex.search(terms("101"), 2)[0][0] == 1
+    assert lex.search(terms("SW6 1TR"), 2)[0][0] == 2
+    assert lex.search(terms("zebra"), 2) == []
+
+
+def test_acronyms_are_learned_from_the_documents():
+    doc = Document("a.md", "A", "The Metropolitan Police Authority (MPA) was replaced by the Mayor's Office for Policing and Crime (MOPAC).")
+    acronyms = AcronymMap.from_documents([doc])
+    assert acronyms.pairs["MPA"] == {"Metropolitan Police Authority"}
+    assert set(terms("authority")) <= set(acronyms.expand("What did the MPA do?"))
+    assert "mpa" in acronyms.expand("What did the Metropolitan Police Authority do?")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When?", True), ("What's their postal address?", True), ("What replaced it?", True),
+    ("And how many staff?", True), ("What about the IOPC?", True), ("Who founded the Metropolitan Police?", False),
+])
+def test_followup_detection(question, expected):
+    history = [Turn("user", "Who founded the Met?"), Turn("assistant", "Sir Robert Peel.")]
+    assert is_followup(question, history) is expected
+    assert is_followup(question, []) is False
+
+
+def test_followup_query_carries_the_previous_question():
+    q = QueryBuilder(AcronymMap()).build("What's their postal address?", [Turn("user", "How do I complain to the MPS?")])
+    assert q.followup and "complain" in q.text and "complain" in q.terms and "address" in q.terms

@@ -1,0 +1,153 @@
+"""Shared pieces for the web tests: a deterministic FakeEngine and a live-server helper.
+
+FakeEngine answers from three tiny in-memory documents with real offsets (every quote is
+``document.body[start:end]``), records every call so tests can check that conversation
+history reaches it, and abstains on anything it does not recognise. It stands in for
+``bot.engine.Engine``; the web layer must work the same with either.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from bot.schema import Answer, Citation, Document
+from bot.validate import Turn
+
+XSS = "<img src=x onerror=alert(1)>"
+
+DOCUMENTS = (
+    Document(
+        doc_id="mopac.md",
+        title="The Mayor's Office for Policing and Crime",
+        body=(
+            "About MOPAC\n\n"
+            "The Mayor's Office for Policing and Crime (MOPAC) oversees the Metropolitan Police Service.\n"
+            "The Commissioner runs the Met day to day and answers to the Mayor through MOPAC.\n"
+            "Local communities are consulted so that policing priorities reflect what Londoners need.\n"
+        ),
+        site="london.gov.uk",
+        date="April 2025",
+    ),
+    Document(
+        doc_id="history/founding.md",
+        title="A short history of the Met",
+        body=(
+            "The Metropolitan Police was founded in 1829 by Sir Robert Peel.\n"
+            "Its first headquarters were at Great Scotland Yard.\n"
+            "Officers became known as 'Bobbies' & 'Peelers' <after Peel>.\n"
+        ),
+        site="met.police.uk",
+        date="",
+        archived=True,
+    ),
+    Document(
+        doc_id="complaints.md",
+        title="Complaints <about> the police",
+        body=(
+            "How to complain\n\n"
+            "You can complain to the Met directly, or to the Independent Office for Police Conduct (IOPC).\n"
+            "A note for testers: " + XSS + " must show as text.\n"
+        ),
+        site="policeconduct.gov.uk",
+        date="March 2019",
+    ),
+)
+
+
+def cite(doc: Document, sentence: str) -> Citation:
+    """A citation of ``sentence``, which must occur in ``doc.body``."""
+    start = doc.body.index(sentence)
+    return Citation(doc.doc_id, doc.title, start, start + len(sentence), sentence, doc.date, doc.archived)
+
+
+def _doc(doc_id: str) -> Document:
+    return next(d for d in DOCUMENTS if d.doc_id == doc_id)
+
+
+# keyword -> the sentences (doc_id, text) the fake answer quotes
+_ANSWERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "manage": (
+        ("mopac.md", "The Mayor's Office for Policing and Crime (MOPAC) oversees the Metropolitan Police Service."),
+        ("mopac.md", "The Commissioner runs the Met day to day and answers to the Mayor through MOPAC."),
+    ),
+    "mopac": (
+        ("mopac.md", "The Mayor's Office for Policing and Crime (MOPAC) oversees the Metropolitan Police Service."),
+    ),
+    "complain": (
+        ("complaints.md", "You can complain to the Met directly, or to the Independent Office for Police Conduct (IOPC)."),
+        ("complaints.md", "A note for testers: " + XSS + " must show as text."),
+    ),
+    "founded": (
+        ("history/founding.md", "The Metropolitan Police was founded in 1829 by Sir Robert Peel."),
+    ),
+    "headquarters": (
+        ("history/founding.md", "Its first headquarters were at Great Scotland Yard."),
+    ),
+    "consult": (
+        ("mopac.md", "Local communities are consulted so that policing priorities reflect what Londoners need."),
+    ),
+}
+
+
+# keyword -> what the history must mention: "And its headquarters?" only makes sense
+# after the founding question, so without that history the fake abstains.
+_FOLLOW_UPS = {"headquarters": "founded"}
+
+
+@dataclass
+class FakeEngine:
+    """Keyword-matching stand-in for the real engine, with the same four methods."""
+
+    calls: list[tuple[str, tuple[Turn, ...]]] = field(default_factory=list)
+    fail_on: str = "explode"  # a question containing this raises, to test error handling
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        self.calls.append((question, tuple(history)))
+        if self.fail_on in question:
+            raise RuntimeError("the fake engine broke on purpose")
+        lowered = question.lower()
+        context = " ".join(t.content.lower() for t in history)
+        for keyword, quotes in _ANSWERS.items():
+            if keyword in lowered and _FOLLOW_UPS.get(keyword, "") in context:
+                citations = tuple(cite(_doc(doc_id), text) for doc_id, text in quotes)
+                return Answer(True, " ".join(c.quote for c in citations), citations, confidence=0.8)
+        suggestions = (cite(_doc("mopac.md"), _ANSWERS["mopac"][0][1]), cite(_doc("complaints.md"), _ANSWERS["complain"][0][1]))
+        return Answer(False, "", (), confidence=0.1, suggestions=suggestions)
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in DOCUMENTS if d.doc_id == doc_id), None)
+
+    def documents(self) -> list[Document]:
+        return list(DOCUMENTS)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: object, *, timeout_s: float = 20.0) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a background thread on a free loopback port; yield its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"test server on port {port} did not start within {timeout_s} s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
