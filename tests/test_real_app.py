@@ -1,0 +1,53 @@
+"""The web app on the real engine (bundled MiniLM, real corpus): the API returns exactly the
+CLI's JSON, and in a real browser a cited answer opens its passage in a visible <mark>."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.web import create_app
+from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, ask, last_answer
+from web_fixtures import serve
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def real_app(real_engine, real_settings):
+    return create_app(real_engine, real_settings)
+
+
+def test_api_answers_with_the_cli_json(real_app, real_engine):
+    client = TestClient(real_app)
+    for payload in ({"question": "Where do I complain?"},
+                    {"question": "What's their postal address?", "history": [{"role": "user", "content": "How do I complain to the MPS?"}]},
+                    {"question": "What is the capital of France?"}):
+        response = client.post("/api/ask", json=payload)
+        assert response.status_code == 200
+        assert response.json() == json.loads(json.dumps(real_engine.handle(payload).to_dict()))
+    assert client.post("/api/ask", json={"question": ""}).status_code in (400, 422)
+
+
+@pytest.mark.browser
+def test_real_answer_click_shows_the_marked_passage(real_app, real_engine, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    expect = playwright_api.expect
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    expected = real_engine.ask("Where do I complain?")
+    with serve(real_app) as url, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_context(viewport=DESKTOP).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        ask(page, "Where do I complain?")
+        expect(last_answer(page)).to_contain_text(expected.citations[0].quote.split("\n")[0])
+        page.locator("#sources [data-citation]").first.click()
+        mark = page.locator("#source-view mark.cited")
+        expect(mark.first).to_be_visible()
+        expect(mark.first).to_contain_text(expected.citations[0].quote.split("\n")[0])
+        page.screenshot(path=tmp_path / "real-answer.png", full_page=True)
+        browser.close()
