@@ -7,6 +7,10 @@ size (1M x 384 -> ~395 MB instead of 1.5 GB), with recall@10 >= 0.95 against exa
 (measured by ``python -m bot.bench``; see BENCHMARKS.md). HNSW was the other candidate: its
 graph builds far slower on two cores and adds ~256 bytes a vector on top of the codes.
 
+FAISS searches one query at a time here, and its OpenMP threads then cost far more than they
+give (a 10k flat scan: ~1 ms on one thread, 17-30 ms on two busy cores), so ``for_queries()``
+pins FAISS to one thread; builds (k-means, encoding) use every core meanwhile.
+
 This module only builds, describes and tunes FAISS indexes; saving, loading and checking
 them is ``index.py``'s job. The index kind and its parameters go into the manifest.
 """
@@ -14,14 +18,17 @@ them is ``index.py``'s job. The index kind and its parameters go into the manife
 from __future__ import annotations
 
 import math
+import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-# Below this many vectors the exact scan is used. Measured on the 2-core machine (BENCHMARKS.md):
-# a flat scan of 100k x 384 takes ~10 ms a query, where IVF-SQ8 stays near 1 ms; below ~50k the
-# scan stays within a few milliseconds and an IVF's k-means has too few points per list to pay.
-EXACT_BELOW = 50_000
+# Below this many vectors the exact scan is used. Measured on the 2-core machine (BENCHMARKS.md),
+# one thread: a flat scan of 384-d vectors takes ~0.7 ms at 10k and ~19 ms at 100k, IVF-SQ8 under
+# 0.5 ms at both. An answer has ~3 ms left of its 15 ms p50 budget after encoding the question;
+# the exact scan fits in that up to ~20-30k vectors, and there recall 1.0 is worth the time.
+EXACT_BELOW = 20_000
 KINDS = ("flat", "ivf-sq8")
 
 
@@ -86,11 +93,32 @@ def build_ann(vectors: np.ndarray, spec: AnnSpec | None = None, seed: int = 0):
     sample = vectors if spec.train_size >= n else vectors[np.sort(rng.choice(n, spec.train_size, replace=False))]
     index.cp.seed = seed  # deterministic k-means: the same corpus gives the same index
     index.cp.niter = 10
-    index.train(sample)
-    for start in range(0, n, 200_000):  # bounded temporaries while encoding
-        index.add(vectors[start:start + 200_000])
+    with threads(os.cpu_count() or 1):
+        index.train(sample)
+        for start in range(0, n, 200_000):  # bounded temporaries while encoding
+            index.add(vectors[start:start + 200_000])
     index.nprobe = spec.nprobe
     return index
+
+
+def for_queries() -> None:
+    """Run FAISS single-threaded: one query at a time is fastest so (see the module docstring)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+@contextmanager
+def threads(n: int):
+    """FAISS uses ``n`` OpenMP threads inside the block (batch work: training, adding, many queries)."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def describe(index) -> AnnSpec:

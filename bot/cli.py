@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot build | ask | eval | ingest``.
+"""Command line: ``python -m bot build | ask | eval | ingest | bench``.
 
 ``ask --json`` is a contract other tools rely on: one JSON object per question on stdout
 (JSON Lines in, JSON Lines out when no question is given), flushed per line, exit 0 even
@@ -180,10 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("seeds", help="folder of raw seed pages, e.g. ../shared/seeds")
     ing.add_argument("--sources", default=str(PROJECT_ROOT / "sources.toml"), help="titles and publishers per seed")
     ing.set_defaults(func=cmd_ingest)
+    # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
+    sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # the benchmark parses its own flags (python -m bot bench --help)
+        from .bench import main as bench_main
+
+        return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
     from .corpus import CorpusError
     from .embed import ModelError

@@ -314,19 +314,10 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             if quantize:
-                from onnxruntime.quantization import QuantType, quantize_dynamic
-
                 fp32 = target.with_name(target.name.replace("-int8.onnx", "-fp32.onnx"))
                 if not fp32.is_file():
                     export_onnx(model_dir, fp32, quantize=False)
-                import logging
-
-                root = logging.getLogger()
-                level, root.level = root.level, logging.ERROR  # its advice to pre-process is for CNNs
-                try:
-                    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
-                finally:
-                    root.setLevel(level)
+                _quantize_int8(fp32, tmp)
             else:
                 _export_fp32(model_dir, tmp)
             tmp.replace(target)
@@ -335,6 +326,23 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
         finally:
             tmp.unlink(missing_ok=True)
     return target
+
+
+def _quantize_int8(source: Path, target: Path) -> None:
+    import logging
+
+    # onnxruntime.quantization configures the root logger at import (INFO, its own handler)
+    # and advises pre-processing meant for CNNs: keep the process's logging as it was.
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        root.setLevel(logging.ERROR)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 def _export_fp32(model_dir: Path, target: Path) -> None:

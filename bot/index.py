@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from .ann import build_ann, choose_spec, set_nprobe
+from .ann import build_ann, choose_spec, for_queries, set_nprobe
 from .cache import EmbeddingCache, encode_cached
 from .chunk import chunk_document
 from .embed import Embedder, file_sha256
@@ -122,6 +122,7 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
     chunk_vectors, span_vectors = vectors[: len(chunks)], vectors[len(chunks):]
     spec = choose_spec(len(chunk_vectors))
     faiss_index = build_ann(chunk_vectors, spec)
+    for_queries()
     manifest = expected_manifest(documents, embedder, max_tokens) | {
         "dim": embedder.dim,
         "ann": spec.to_manifest(),
@@ -223,6 +224,7 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
         chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
         span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False, mmap_mode="r")
         faiss_index = faiss.read_index(str(gen_dir / "chunks.faiss"))
+        for_queries()
         ann = manifest.get("ann") or {"kind": "flat"}
         if ann.get("nprobe"):
             set_nprobe(faiss_index, int(ann["nprobe"]))

@@ -53,7 +53,7 @@ class Settings:
     # "onnx" (default: same vectors as "torch", ~2-3x faster queries), "torch", or "onnx-int8"
     # (faster still, slightly different vectors); see BENCHMARKS.md. Without onnxruntime, "onnx" runs torch.
     embed_backend: str = "onnx"
-    # Threads per forward pass: on 2 shared cores one thread answers a query fastest.
+    # Threads to encode one question: on 2 shared cores one is fastest (onnx builds use every core).
     embed_threads: int = 1
     # Where the ONNX export of the model is kept (default: <data_dir>/models).
     model_cache_dir: Path | None = None

@@ -47,3 +47,23 @@ def test_percentiles_and_app_skip(tmp_path):
     assert bench.percentiles([1.0, 2.0, 3.0])["p50"] == 2.0
     result = bench.bench_app(bench.Settings(), tmp_path / "missing_app.py", tmp_path)
     assert "not found" in result["skipped"]
+
+
+@pytest.mark.integration
+def test_onnx_backend_gives_the_torch_vectors_and_token_counts(tmp_path):
+    """The default backend's claim in BENCHMARKS.md: same vectors, same fingerprint, same chunking."""
+    pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    from bot.embed import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder
+
+    settings = bench.Settings(model_cache_dir=tmp_path / "models")
+    onnx = make_embedder(settings)
+    assert isinstance(onnx, OnnxEmbedder)
+    torch_ = make_embedder(settings.replace(embed_backend="torch"))
+    assert isinstance(torch_, SentenceTransformerEmbedder)
+    texts = ["Who founded the Met?", "The Metropolitan Police Service was founded by Sir Robert Peel in 1829. " * 12]
+    np.testing.assert_allclose(onnx.encode(texts), torch_.encode(texts), atol=2e-4)
+    assert [onnx.count_tokens(t) for t in texts] == [torch_.count_tokens(t) for t in texts]
+    assert onnx.fingerprint == torch_.fingerprint
+    assert list((tmp_path / "models").glob("*-fp32.onnx"))
