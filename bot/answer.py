@@ -43,9 +43,11 @@ class Weights:
     answer_type: float = 0.05  # bonus when the span holds what the question asks for (a number, a year...)
     form_penalty: float = 0.1  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
     extra_piece_margin: float = 0.04  # a second piece must score within this of the best
-    conflict_margin: float = 0.12  # for "how many" questions: other sources' figures within this margin
+    conflict_margin: float = 0.25  # for "how many" questions: other sources' figures within this margin
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
+    missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
+    recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,23 @@ class Extractor:
         self._span_terms = [
             set(terms(s.text + " " + index.chunks[s.chunk_id].heading)) for s in index.spans
         ]
+        self._chunk_terms = [
+            set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")) for c in index.chunks
+        ]
+        # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
+        order = sorted({date_key(d.date) for d in index.documents.values()})
+        self._recency = {
+            doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 1.0)
+            for doc_id, d in index.documents.items()
+        }
+
+    def missing_entities(self, query: Query, chunk_id: int) -> float:
+        """1.0 when the chunk (with title and heading) never mentions a name the question uses."""
+        if not query.entities:
+            return 0.0
+        have = self._chunk_terms[chunk_id]
+        # One name missing is enough: an answer about the Met is no answer about "the City of London Police".
+        return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
     def coverage(self, focus: list[str], span_id: int) -> float:
         """Share of the question's term weight (IDF) found in the span, word variants included."""
@@ -113,8 +132,14 @@ class Extractor:
             cov = self.coverage(query.focus_terms, span_id)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
-            if wanted and wanted.search(span.text):
+            if wanted is NUMBER:
+                # "How many officers?" wants a figure *of officers*, not any number in the text.
+                if mentions_figure(span.text, query.focus_terms):
+                    score += w.answer_type
+            elif wanted and wanted.search(span.text):
                 score += w.answer_type
+            score += w.recency * self._recency[span.doc_id]
+            score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
             if span.kind == "sentence":  # blocks (addresses, lists) are meant to be line fragments
                 score -= w.form_penalty * form_penalty(span.text, w.short_span_words)
             scored.append(ScoredSpan(span, score, float(cos_span), hit.dense_score, cov, rank))
@@ -136,8 +161,8 @@ class Extractor:
         confidence = self.confidence(best.score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
-        if answer_type(query.question) is _NUMBER:
-            pieces = self._figures(scored)
+        if answer_type(query.question) is NUMBER:
+            pieces = self._figures(scored, query.focus_terms)
         else:
             pieces = [best.span]
             for other in scored[1:]:
@@ -150,18 +175,22 @@ class Extractor:
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
 
-    def _figures(self, scored: list[ScoredSpan], limit: int = 3) -> list[Span]:
+    def _figures(self, scored: list[ScoredSpan], focus: list[str], limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.
 
         Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
         quoted with its own citation rather than one being picked silently.
         """
+        # What is being counted: the question's specific terms, not ones on every page ("Met").
+        focus = [t for t in focus if self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs] or focus
         best = scored[0]
         chosen = [best.span]
+        if not mentions_figure(best.span.text, focus):
+            return chosen
         for other in scored[1:]:
             if other.score < best.score - self.weights.conflict_margin or len(chosen) >= limit:
                 break
-            if other.span.doc_id not in {c.doc_id for c in chosen} and _NUMBER.search(other.span.text) and other.coverage > 0:
+            if other.span.doc_id not in {c.doc_id for c in chosen} and mentions_figure(other.span.text, focus):
                 chosen.append(other.span)
         return sorted(chosen, key=lambda s: date_key(self.index.documents[s.doc_id].date), reverse=True)
 
@@ -177,19 +206,49 @@ class Extractor:
         return out
 
 
-_NUMBER = re.compile(r"\d")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+NUMBER = re.compile(r"\d")
+YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _PLACE = re.compile(r"\b(Road|Street|Floor|Building|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
 _PHONE = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b")
+
+
+_FIGURE = re.compile(r"\d[\d,.]*")
+
+
+def mentions_figure(text: str, focus_terms: list[str], window: int = 4) -> bool:
+    """True when a number stands within a few words of what the question counts.
+
+    "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
+    headline about officers does not (the words next to the number are not about officers).
+    """
+    wanted = set(focus_terms)
+    for line in text.split("\n"):
+        words = line.split()
+        for i, word in enumerate(words):
+            if not _FIGURE.search(word) or _is_date(words, i):
+                continue
+            nearby = " ".join(words[max(0, i - window): i + window + 1])
+            if wanted & set(terms(nearby)):
+                return True
+    return False
+
+
+def _is_date(words: list[str], i: int) -> bool:
+    """A year ("2023") or a day before a month ("16 Nov"): a date, not a count."""
+    word = words[i].strip(".,;:()")
+    if re.fullmatch(r"(1[89]|20)\d\d", word):
+        return True
+    nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
+    return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in _MONTHS}
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:
     """What kind of text answers this question, as a pattern an answer span should contain."""
     q = question.lower()
     if re.search(r"\b(how many|how much|what (percentage|proportion|share|number)|how big|how large|budget|population)\b", q):
-        return _NUMBER
+        return NUMBER
     if re.search(r"\b(when|what year|how old|how long ago|since when)\b", q):
-        return _YEAR
+        return YEAR_PATTERN
     if re.search(r"\b(phone|telephone|call|number to ring|ring)\b", q):
         return _PHONE
     if re.search(r"\b(address|postcode|post code|where .*(write|post|send))\b", q):

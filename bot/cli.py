@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from .settings import PROJECT_ROOT, Settings
 
@@ -69,11 +69,38 @@ def _error_object(message: str) -> dict:
     return {"answered": False, "error": message, "answer": "", "citations": [], "confidence": 0}
 
 
-def ask_stream(engine, stdin: TextIO, stdout: TextIO, as_json: bool) -> None:
-    """One answer per input line, in order, flushed per line; bad lines get an error object."""
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates (which UTF-8 cannot encode) spelled as ``\\udXXX`` escapes.
+
+    Inside a JSON string that escape is valid JSON for the same character; in plain text it is
+    at least visible. Without this, one odd request could stop the batch at the write."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _decode_line(line: str | bytes, first: bool) -> str:
+    """One input line as text; bytes are decoded as UTF-8 (a BOM on the first line is dropped)."""
+    if isinstance(line, str):
+        return line
+    return line.decode("utf-8-sig" if first else "utf-8")
+
+
+def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool) -> None:
+    """One answer per input line, in order, flushed per line; bad lines get an error object.
+
+    ``stdin`` may be binary (``sys.stdin.buffer``): each line is then decoded by itself, so
+    bytes that are not UTF-8 spoil only their own line, which gets an error naming them.
+    """
     from .validate import RequestError, parse_line
 
-    for line in stdin:
+    for n, raw in enumerate(stdin):
+        try:
+            line = _decode_line(raw, first=n == 0)
+        except UnicodeDecodeError as exc:
+            message = f"line {n + 1} is not valid UTF-8: byte 0x{raw[exc.start]:02x} at position {exc.start}"
+            out = _error_object(message) if as_json else f"error: {message}\n"
+            stdout.write(json.dumps(out) + "\n" if as_json else out)
+            stdout.flush()
+            continue
         if not line.strip() and not as_json:
             continue
         try:
@@ -85,23 +112,23 @@ def ask_stream(engine, stdin: TextIO, stdout: TextIO, as_json: bool) -> None:
             out = _error_object(str(exc)) if as_json else f"error: {exc}\n"
         except Exception as exc:  # one bad question must not end the batch
             out = _error_object(f"internal error: {type(exc).__name__}: {exc}") if as_json else f"error: {exc}\n"
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n" if as_json else out)
+        stdout.write(_printable(json.dumps(out, ensure_ascii=False) + "\n" if as_json else out))
         stdout.flush()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _load_engine(args)
     if args.question is None:
-        ask_stream(engine, sys.stdin, sys.stdout, args.json)
+        ask_stream(engine, sys.stdin.buffer, sys.stdout, args.json)
         return 0
     answer = engine.handle(args.question)
     if args.json:
         payload = answer.to_dict()
         if answer.error:
             payload = _error_object(answer.error)
-        print(json.dumps(payload, ensure_ascii=False), flush=True)
+        print(_printable(json.dumps(payload, ensure_ascii=False)), flush=True)
     else:
-        print(format_answer(answer))
+        print(_printable(format_answer(answer)))
     return 0
 
 

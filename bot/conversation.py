@@ -61,6 +61,9 @@ class Query:
     terms: list[str]  # lexical terms for BM25, with acronym expansions and context
     focus_terms: list[str] = field(default_factory=list)  # the question's own terms
     followup: bool = False
+    # Names the question is about ("Paris", "City of London Police", "IOPC"): each entry lists
+    # the ways a passage may say it (a term, or all terms of an acronym's full name).
+    entities: tuple[tuple[frozenset[str], ...], ...] = ()
 
 
 class AcronymMap:
@@ -85,6 +88,9 @@ class AcronymMap:
                 if words and acronym[0] == initials[0] and len(set(acronym.upper()) & set(initials)) >= min(2, len(acronym)):
                     pairs.setdefault(acronym.upper(), set()).add(" ".join(words))
         return cls(pairs)
+
+    def names_for(self, acronym: str) -> set[str]:
+        return self.pairs.get(acronym.upper(), set())
 
     def expand(self, question: str) -> list[str]:
         """Extra lexical terms: full names of acronyms in the question, and acronyms of full names."""
@@ -112,15 +118,33 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     return len(question.split()) <= 8 and bool(_ANAPHORA.search(question))
 
 
+def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset[str], ...], ...]:
+    """Capitalised words after the first, and acronyms: what a real answer's context must mention."""
+    words = re.findall(r"[A-Za-z][\w'’+-]*", question)
+    out = []
+    for i, word in enumerate(words):
+        is_acronym = len(word) >= 2 and word.isupper()
+        if word == "I" or (i == 0 and not is_acronym) or not word[0].isupper():
+            continue
+        ways = [frozenset(terms(word))] if terms(word) else []
+        for name in acronyms.names_for(word.strip("'’s")) if is_acronym else ():
+            ways.append(frozenset(terms(name)))
+        if ways:
+            out.append(tuple(ways))
+    return tuple(out)
+
+
 class QueryBuilder:
     def __init__(self, acronyms: AcronymMap) -> None:
         self.acronyms = acronyms
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
         own = terms(question) + self.acronyms.expand(question) + colloquial_terms(question)
+        entities = named_entities(question, self.acronyms)
         if not is_followup(question, history):
-            return Query(question, question, own, focus_terms=own)
+            return Query(question, question, own, focus_terms=own, entities=entities)
         previous = next(t.content for t in reversed(history) if t.role == "user")
         context = terms(previous) + self.acronyms.expand(previous) + colloquial_terms(previous)
         # The new question's own words count double: it is what is being asked now.
-        return Query(question, f"{previous} {question}", own + own + context, focus_terms=own + context, followup=True)
+        return Query(question, f"{previous} {question}", own + own + context, focus_terms=own + context,
+                     followup=True, entities=entities)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .answer import Extractor, Weights
+from .answer import NUMBER, Extractor, Weights, answer_type
 from .conversation import AcronymMap, QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
@@ -65,7 +65,9 @@ class Engine:
         query = self.queries.build(question, history)
         vector = self.embedder.encode([query.text])[0]
         t1 = time.perf_counter()
-        hits = self.retriever.search(vector, query.terms, self.settings.top_k_chunks)
+        # A question about a figure looks wider: each source's own figure should be found.
+        k = self.settings.top_k_chunks * (3 if answer_type(question) is NUMBER else 1)
+        hits = self.retriever.search(vector, query.terms, k)
         t2 = time.perf_counter()
         answer = self.extractor.answer(query, vector, hits, self.settings.abstain_threshold)
         t3 = time.perf_counter()

@@ -1,0 +1,38 @@
+"""Span-scoring helpers of answer.py: pure functions, no model."""
+
+from bot.answer import NUMBER, YEAR_PATTERN, answer_type, date_key, form_penalty, mentions_figure
+from bot.conversation import AcronymMap, named_entities
+from bot.retrieve import terms
+
+
+def test_answer_types():
+    assert answer_type("How many officers does the Met have?") is NUMBER
+    assert answer_type("When was the Met founded?") is YEAR_PATTERN
+    assert answer_type("What is MOPAC?") is None
+
+
+def test_figures_must_count_what_was_asked():
+    focus = terms("police officers")
+    assert mentions_figure("There are over 34,000 police officers in London.", focus)
+    assert not mentions_figure("Stephen Port: officers investigated | BBC News | 16 Nov 2023", focus)
+    assert not mentions_figure("Founded in 1829, the police service is old.", focus)
+    assert not mentions_figure("It covers 620 square miles.", focus)
+
+
+def test_sources_sort_by_their_dates():
+    assert date_key("April 2025") > date_key("November 2023") > date_key("June 2017") > date_key("")
+
+
+def test_text_that_cannot_answer_alone_is_penalised():
+    assert form_penalty("Who manages the Metropolitan Police?", 5) == 1.0
+    assert form_penalty("Louise Casey criticises Met chief | The Guardian | 22 Mar 2023", 5) == 0.5
+    assert form_penalty("Met Management Board, DACs, Directors, Commanders", 5) == 0.5
+    assert form_penalty("Founded by Sir Robert Peel in 1829, the Met is one of the oldest.", 5) == 0.0
+
+
+def test_named_entities_include_acronym_expansions():
+    acronyms = AcronymMap({"IOPC": {"Independent Office for Police Conduct"}})
+    entities = named_entities("What did the IOPC find about Met officers in Paris?", acronyms)
+    assert (frozenset({"iopc"}), frozenset(terms("Independent Office for Police Conduct"))) in entities
+    assert (frozenset({"pari"}),) in entities
+    assert named_entities("where is my nearest police station", acronyms) == ()
