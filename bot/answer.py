@@ -20,6 +20,7 @@ from .conversation import Query
 from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
+from .suggest import Supersessions
 
 NOT_COVERED = "The sources don't cover this question."
 JOINER = " … "
@@ -61,8 +62,10 @@ class ScoredSpan:
 
 
 class Extractor:
-    def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights()) -> None:
+    def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
+                 supersessions: Supersessions | None = None) -> None:
         self.index = index
+        self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
         self.weights = weights
         # Terms of each span (with its section heading): computed once, not per question.
@@ -172,8 +175,19 @@ class Extractor:
                     pieces.append(other.span)
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
+        pieces += self._replacements(pieces, query.question)
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
+
+    def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
+        """Passages saying that a body asked about or quoted was replaced (MPA -> MOPAC, IPCC -> IOPC)."""
+        extra: list[Span] = []
+        for text in [question] + [p.text for p in pieces]:
+            for sup in self.supersessions.for_text(text):
+                span = self.index.spans[sup.span_id]
+                if not any(_overlaps(span, p) for p in pieces + extra):
+                    extra.append(span)
+        return extra
 
     def _figures(self, scored: list[ScoredSpan], focus: list[str], limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from .answer import NUMBER, Extractor, Weights, answer_type
@@ -21,6 +21,7 @@ from .embed import Embedder, make_embedder
 from .index import Index, chunk_embedding_text, open_index
 from .retrieve import HybridRetriever, LexicalIndex
 from .schema import Answer, Document, Hit
+from .suggest import RelatedQuestions, Supersessions
 from .settings import Settings
 from .validate import Request, RequestError, Turn, clean_question, parse_request
 
@@ -37,6 +38,7 @@ class Engine:
     retriever: HybridRetriever
     extractor: Extractor
     queries: QueryBuilder
+    related: RelatedQuestions | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -53,11 +55,43 @@ class Engine:
         docs = list(index.documents.values())
         lexical = LexicalIndex([chunk_embedding_text(index.documents[c.doc_id], c) for c in index.chunks])
         retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
-        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights),
-                   QueryBuilder(AcronymMap.from_documents(docs)))
+        acronyms = AcronymMap.from_documents(docs)
+        supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
+        related = RelatedQuestions(index.documents, index.spans, [c.heading for c in index.chunks if c.heading])
+        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions),
+                   QueryBuilder(acronyms), related)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        """Answer one question; ``history`` holds the earlier turns, oldest first."""
+        """Answer one question; ``history`` holds the earlier turns, oldest first.
+
+        The answer also offers up to three related questions the corpus answers."""
+        answer = self._answer(question, history)
+        if self.related is None or answer.error:
+            return answer
+        t0 = time.perf_counter()
+        vector = self.embedder.encode([clean_question(question)])[0] if not answer.answered else None
+        related = self.related.pick(
+            clean_question(question),
+            vector if vector is not None else self._answer_vector(answer),
+            answer, ask=lambda q: self._answer(q, ()), encode=self.embedder.encode,
+        )
+        answer.timings_ms["related"] = (time.perf_counter() - t0) * 1e3
+        return replace(answer, related=tuple(related))
+
+    def _answer_vector(self, answer: Answer):
+        """The stored vector of the answer's first cited span (no extra encoding)."""
+        first = answer.citations[0]
+        for span_id in range(len(self.index.spans)):
+            s = self.index.spans[span_id]
+            if s.doc_id == first.doc_id and s.start == first.start and s.end == first.end:
+                return self.index.span_vectors[span_id]
+        return self.embedder.encode([first.quote])[0]
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for (model, related questions)."""
+        self.ask("Who manages the Metropolitan Police?")
+
+    def _answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         question = clean_question(question)
         if not question:
             return Answer.failure("question is empty")

@@ -2,7 +2,8 @@
 
 Each row: ``question``, ``history``, ``answerable``, ``kind`` and, when answerable,
 ``expected_doc`` and ``expected_text`` (a verbatim piece any correct answer contains);
-``conflict`` rows also list ``expected_texts``: every differing value the answer must show.
+``conflict`` rows also list ``expected_texts``: every differing value the answer must show;
+``replaced`` rows list the passage about a body's replacement that must be quoted too.
 Reported: answerable hit rate, abstention rate on unanswerable questions, follow-up and
 conflict hit rates, retrieval recall@1/@5 and MRR, latency p50/p95, and whether every answer
 was verbatim from the corpus.
@@ -80,6 +81,7 @@ class Report:
         unanswerable = [r for r in self.results if not r.row.answerable]
         followups = [r for r in self.results if r.row.kind == "followup"]
         conflicts = [r for r in self.results if r.row.kind == "conflict"]
+        replaced = [r for r in self.results if r.row.kind == "replaced"]
         ranked = [r for r in self.results if r.row.answerable]
         ranks = [r.retrieval_rank for r in ranked]
         latencies = np.array([r.seconds for r in self.results]) * 1000
@@ -89,6 +91,7 @@ class Report:
             "unanswerable_abstain_rate": self._rate(unanswerable),
             "followup_hit_rate": self._rate(followups),
             "conflict_hit_rate": self._rate(conflicts),
+            "replaced_body_hit_rate": self._rate(replaced),
             "recall_at_1": sum(1 for k in ranks if k is not None and k <= 1) / max(len(ranks), 1),
             "recall_at_5": sum(1 for k in ranks if k is not None and k <= 5) / max(len(ranks), 1),
             "mrr": sum(1.0 / k for k in ranks if k) / max(len(ranks), 1),
@@ -119,7 +122,7 @@ def is_correct(row: Row, answer: Answer) -> bool:
         return not answer.answered
     if not answer.answered:
         return False
-    if row.kind == "conflict" and row.expected_texts:
+    if row.kind in ("conflict", "replaced") and row.expected_texts:
         return all(t in answer.answer for t in row.expected_texts)
     return row.expected_text in answer.answer
 

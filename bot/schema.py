@@ -111,6 +111,7 @@ class Answer:
     confidence: float = 0.0
     suggestions: tuple[Citation, ...] = ()
     error: str | None = None
+    related: tuple[str, ...] = ()  # questions from the corpus the bot can answer, to offer next
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -128,6 +129,7 @@ class Answer:
         }
         if not self.answered:
             out["suggestions"] = [c.to_dict() for c in self.suggestions]
+        out["related"] = list(self.related)
         if self.error is not None:
             out["error"] = self.error
         return out
