@@ -43,7 +43,7 @@ class Weights:
     midpoint: float = 0.36
     answer_type: float = 0.05  # bonus when the span holds what the question asks for (a number, a year...)
     form_penalty: float = 0.1  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
-    extra_piece_margin: float = 0.04  # a second piece must score within this of the best
+    extra_piece_margin: float = 0.06  # a second piece must score within this of the best
     conflict_margin: float = 0.25  # for "how many" questions: other sources' figures within this margin
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
