@@ -53,6 +53,10 @@ def format_answer(answer) -> str:
             lines.append("Closest passages (not an answer):")
             for i, c in enumerate(answer.suggestions, start=1):
                 lines.append(f"  {i}. \"{_clip(c.quote)}\" — {c.title} ({_when(c)}), {c.doc_id}")
+    if answer.related:
+        lines.append("")
+        lines.append("Related questions:" if answer.answered else "Questions the sources do answer:")
+        lines.extend(f"  - {q}" for q in answer.related)
     return "\n".join(lines)
 
 

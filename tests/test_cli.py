@@ -46,6 +46,7 @@ def test_json_lines_one_object_per_line_in_order(tiny_engine):
 def test_human_format_numbers_citations(tiny_engine):
     text = format_answer(tiny_engine.ask("How do I make a complaint about a police officer?"))
     assert "[1] Making a complaint (June 2017)" in text and "complaints.md" in text
+    assert "Related questions:" in text or not tiny_engine.ask("How do I make a complaint about a police officer?").related
 
 
 @pytest.mark.integration
