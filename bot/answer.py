@@ -35,14 +35,14 @@ class Weights:
     balance between answering and abstaining there; see README "How answers are chosen".
     """
 
-    dense_span: float = 0.3
-    dense_chunk: float = 0.15
+    dense_span: float = 0.45
+    dense_chunk: float = 0.3
     coverage: float = 0.45
-    rank: float = 0.0
+    rank: float = 0.05
     slope: float = 20.0
-    midpoint: float = 0.36
-    answer_type: float = 0.05  # bonus when the span holds what the question asks for (a number, a year...)
-    form_penalty: float = 0.1  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
+    midpoint: float = 0.55
+    answer_type: float = 0.15  # bonus when the span holds what the question asks for (a number, a year...)
+    form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
     extra_piece_margin: float = 0.06  # a second piece must score within this of the best
     conflict_margin: float = 0.25  # for "how many" questions: other sources' figures within this margin
     short_span_words: int = 5
