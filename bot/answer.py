@@ -143,8 +143,9 @@ class Extractor:
                 score += w.answer_type
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
-            if span.kind == "sentence":  # blocks (addresses, lists) are meant to be line fragments
-                score -= w.form_penalty * form_penalty(span.text, w.short_span_words)
+            score -= w.form_penalty * (
+                form_penalty(span.text, w.short_span_words) if span.kind == "sentence" else block_penalty(span.text)
+            )
             scored.append(ScoredSpan(span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
@@ -291,6 +292,16 @@ def form_penalty(text: str, short_words: int) -> float:
         return 0.5
     if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
         return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
+    return 0.0
+
+
+def block_penalty(text: str) -> float:
+    """For a multi-line block (address, list): 1 if every line is a question, 0.5 if most are headlines."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if lines and all(line.endswith("?") for line in lines):
+        return 1.0
+    if sum(" | " in line for line in lines) * 2 > len(lines):
+        return 0.5
     return 0.0
 
 

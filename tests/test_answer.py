@@ -36,3 +36,11 @@ def test_named_entities_include_acronym_expansions():
     assert (frozenset({"iopc"}), frozenset(terms("Independent Office for Police Conduct"))) in entities
     assert (frozenset({"pari"}),) in entities
     assert named_entities("where is my nearest police station", acronyms) == ()
+
+
+def test_blocks_of_questions_or_headlines_are_penalised():
+    from bot.answer import block_penalty
+
+    assert block_penalty("- Who manages the Met?\n- What is MOPAC?") == 1.0
+    assert block_penalty("Report A | BBC | 2023\nReport B | IOPC | 2023\nA plain line.") == 0.5
+    assert block_penalty("Complaints Team\n1 High Street\nLondon AB1 2CD") == 0.0
