@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+WARM_UP_QUESTION = "Who runs the Metropolitan Police?"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        # The first question opens the model session (about a second): pay it before serving,
+        # not on a visitor's first question (under load, every request queued behind it).
+        engine.ask(WARM_UP_QUESTION)
     except Exception as exc:  # one clear line instead of a traceback
         print(f"error: could not start the chatbot: {exc}", file=sys.stderr)
         return 1

@@ -551,6 +551,9 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:,.0f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:,.0f} kB"
 
 
+KEPT_SECTIONS = ("## Load test",)
+
+
 def write_report(res: Results, cfg: BenchConfig) -> str:
     m = res.machine
     default = res.answers.get(res.backend, {})
@@ -669,6 +672,14 @@ def write_report(res: Results, cfg: BenchConfig) -> str:
     if res.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in res.notes]
     text = "\n".join(lines) + "\n"
+    # Sections other tools write (the load test's) survive a re-run of the benchmark.
+    if cfg.out.is_file():
+        old = cfg.out.read_text(encoding="utf-8")
+        for heading in KEPT_SECTIONS:
+            at = old.find(f"\n{heading}\n")
+            if at != -1 and heading not in text:
+                nxt = old.find("\n## ", at + len(heading) + 2)
+                text += old[at:nxt if nxt != -1 else len(old)].rstrip("\n") + "\n"
     cfg.out.parent.mkdir(parents=True, exist_ok=True)
     cfg.out.write_text(text, encoding="utf-8")
     return text

@@ -63,15 +63,8 @@ class SentenceTransformerEmbedder:
 
     def _weights_sha256(self) -> str:
         if self._sha256 is None:
-            weights = self.model_dir / "model.safetensors"
-            if not weights.is_file():
-                raise ModelError(f"model weights not found: {weights}")
-            self._sha256 = file_sha256(weights)
-            if self.expected_sha256 and self._sha256 != self.expected_sha256:
-                raise ModelError(
-                    f"refusing model {self.model_dir}: model.safetensors has SHA-256 {self._sha256}, "
-                    f"expected {self.expected_sha256} (set BOT_MODEL_SHA256 to accept other weights)"
-                )
+            # Cached only once checked: a refused model stays refused on every later call.
+            self._sha256 = _checked_sha256(self.model_dir, self.expected_sha256)
         return self._sha256
 
     @property

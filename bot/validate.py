@@ -75,15 +75,24 @@ def parse_request(obj: Any, *, max_chars: int, max_turns: int) -> Request:
     return Request(question=question, history=tuple(turns))
 
 
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` whose every failure is a RequestError (broken, nested too deep, huge numbers)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno}, column {exc.colno}"
+        raise RequestError(f"broken JSON: {exc.msg} at {where}") from None
+    except RecursionError:
+        raise RequestError("broken JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer over Python's 4300-digit limit
+        raise RequestError(f"broken JSON: {exc}") from None
+
+
 def parse_line(line: str, *, max_chars: int, max_turns: int) -> Request:
     """One line of `ask --json` input: a JSON object, or bare text taken as the question."""
     stripped = line.strip()
     if stripped.startswith("{") or stripped.startswith("["):
-        try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise RequestError(f"broken JSON: {exc.msg} at column {exc.colno}") from None
-        return parse_request(obj, max_chars=max_chars, max_turns=max_turns)
+        return parse_request(loads(stripped), max_chars=max_chars, max_turns=max_turns)
     if stripped.startswith('"'):
         try:
             obj = json.loads(stripped)

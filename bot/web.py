@@ -219,9 +219,20 @@ def source_page(doc: Document, start: int | None, end: int | None) -> str:
 # ------------------------------------------------------------------------------ JSON API
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON as UTF-8, falling back to \\u escapes when the content holds a lone surrogate
+    (a JSON body may spell one, e.g. a field named "\\ud800"; UTF-8 cannot encode it)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def error_response(status: int, message: str) -> JSONResponse:
     """The answer contract, carrying an error instead of an answer."""
-    return JSONResponse(status_code=status, content=Answer.failure(message).to_dict())
+    return SafeJSONResponse(status_code=status, content=Answer.failure(message).to_dict())
 
 
 class RequestTooLarge(Exception):
@@ -286,7 +297,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
             return error_response(413, str(exc))
         try:
             obj = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except RecursionError:
+            return error_response(400, "the body is not valid JSON: nested too deeply")
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an over-long integer
             return error_response(400, f"the body is not valid JSON: {exc}")
         if not isinstance(obj, dict):  # a bare string is fine on the CLI, not here
             return error_response(422, f"expected a JSON object with a 'question', got {type(obj).__name__}")
@@ -299,7 +312,7 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
         except Exception:
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
-        return JSONResponse(answer.to_dict())
+        return SafeJSONResponse(answer.to_dict())
 
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
     def health() -> dict[str, Any]:
@@ -351,6 +364,8 @@ def to_history(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
     """The conversation as the request contract's history (raw text, not the escaped display)."""
     history = []
     for ex in exchanges:
+        if ex.answer.error is not None:
+            continue  # a refused (or failed) question is not part of the conversation
         history.append({"role": "user", "content": ex.question})
         if ex.answer.answer:
             history.append({"role": "assistant", "content": ex.answer.answer})

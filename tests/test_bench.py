@@ -13,7 +13,10 @@ def test_tiny_benchmark_writes_report_plot_and_results(tmp_path):
     repo_report = bench.BenchConfig().out
     before = repo_report.read_bytes() if repo_report.is_file() else None
     out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Benchmarks\n\nold figures\n\n## Load test\n\n16 users: 0 errors.\n")
     assert bench.main(["--tiny", "--out", str(out)]) == 0
+    # A re-run rewrites its own sections and keeps the load test's.
+    assert "old figures" not in out.read_text() and "## Load test\n\n16 users: 0 errors." in out.read_text()
 
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks")
@@ -67,3 +70,4 @@ def test_onnx_backend_gives_the_torch_vectors_and_token_counts(tmp_path):
     assert [onnx.count_tokens(t) for t in texts] == [torch_.count_tokens(t) for t in texts]
     assert onnx.fingerprint == torch_.fingerprint
     assert list((tmp_path / "models").glob("*-fp32.onnx"))
+
