@@ -25,12 +25,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    import importlib
+    import threading
+
     import uvicorn
 
     from bot.engine import Engine
     from bot.settings import Settings
-    from bot.web import create_app
 
+    # Importing the web UI (gradio) takes seconds; do it while the engine loads.
+    web_import = threading.Thread(target=importlib.import_module, args=("bot.web",), daemon=True)
+    web_import.start()
     try:
         settings = Settings.from_env()
         engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -40,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line instead of a traceback
         print(f"error: could not start the chatbot: {exc}", file=sys.stderr)
         return 1
+    web_import.join()
+    from bot.web import create_app
+
     app = create_app(engine, settings)
     print(f"serving on http://{args.host}:{args.port}{args.root_path}/", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True)
