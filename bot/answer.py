@@ -196,16 +196,18 @@ class Extractor:
         Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
         quoted with its own citation rather than one being picked silently.
         """
-        # What is being counted: the question's specific terms, not ones on every page ("Met").
-        focus = [t for t in focus if self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs] or focus
+        # What is being counted: the question's terms, less those on most pages ("Met", "police").
+        focus = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs] or focus
         best = scored[0]
-        chosen = [best.span]
-        if not mentions_figure(best.span.text, focus):
-            return chosen
-        for other in scored[1:]:
-            if other.score < best.score - self.weights.conflict_margin or len(chosen) >= limit:
+        figures = [s for s in scored if best.score - s.score <= self.weights.conflict_margin
+                   and mentions_figure(s.span.text, focus)]
+        if not figures:
+            return [best.span]
+        chosen = [figures[0].span]
+        for other in figures[1:]:
+            if len(chosen) >= limit:
                 break
-            if other.span.doc_id not in {c.doc_id for c in chosen} and mentions_figure(other.span.text, focus):
+            if other.span.doc_id not in {c.doc_id for c in chosen}:
                 chosen.append(other.span)
         return sorted(chosen, key=lambda s: date_key(self.index.documents[s.doc_id].date), reverse=True)
 
@@ -227,10 +229,14 @@ _PLACE = re.compile(r"\b(Road|Street|Floor|Building|Holborn|London [A-Z]{1,2}\d|
 _PHONE = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b")
 
 
-_FIGURE = re.compile(r"\d[\d,.]*")
+_FIGURE = re.compile(
+    r"\d[\d,.]*|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundreds?|thousands?|millions?|dozens?)$",
+    re.IGNORECASE,
+)
 
 
-def mentions_figure(text: str, focus_terms: list[str], window: int = 4) -> bool:
+def mentions_figure(text: str, focus_terms: list[str], window: int = 3) -> bool:
     """True when a number stands within a few words of what the question counts.
 
     "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
@@ -240,7 +246,7 @@ def mentions_figure(text: str, focus_terms: list[str], window: int = 4) -> bool:
     for line in text.split("\n"):
         words = line.split()
         for i, word in enumerate(words):
-            if not _FIGURE.search(word) or _is_date(words, i):
+            if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
                 continue
             nearby = " ".join(words[max(0, i - window): i + window + 1])
             if wanted & set(terms(nearby)):
@@ -260,7 +266,9 @@ def _is_date(words: list[str], i: int) -> bool:
 def answer_type(question: str) -> re.Pattern[str] | None:
     """What kind of text answers this question, as a pattern an answer span should contain."""
     q = question.lower()
-    if re.search(r"\b(how many|how much|what (percentage|proportion|share|number)|how big|how large|budget|population)\b", q):
+    if re.search(r"\b(how many|how much|what (percentage|proportion|share|number)|how big|how large)\b", q):
+        return NUMBER
+    if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"\s*(who|why|where|when)\b", q):
         return NUMBER
     if re.search(r"\b(when|what year|how old|how long ago|since when)\b", q):
         return YEAR_PATTERN

@@ -44,3 +44,10 @@ def test_blocks_of_questions_or_headlines_are_penalised():
     assert block_penalty("- Who manages the Met?\n- What is MOPAC?") == 1.0
     assert block_penalty("Report A | BBC | 2023\nReport B | IOPC | 2023\nA plain line.") == 0.5
     assert block_penalty("Complaints Team\n1 High Street\nLondon AB1 2CD") == 0.0
+
+
+def test_figures_in_words_count_and_who_questions_are_not_numeric():
+    assert mentions_figure("We have four additional support functions.", terms("support functions"))
+    assert mentions_figure("Each competency has three levels.", terms("levels"))
+    assert answer_type("What is the Met's budget?") is NUMBER
+    assert answer_type("who used to set the police budget in london") is None
