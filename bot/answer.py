@@ -44,7 +44,9 @@ class Weights:
     answer_type: float = 0.15  # bonus when the span holds what the question asks for (a number, a year...)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
     extra_piece_margin: float = 0.06  # a second piece must score within this of the best
-    conflict_margin: float = 0.25  # for "how many" questions: other sources' figures within this margin
+    conflict_margin: float = 0.25  # for "how many" questions: the best figure must score within this of the best
+    other_figures_margin: float = 0.5
+    other_source_margin: float = 0.2  # another source's passage naming the same specific terms  # ...and other sources' figures within this of the best figure
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
@@ -75,6 +77,7 @@ class Extractor:
         self._chunk_terms = [
             set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")) for c in index.chunks
         ]
+        self._span_ids = {(s.doc_id, s.start, s.end): i for i, s in enumerate(index.spans)}
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -174,8 +177,11 @@ class Extractor:
                     break
                 if not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
+            pieces += self._other_source(scored, pieces, query.focus_terms)
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
+            else:  # sources that may disagree: newest first
+                pieces.sort(key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
         pieces += self._replacements(pieces, query.question)
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
@@ -190,6 +196,36 @@ class Extractor:
                     extra.append(span)
         return extra
 
+    def _specific(self, focus: list[str]) -> list[str]:
+        """The question's terms that are not on most pages ("mission", not "Met")."""
+        return [t for t in dict.fromkeys(focus) if 0 < self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs]
+
+    def _has_all(self, span_id: int, wanted: list[str]) -> bool:
+        found = self._span_terms[span_id]
+        return all(t in found or self.lexical.variants(t) & found for t in wanted)
+
+    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str]) -> list[Span]:
+        """Another source's statement of the same thing ("the Met's mission" in two pages).
+
+        Both passages must name every specific term of the question; the other may score
+        somewhat lower, since sources word the same fact differently.
+        """
+        specific = self._specific(focus)
+        best = scored[0]
+        if not specific or not self._has_all(self._span_id(best.span), specific):
+            return []
+        docs = {p.doc_id for p in pieces}
+        for other in scored[1:]:
+            if best.score - other.score > self.weights.other_source_margin:
+                break
+            if (other.span.doc_id not in docs and not _penalised(other.span, self.weights)
+                    and self._has_all(self._span_id(other.span), specific)):
+                return [other.span]
+        return []
+
+    def _span_id(self, span: Span) -> int:
+        return self._span_ids[(span.doc_id, span.start, span.end)]
+
     def _figures(self, scored: list[ScoredSpan], focus: list[str], limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.
 
@@ -199,13 +235,15 @@ class Extractor:
         # What is being counted: the question's terms, less those on most pages ("Met", "police").
         focus = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs] or focus
         best = scored[0]
-        figures = [s for s in scored if best.score - s.score <= self.weights.conflict_margin
-                   and mentions_figure(s.span.text, focus)]
-        if not figures:
+        figures = [s for s in scored if mentions_figure(s.span.text, focus) and not _penalised(s.span, self.weights)]
+        if not figures or best.score - figures[0].score > self.weights.conflict_margin:
             return [best.span]
-        chosen = [figures[0].span]
+        # A figure of the very thing asked about is strong evidence by itself: other sources'
+        # figures are quoted even when their passages score lower overall.
+        anchor = figures[0]
+        chosen = [anchor.span]
         for other in figures[1:]:
-            if len(chosen) >= limit:
+            if len(chosen) >= limit or anchor.score - other.score > self.weights.other_figures_margin:
                 break
             if other.span.doc_id not in {c.doc_id for c in chosen}:
                 chosen.append(other.span)
@@ -301,6 +339,13 @@ def form_penalty(text: str, short_words: int) -> float:
     if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
         return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
     return 0.0
+
+
+def _penalised(span: Span, w: Weights) -> bool:
+    """A question, headline or caption: fine to find, not to quote as a figure."""
+    if span.kind == "sentence":
+        return form_penalty(span.text, w.short_span_words) > 0
+    return block_penalty(span.text) > 0
 
 
 def block_penalty(text: str) -> float:

@@ -43,7 +43,7 @@ COLLOQUIAL = {
     "staff": "staff", "employees": "staff", "workers": "staff",
     "moan": "complaint", "grumble": "complaint", "report": "complaint",
     "people": "population", "residents": "population", "inhabitants": "population",
-    "size": "area square", "big": "area largest", "large": "area largest",
+    "size": "area square", "big": "area largest", "large": "area largest", "area": "territory",
 }
 _COLLOQUIAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, COLLOQUIAL), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
