@@ -46,7 +46,8 @@ class Weights:
     extra_piece_margin: float = 0.06  # a second piece must score within this of the best
     conflict_margin: float = 0.25  # for "how many" questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5
-    other_source_margin: float = 0.2  # another source's passage naming the same specific terms  # ...and other sources' figures within this of the best figure
+    other_source_margin: float = 0.2
+    no_figure: float = 0.5  # a number question none of whose top passages gives such a number  # another source's passage naming the same specific terms  # ...and other sources' figures within this of the best figure
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
@@ -165,11 +166,16 @@ class Extractor:
         if not scored:
             return Answer(False, NOT_COVERED)
         best = scored[0]
-        confidence = self.confidence(best.score)
+        numeric = answer_type(query.question) is NUMBER
+        figure_focus = self._counted(query.focus_terms)
+        score = best.score
+        if numeric and not any(mentions_figure(s.span.text, figure_focus) for s in scored[:10]):
+            score -= self.weights.no_figure  # "How many murders?": no passage gives that number
+        confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
-        if answer_type(query.question) is NUMBER:
-            pieces = self._figures(scored, query.focus_terms)
+        if numeric:
+            pieces = self._figures(scored, figure_focus)
         else:
             pieces = [best.span]
             for other in scored[1:]:
@@ -226,14 +232,17 @@ class Extractor:
     def _span_id(self, span: Span) -> int:
         return self._span_ids[(span.doc_id, span.start, span.end)]
 
+    def _counted(self, focus: list[str]) -> list[str]:
+        """What a number question counts: its terms, less those on most pages ("Met", "police")."""
+        counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs and t not in _WHEN_WORDS]
+        return counted or focus
+
     def _figures(self, scored: list[ScoredSpan], focus: list[str], limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.
 
         Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
         quoted with its own citation rather than one being picked silently.
         """
-        # What is being counted: the question's terms, less those on most pages ("Met", "police").
-        focus = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs] or focus
         best = scored[0]
         figures = [s for s in scored if mentions_figure(s.span.text, focus) and not _penalised(s.span, self.weights)]
         if not figures or best.score - figures[0].score > self.weights.conflict_margin:
@@ -274,7 +283,7 @@ _FIGURE = re.compile(
 )
 
 
-def mentions_figure(text: str, focus_terms: list[str], window: int = 3) -> bool:
+def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: int = 5) -> bool:
     """True when a number stands within a few words of what the question counts.
 
     "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
@@ -286,7 +295,8 @@ def mentions_figure(text: str, focus_terms: list[str], window: int = 3) -> bool:
         for i, word in enumerate(words):
             if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
                 continue
-            nearby = " ".join(words[max(0, i - window): i + window + 1])
+            # "30 million domestic and international visitors": what is counted may come a few words on.
+            nearby = " ".join(words[max(0, i - before): i + after + 1])
             if wanted & set(terms(nearby)):
                 return True
     return False
@@ -339,6 +349,10 @@ def form_penalty(text: str, short_words: int) -> float:
     if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
         return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
     return 0.0
+
+
+# "How many murders last year?" counts murders, not years.
+_WHEN_WORDS = frozenset(terms("last year years month months week day today now current currently ago annual annually"))
 
 
 def _penalised(span: Span, w: Weights) -> bool:

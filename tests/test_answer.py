@@ -51,3 +51,8 @@ def test_figures_in_words_count_and_who_questions_are_not_numeric():
     assert mentions_figure("Each competency has three levels.", terms("levels"))
     assert answer_type("What is the Met's budget?") is NUMBER
     assert answer_type("who used to set the police budget in london") is None
+
+
+def test_counted_thing_may_come_a_few_words_after_the_number():
+    assert mentions_figure("London receives 30 million domestic and international visitors annually.", terms("visitors"))
+    assert not mentions_figure("Eleven years on from the Leveson Inquiry little has changed.", terms("murders"))

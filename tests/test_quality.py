@@ -13,7 +13,7 @@ from bot.evaluate import evaluate, read_rows
 
 pytestmark = pytest.mark.integration
 DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
-FLOORS = {"answerable_hit_rate": 0.80, "unanswerable_abstain_rate": 0.76, "followup_hit_rate": 0.83, "conflict_hit_rate": 1.0,
+FLOORS = {"answerable_hit_rate": 0.80, "unanswerable_abstain_rate": 0.80, "followup_hit_rate": 0.83, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
 
 
