@@ -295,8 +295,15 @@ def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: i
         for i, word in enumerate(words):
             if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
                 continue
-            # "30 million domestic and international visitors": what is counted may come a few words on.
-            nearby = " ".join(words[max(0, i - before): i + after + 1])
+            if "%" not in word and i + 1 < len(words) and words[i + 1].lower() == "of":
+                continue  # "Five of the officers": a part of a group, not a count of it
+            if not any(ch.isdigit() for ch in word):
+                # A number in words counts what follows it closely: "four additional support
+                # functions", not "two are former officers".
+                nearby = " ".join(words[i + 1: i + 3])
+            else:
+                # "30 million domestic and international visitors": the counted thing may come a few words on.
+                nearby = " ".join(words[max(0, i - before): i + after + 1])
             if wanted & set(terms(nearby)):
                 return True
     return False

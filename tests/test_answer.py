@@ -56,3 +56,11 @@ def test_figures_in_words_count_and_who_questions_are_not_numeric():
 def test_counted_thing_may_come_a_few_words_after_the_number():
     assert mentions_figure("London receives 30 million domestic and international visitors annually.", terms("visitors"))
     assert not mentions_figure("Eleven years on from the Leveson Inquiry little has changed.", terms("murders"))
+
+
+def test_a_part_of_a_group_is_not_a_count_of_it():
+    officers = terms("police officers")
+    assert not mentions_figure("Five of the officers were subjects in the investigation.", officers)
+    assert mentions_figure("the Met had over 32,800 of the 146,868 police officers", officers)
+    assert mentions_figure("22% of all police officers", officers)
+    assert not mentions_figure("three are still serving and two are former officers.", officers)
