@@ -2,10 +2,12 @@
 
 Every candidate span (a sentence, a list item, a short block) inside the retrieved chunks is
 scored by a weighted sum of: its own embedding's similarity to the question, its chunk's
-similarity, how much of the question's term weight (IDF) it covers, and its chunk's fused rank.
-A logistic function of the best score is the confidence; below the threshold the engine abstains
-and offers the closest passages as suggestions. The answer text is always a verbatim slice of a
-document body — nothing here writes words of its own.
+similarity, how much of the question's term weight (IDF) it covers, and its chunk's fused rank,
+with bonuses and penalties (see ``Weights``). A logistic function of the best score is the
+confidence; below the threshold the engine abstains and offers the closest passages instead.
+Where sources disagree, each source's figure or statement is quoted, newest first; where a
+quoted body was replaced, the passage saying so is quoted too. The answer text is always
+verbatim slices of document bodies joined by " … " — nothing here writes words of its own.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ JOINER = " … "
 
 @dataclass(frozen=True)
 class Weights:
-    """Span score = dense_span*cos(span) + dense_chunk*cos(chunk) + coverage*cov + rank*rrf.
+    """How spans are scored, how confident an answer is, and how pieces are joined.
 
-    Confidence = sigmoid(slope * (score - midpoint)). The weights were chosen by a coarse grid
-    search for the top span on the dev set (tests/data/eval.jsonl), and the midpoint as the
-    balance between answering and abstaining there; see README "How answers are chosen".
+    Span score = dense_span*cos(span) + dense_chunk*cos(chunk) + coverage*(IDF share of the
+    question's terms in the span) + rank*(chunk's fused rank), plus the bonuses and penalties
+    below. Confidence = sigmoid(slope * (score - midpoint)). The first eight weights were chosen
+    by a coarse grid search on the dev set (tests/data/eval.jsonl), maximising the worse of the
+    answerable hit rate and the abstention rate; see README "How answers are chosen".
     """
 
     dense_span: float = 0.45
@@ -41,21 +45,22 @@ class Weights:
     rank: float = 0.05
     slope: float = 20.0
     midpoint: float = 0.55
-    answer_type: float = 0.15  # bonus when the span holds what the question asks for (a number, a year...)
-    form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, fragments, headlines)
-    extra_piece_margin: float = 0.06  # a second piece must score within this of the best
-    conflict_margin: float = 0.25  # for "how many" questions: the best figure must score within this of the best
-    other_figures_margin: float = 0.5
-    other_source_margin: float = 0.2
-    no_figure: float = 0.5  # a number question none of whose top passages gives such a number  # another source's passage naming the same specific terms  # ...and other sources' figures within this of the best figure
-    short_span_words: int = 5
-    dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
+    answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
+    form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
+    no_figure: float = 0.5  # a number question none of whose top passages gives such a number
+    extra_piece_margin: float = 0.06  # a second piece must score within this of the best
+    conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
+    other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
+    other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    short_span_words: int = 5
+    dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
 
 @dataclass(frozen=True)
 class ScoredSpan:
+    span_id: int
     span: Span
     score: float
     cos_span: float
@@ -78,7 +83,6 @@ class Extractor:
         self._chunk_terms = [
             set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")) for c in index.chunks
         ]
-        self._span_ids = {(s.doc_id, s.start, s.end): i for i, s in enumerate(index.spans)}
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -150,7 +154,7 @@ class Extractor:
             score -= w.form_penalty * (
                 form_penalty(span.text, w.short_span_words) if span.kind == "sentence" else block_penalty(span.text)
             )
-            scored.append(ScoredSpan(span, score, float(cos_span), hit.dense_score, cov, rank))
+            scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
 
@@ -218,19 +222,16 @@ class Extractor:
         """
         specific = self._specific(focus)
         best = scored[0]
-        if not specific or not self._has_all(self._span_id(best.span), specific):
+        if not specific or not self._has_all(best.span_id, specific):
             return []
         docs = {p.doc_id for p in pieces}
         for other in scored[1:]:
             if best.score - other.score > self.weights.other_source_margin:
                 break
             if (other.span.doc_id not in docs and not _penalised(other.span, self.weights)
-                    and self._has_all(self._span_id(other.span), specific)):
+                    and self._has_all(other.span_id, specific)):
                 return [other.span]
         return []
-
-    def _span_id(self, span: Span) -> int:
-        return self._span_ids[(span.doc_id, span.start, span.end)]
 
     def _counted(self, focus: list[str]) -> list[str]:
         """What a number question counts: its terms, less those on most pages ("Met", "police")."""
