@@ -372,6 +372,25 @@ def to_history(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
     return history
 
 
+RELATED_CHIPS = 3
+
+
+def related_updates(answer: Answer | None) -> list[Any]:
+    """The label and chip buttons under the chat: the answer's related questions, or hidden.
+
+    Button labels are plain text (Gradio escapes them), so corpus text never becomes HTML.
+    """
+    questions = list(answer.related[:RELATED_CHIPS]) if answer is not None and not answer.error else []
+    if not questions:
+        label = gr.update(value="", visible=False)
+    else:
+        text = "Related questions" if answer.answered else "Questions the sources do answer"
+        label = gr.update(value=f'<p class="related-label">{esc(text)}</p>', visible=True)
+    chips = [gr.update(value=q, visible=True) if q else gr.update(visible=False)
+             for q in questions + [""] * (RELATED_CHIPS - len(questions))]
+    return [label, *chips]
+
+
 class ChatHandlers:
     """The Gradio event handlers; state is a per-session list of Exchange."""
 
@@ -396,20 +415,21 @@ class ChatHandlers:
             return Exchange(req.question, Answer.failure("something went wrong while answering; please try again"))
 
     def submit(self, question: str, exchanges: list[Exchange]) -> tuple[Any, ...]:
-        """-> chatbot, state, textbox, sources panel, source view, shown exchange."""
-        if not question.strip():
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        """-> chatbot, state, textbox, sources panel, source view, shown exchange, related label, chips."""
+        if not question or not question.strip():
+            return tuple(gr.skip() for _ in range(6 + 1 + RELATED_CHIPS))
         exchanges = [*exchanges, self.ask(question, exchanges)]
         latest = exchanges[-1]
         panel = sources_panel(latest.question, latest.answer)
-        return to_messages(exchanges), exchanges, "", panel, source_view_empty(), len(exchanges) - 1
+        return (to_messages(exchanges), exchanges, "", panel, source_view_empty(), len(exchanges) - 1,
+                *related_updates(latest.answer))
 
     def example(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
         value = evt.value if isinstance(evt.value, dict) else {}
         return self.submit(str(value.get("text", "")), exchanges)
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], "", sources_panel(None, None), source_view_empty(), -1
+        return [], [], "", sources_panel(None, None), source_view_empty(), -1, *related_updates(None)
 
     def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
         """-> sources panel, source view, shown exchange."""
@@ -497,6 +517,12 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                     placeholder="Ask about who runs, funds and oversees the Metropolitan Police.",
                     layout="bubble",
                 )
+                related_label = gr.HTML("", visible=False, elem_id="related-label")
+                with gr.Row(elem_id="related"):
+                    chips = [
+                        gr.Button(visible=False, size="sm", variant="secondary", elem_classes=["related-q"])
+                        for _ in range(RELATED_CHIPS)
+                    ]
                 with gr.Row():
                     question = gr.Textbox(
                         elem_id="question",
@@ -519,12 +545,14 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
             js_on_load=None,
         )
 
-        outputs = [chatbot, exchanges, question, sources, viewer, shown]
+        outputs = [chatbot, exchanges, question, sources, viewer, shown, related_label, *chips]
         private = {"api_visibility": "private"}
         question.submit(handlers.submit, [question, exchanges], outputs, **private)
         send.click(handlers.submit, [question, exchanges], outputs, **private)
         chatbot.example_select(handlers.example, [exchanges], outputs, **private)
         new_chat.click(handlers.clear, None, outputs, **private)
+        for chip in chips:  # a related question is asked as the next turn
+            chip.click(handlers.submit, [chip, exchanges], outputs, **private)
         chatbot.clear(handlers.clear, None, outputs, **private)
         chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], **private)
         chatbot.like(handlers.vote, [exchanges], None, **private)
@@ -609,4 +637,7 @@ UI_CSS = _SHARED_CSS + """
   text-decoration: none; color: #1d4ed8; }
 .src-chip.active { background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
 .doc-page { font-size: .85em; margin-left: .5em; }
+.related-label { margin: .4em 0 0; color: #475569; font-size: .9em; }
+#related { flex-wrap: wrap; gap: .4em; }
+#related .related-q { flex: 0 1 auto; min-width: 0; text-align: left; white-space: normal; }
 """

@@ -130,6 +130,23 @@ def test_clicking_an_example_asks_it(page, engine):
     assert engine.calls[-1][0] == EXAMPLES[1]
 
 
+def test_related_questions_are_offered_and_asked_on_click(page, engine, tmp_path):
+    ask(page, "Who manages the Metropolitan Police?")
+    chips = page.locator("#related .related-q")
+    expect(chips).to_have_count(3)
+    expect(page.locator("#related-label")).to_contain_text("Related questions")
+    expect(chips.nth(1)).to_have_text("Where do I complain?")
+    page.screenshot(path=tmp_path / "related.png", full_page=True)
+    chips.nth(1).click()
+    expect(last_answer(page)).to_contain_text("You can complain to the Met directly")
+    assert engine.calls[-1][0] == "Where do I complain?"
+    assert engine.calls[-1][1][0].content == "Who manages the Metropolitan Police?"  # asked as the next turn
+
+    ask(page, "What is the capital of France?")
+    expect(page.locator("#related-label")).to_contain_text("Questions the sources do answer")
+    expect(page.locator("#related .related-q:visible")).to_have_count(2)
+
+
 def test_follow_up_gets_the_conversation(page, engine):
     ask(page, "When was the Met founded?")
     ask(page, "And its headquarters?")

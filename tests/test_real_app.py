@@ -51,3 +51,27 @@ def test_real_answer_click_shows_the_marked_passage(real_app, real_engine, tmp_p
         expect(mark.first).to_contain_text(expected.citations[0].quote.split("\n")[0])
         page.screenshot(path=tmp_path / "real-answer.png", full_page=True)
         browser.close()
+
+
+@pytest.mark.browser
+def test_real_conflicting_figures_are_shown_side_by_side_with_dates(real_app, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    expect = playwright_api.expect
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with serve(real_app) as url, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_context(viewport=DESKTOP).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        ask(page, "How many police officers does the Met have?")
+        cards = page.locator("#sources [data-citation]")
+        expect(cards).to_have_count(3)
+        expect(cards.nth(0)).to_contain_text("April 2025")
+        expect(cards.nth(0)).to_contain_text("32,800")
+        expect(cards.nth(1)).to_contain_text("30,500")
+        expect(cards.nth(2)).to_contain_text("34,000")
+        expect(cards.nth(2)).to_contain_text("Archived", ignore_case=True)
+        expect(page.locator("#related .related-q").first).to_be_visible()
+        page.screenshot(path=tmp_path / "real-conflict.png")
+        browser.close()

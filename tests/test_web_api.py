@@ -263,7 +263,7 @@ def test_votes_are_stored_with_the_answer(handlers):
 
 
 def test_opening_a_citation_shows_its_document(handlers):
-    _, exchanges, _, _, _, shown = handlers.submit("Who manages the Met?", [])
+    _, exchanges, _, _, _, shown, *_ = handlers.submit("Who manages the Met?", [])
     view = handlers.open_citation(exchanges, shown, SimpleNamespace(citation="2"))
     assert '<mark class="cited" id="cited">The Commissioner' in view
 
@@ -315,3 +315,11 @@ def test_app_reports_a_failed_start_in_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "bot.engine", _fake_engine_module(load))
     assert app.main([]) == 1
     assert capsys.readouterr().err.strip() == "error: could not start the chatbot: corpus/ is missing"
+
+
+def test_related_questions_reach_the_chips_as_text(handlers):
+    *_, label, first, second, third = handlers.submit("What is MOPAC?", [])
+    assert label["visible"] and "Related questions" in label["value"]
+    assert [c["value"] for c in (first, second, third) if c.get("visible")] == ["Where do I complain?", "When was the Met founded?"]
+    label, *chips = handlers.clear()[6:]
+    assert not label["visible"] and not any(c.get("visible") for c in chips)

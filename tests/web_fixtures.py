@@ -101,6 +101,10 @@ _ANSWERS: dict[str, tuple[tuple[str, str], ...]] = {
 _FOLLOW_UPS = {"headquarters": "founded"}
 
 
+# Questions the fake answers, offered as "related" after each answer (as the real engine does).
+RELATED = ("What is MOPAC?", "Where do I complain?", "When was the Met founded?")
+
+
 @dataclass
 class FakeEngine:
     """Keyword-matching stand-in for the real engine, with the same four methods."""
@@ -117,9 +121,10 @@ class FakeEngine:
         for keyword, quotes in _ANSWERS.items():
             if keyword in lowered and _FOLLOW_UPS.get(keyword, "") in context:
                 citations = tuple(cite(_doc(doc_id), text) for doc_id, text in quotes)
-                return Answer(True, " ".join(c.quote for c in citations), citations, confidence=0.8)
+                related = tuple(q for q in RELATED if keyword not in q.lower())
+                return Answer(True, " ".join(c.quote for c in citations), citations, confidence=0.8, related=related)
         suggestions = (cite(_doc("mopac.md"), _ANSWERS["mopac"][0][1]), cite(_doc("complaints.md"), _ANSWERS["complain"][0][1]))
-        return Answer(False, "", (), confidence=0.1, suggestions=suggestions)
+        return Answer(False, "", (), confidence=0.1, suggestions=suggestions, related=RELATED[:2])
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in DOCUMENTS if d.doc_id == doc_id), None)
