@@ -74,3 +74,26 @@ def test_one_engine_answers_from_many_threads(tiny_engine):
     for t in threads:
         t.join()
     assert not errors and len(results) == 160 and all(r == expected for r in results)
+
+
+def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
+    from bot.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "The Example Police Service is overseen by the Example Board.\n"
+    (corpus / "old.md").write_text("---\ntitle: Old page\ndate: June 2017\n---\n" + text)
+    (corpus / "new.md").write_text("---\ntitle: New page\ndate: April 2025\n---\n" + text)
+    (corpus / "only-old.md").write_text("---\ntitle: Archive\ndate: May 2010\narchived: true\n---\n"
+                                        "The Example Police Authority set the police budget every year.\n")
+    engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "idx"), embedder=HashingEmbedder(),
+                         progress=lambda _: None)
+    assert engine.ask("Who oversees the Example Police Service?").citations[0].doc_id == "new.md"
+    query = engine.queries.build("Who oversees the Example Police Service?")
+    vector = engine.embedder.encode([query.text])[0]
+    scored = engine.extractor.score(query, vector, engine.retriever.search(vector, query.terms, 5))
+    assert [s.span.doc_id for s in scored[:2]] == ["new.md", "old.md"]  # same words: the newer ranks first
+    only = engine.ask("Who set the police budget every year?")
+    assert only.answered and only.citations[0].doc_id == "only-old.md" and only.citations[0].archived
