@@ -81,6 +81,19 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# Characters that some line readers (Python's str.splitlines among them) take as line breaks,
+# though JSON leaves them unescaped: escaped, one object stays on one line for every reader.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_line(obj: object) -> str:
+    """One JSON Lines record: readable UTF-8, with no character any reader splits a line on."""
+    text = json.dumps(obj, ensure_ascii=False)
+    for char, escape in _LINE_BREAKS.items():
+        text = text.replace(char, escape)
+    return text
+
+
 def _decode_line(line: str | bytes, first: bool) -> str:
     """One input line as text; bytes are decoded as UTF-8 (a BOM on the first line is dropped)."""
     if isinstance(line, str):
@@ -116,7 +129,7 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool) 
             out = _error_object(str(exc)) if as_json else f"error: {exc}\n"
         except Exception as exc:  # one bad question must not end the batch
             out = _error_object(f"internal error: {type(exc).__name__}: {exc}") if as_json else f"error: {exc}\n"
-        stdout.write(_printable(json.dumps(out, ensure_ascii=False) + "\n" if as_json else out))
+        stdout.write(_printable(json_line(out) + "\n" if as_json else out))
         stdout.flush()
 
 
@@ -130,7 +143,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         payload = answer.to_dict()
         if answer.error:
             payload = _error_object(answer.error)
-        print(_printable(json.dumps(payload, ensure_ascii=False)), flush=True)
+        print(_printable(json_line(payload)), flush=True)
     else:
         print(_printable(format_answer(answer)))
     return 0

@@ -70,3 +70,12 @@ def test_cli_contract_with_the_real_model(real_settings):
     single = subprocess.run([sys.executable, "-m", "bot", "ask", "Where do I complain?"], capture_output=True,
                             text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
     assert single.returncode == 0 and "[1]" in single.stdout and "complain" in single.stdout.lower()
+
+
+def test_json_lines_never_contain_characters_readers_split_lines_on(tiny_engine):
+    line = json.dumps({"question": "What is MOPAC?\u2028", "\u0085": None}) + "\n"
+    out = io.StringIO()
+    ask_stream(tiny_engine, io.StringIO(line + json.dumps({"question": "Peel\u2029 1829?"}) + "\n"), out, as_json=True)
+    records = out.getvalue().splitlines()
+    assert len(records) == 2
+    assert "\u0085" in json.loads(records[0])["error"]
