@@ -8,7 +8,8 @@ with the ``AnswerEngine`` methods), so tests run it with a fake. Routes:
 - ``GET /source/<doc_id>?start=&end=`` -> the document as a page, the cited passage in <mark>.
 - ``/`` -> the Gradio chat: answers with [n] markers, a sources panel whose entries carry
   ``data-citation`` and open the cited passage in a side panel, thumbs up/down stored
-  through ``FeedbackStore``.
+  through ``FeedbackStore``, and the answer's related questions as plain-text buttons that ask
+  the next turn.
 
 Safety: everything taken from a question or the corpus is HTML-escaped before it reaches
 a page; chat messages are escaped text (Gradio's sanitizer stays on); /source serves only
@@ -109,6 +110,8 @@ def chat_text(answer: Answer) -> str:
         lines = [NOT_COVERED]
         if answer.suggestions:
             lines.append("The closest passages are listed under Sources; open one to check for yourself.")
+        if answer.related:
+            lines.append("Or ask one of the questions the sources do answer, below.")
         return esc_text("\n".join(lines))
     sources = "\n".join(f"[{n}] {describe(c)}" for n, c in enumerate(answer.citations, start=1))
     return esc_text(f"{with_markers(answer)}\n\nSources:\n{sources}")
@@ -121,7 +124,7 @@ def source_href(citation: Citation) -> str:
 
 def _meta(date: str, archived: bool, site: str = "") -> str:
     parts = [f'<span class="src-site">{esc(site)}</span>'] if site else []
-    parts.append(f'<span class="src-date">{esc(date or "undated")}</span>')
+    parts.append(f'<span class="src-date">{esc(date)}</span>' if date else '<span class="src-date src-undated">undated</span>')
     if archived:
         parts.append('<span class="src-badge" title="This page is from an archive and may be out of date">Archived</span>')
     return f'<span class="src-meta">{"".join(parts)}</span>'
@@ -132,11 +135,19 @@ def _citation_card(number: int, citation: Citation, kind: str) -> str:
         f'<li><a class="src-card" data-citation="{number}" data-kind="{kind}" '
         f'href="{esc(source_href(citation))}" target="_blank" rel="noopener">'
         f'<span class="src-num">[{number}]</span>'
-        f'<span class="src-title">{esc(citation.title)}</span>'
-        f"{_meta(citation.date, citation.archived)}"
+        f'<span class="src-head"><span class="src-title">{esc(citation.title)}</span>'
+        f"{_meta(citation.date, citation.archived)}</span>"
         f'<span class="src-quote">{esc(citation.quote)}</span>'
         f'<span class="src-open">Show in source &rarr;</span></a></li>'
     )
+
+
+def _dates_note(citations: Sequence[Citation]) -> str:
+    """A reminder to compare dates when an answer quotes sources of different dates (e.g. two figures)."""
+    sources = {c.doc_id for c in citations}
+    if len(sources) < 2 or len({(c.date, c.archived) for c in citations}) < 2:
+        return ""
+    return f'<p class="src-note">Quoted from {len(sources)} sources of different dates: check each one&rsquo;s date.</p>'
 
 
 def sources_panel(question: str | None, answer: Answer | None) -> str:
@@ -150,7 +161,7 @@ def sources_panel(question: str | None, answer: Answer | None) -> str:
     heading = f'<h2>Sources <span class="src-for">for “{esc(question or "")}”</span></h2>'
     if answer.answered:
         cards = "".join(_citation_card(n, c, "citation") for n, c in enumerate(answer.citations, start=1))
-        return f'<div class="src-panel">{heading}<ol class="src-list">{cards}</ol></div>'
+        return f'<div class="src-panel">{heading}{_dates_note(answer.citations)}<ol class="src-list">{cards}</ol></div>'
     if answer.error is not None:
         return f'<div class="src-panel">{heading}<p class="src-error">{esc(answer.error)}</p></div>'
     note = f'<p class="src-abstain"><strong>{esc(NOT_COVERED)}</strong> '
@@ -179,7 +190,7 @@ def source_view(doc: Document, citations: Sequence[Citation], active: int, kind:
     """A document with ``citations[active]`` marked, plus chips to jump to the others."""
     chips = "".join(
         f'<a class="src-chip{" active" if i == active else ""}" data-citation="{i + 1}" data-kind="{kind}" '
-        f'href="{esc(source_href(c))}" target="_blank" rel="noopener" title="{esc(c.title)}">[{i + 1}]</a>'
+        f'href="{esc(source_href(c))}" target="_blank" rel="noopener" title="{esc(describe(c))}">[{i + 1}]</a>'
         for i, c in enumerate(citations)
     )
     label = "Sources in this answer" if kind == "citation" else "Closest passages"
@@ -517,8 +528,8 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                     placeholder="Ask about who runs, funds and oversees the Metropolitan Police.",
                     layout="bubble",
                 )
-                related_label = gr.HTML("", visible=False, elem_id="related-label")
                 with gr.Row(elem_id="related"):
+                    related_label = gr.HTML("", visible=False, elem_id="related-label", js_on_load=None)
                     chips = [
                         gr.Button(visible=False, size="sm", variant="secondary", elem_classes=["related-q"])
                         for _ in range(RELATED_CHIPS)
@@ -594,6 +605,8 @@ THEME = gr.themes.Default(
 
 _SHARED_CSS = """
 .src-meta { display: inline-flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .85em; color: #475569; }
+.src-date { font-weight: 700; color: #0f172a; background: #e2e8f0; border-radius: 999px; padding: 0 .55em; white-space: nowrap; }
+.src-date.src-undated { font-weight: 500; font-style: italic; color: #475569; background: #f1f5f9; }
 .src-site::after { content: "·"; margin-left: .4em; }
 .src-badge { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; border-radius: 4px; padding: 0 .35em;
   font-size: .8em; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
@@ -621,8 +634,11 @@ UI_CSS = _SHARED_CSS + """
 .src-card { display: grid; grid-template-columns: auto 1fr; column-gap: .5em; row-gap: .2em; padding: .6em .75em;
   border: 1px solid #cbd5e1; border-radius: 8px; background: #fff; color: inherit; text-decoration: none; }
 .src-card:hover, .src-card:focus { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; outline: none; }
-.src-num { grid-row: span 4; font-weight: 700; color: #1d4ed8; }
-.src-title { font-weight: 600; }
+.src-num { grid-row: span 3; font-weight: 700; color: #1d4ed8; }
+.src-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: .2em .6em; }
+.src-title { font-weight: 600; flex: 1 1 12em; }
+.src-head .src-meta { font-size: .9em; }
+.src-note { font-size: .88em; color: #475569; margin: 0 0 .5em; }
 .src-quote { color: #334155; font-size: .92em; border-left: 3px solid #fbbf24; padding-left: .5em; }
 .src-quote::before { content: "“"; } .src-quote::after { content: "”"; }
 .src-open { font-size: .85em; color: #1d4ed8; }
@@ -637,7 +653,12 @@ UI_CSS = _SHARED_CSS + """
   text-decoration: none; color: #1d4ed8; }
 .src-chip.active { background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
 .doc-page { font-size: .85em; margin-left: .5em; }
-.related-label { margin: .4em 0 0; color: #475569; font-size: .9em; }
-#related { flex-wrap: wrap; gap: .4em; }
-#related .related-q { flex: 0 1 auto; min-width: 0; text-align: left; white-space: normal; }
+#related { flex-wrap: wrap; gap: .4em; align-items: center; }
+#related > * { flex: 0 1 auto; min-width: 0; }
+#related-label .html-container { padding: 0; }
+.related-label { margin: 0 .2em 0 0; color: #475569; font-size: .9em; font-weight: 600; }
+.related-label::after { content: ":"; }
+#related .related-q { text-align: left; white-space: normal; background: #eff6ff; color: #1d4ed8;
+  border: 1px solid #bfdbfe; border-radius: 999px; padding: .25em .8em; }
+#related .related-q:hover, #related .related-q:focus-visible { background: #dbeafe; border-color: #2563eb; }
 """

@@ -118,6 +118,7 @@ def test_archived_and_undated_sources_are_labelled(page):
     ask(page, "When was the Met founded?")
     card = page.locator("#sources [data-citation='1']")
     expect(card.locator(".src-date")).to_have_text("undated")
+    expect(card.locator(".src-date")).to_be_visible()
     expect(card.locator(".src-badge")).to_have_text("Archived")
     card.click()
     expect(page.locator("#source-view .src-badge")).to_have_text("Archived")
@@ -145,6 +146,11 @@ def test_related_questions_are_offered_and_asked_on_click(page, engine, tmp_path
     ask(page, "What is the capital of France?")
     expect(page.locator("#related-label")).to_contain_text("Questions the sources do answer")
     expect(page.locator("#related .related-q:visible")).to_have_count(2)
+    expect(last_answer(page)).to_contain_text("questions the sources do answer, below")
+    page.locator("#related .related-q:visible").first.click()
+    expect(last_answer(page)).to_contain_text("(MOPAC) oversees")
+    assert engine.calls[-1][0] == "What is MOPAC?"
+    expect(page.locator("#related-label")).to_contain_text("Related questions")
 
 
 def test_follow_up_gets_the_conversation(page, engine):
@@ -184,6 +190,7 @@ def test_html_in_questions_and_sources_is_shown_as_text(page, dialogs, tmp_path)
     expect(page.locator("#chat [data-testid=user]").last).to_have_text(XSS)
     ask(page, "Where do I complain?")
     expect(last_answer(page)).to_contain_text(XSS)
+    expect(page.locator("#related .related-q").last).to_have_text(f"What does {XSS} mean?")
     page.locator("#sources [data-citation='2']").click()
     expect(page.locator("#source-view mark.cited")).to_contain_text(XSS)
     expect(page.locator("#sources .src-title").first).to_have_text("Complaints <about> the police")

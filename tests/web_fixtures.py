@@ -103,6 +103,8 @@ _FOLLOW_UPS = {"headquarters": "founded"}
 
 # Questions the fake answers, offered as "related" after each answer (as the real engine does).
 RELATED = ("What is MOPAC?", "Where do I complain?", "When was the Met founded?")
+# Related questions come from corpus text (questions, headings), so one carries markup to escape.
+_RELATED_EXTRA = {"complain": ("What does " + XSS + " mean?",)}
 
 
 @dataclass
@@ -121,7 +123,7 @@ class FakeEngine:
         for keyword, quotes in _ANSWERS.items():
             if keyword in lowered and _FOLLOW_UPS.get(keyword, "") in context:
                 citations = tuple(cite(_doc(doc_id), text) for doc_id, text in quotes)
-                related = tuple(q for q in RELATED if keyword not in q.lower())
+                related = tuple(q for q in RELATED if keyword not in q.lower()) + _RELATED_EXTRA.get(keyword, ())
                 return Answer(True, " ".join(c.quote for c in citations), citations, confidence=0.8, related=related)
         suggestions = (cite(_doc("mopac.md"), _ANSWERS["mopac"][0][1]), cite(_doc("complaints.md"), _ANSWERS["complain"][0][1]))
         return Answer(False, "", (), confidence=0.1, suggestions=suggestions, related=RELATED[:2])
