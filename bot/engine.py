@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
+import numpy as np
+
 from .answer import NUMBER, Extractor, Weights, answer_type
 from .conversation import AcronymMap, QueryBuilder
 from .corpus import load_corpus
@@ -65,15 +67,15 @@ class Engine:
         """Answer one question; ``history`` holds the earlier turns, oldest first.
 
         The answer also offers up to three related questions the corpus answers."""
-        answer = self._answer(question, history)
+        answer, query_vector = self._answer(question, history)
         if self.related is None or answer.error:
             return answer
         t0 = time.perf_counter()
-        vector = self.embedder.encode([clean_question(question)])[0] if not answer.answered else None
+        # Related to what was answered (its passage), or to what was asked when nothing was.
+        vector = self._answer_vector(answer) if answer.answered else query_vector
         related = self.related.pick(
-            clean_question(question),
-            vector if vector is not None else self._answer_vector(answer),
-            answer, ask=lambda q: self._answer(q, ()), encode=self.embedder.encode,
+            clean_question(question), vector,
+            answer, ask=lambda q: self._answer(q, ())[0], encode=self.embedder.encode,
         )
         answer.timings_ms["related"] = (time.perf_counter() - t0) * 1e3
         return replace(answer, related=tuple(related))
@@ -81,20 +83,20 @@ class Engine:
     def _answer_vector(self, answer: Answer):
         """The stored vector of the answer's first cited span (no extra encoding)."""
         first = answer.citations[0]
-        for span_id in range(len(self.index.spans)):
-            s = self.index.spans[span_id]
-            if s.doc_id == first.doc_id and s.start == first.start and s.end == first.end:
-                return self.index.span_vectors[span_id]
+        span_id = self.index.span_at.get((first.doc_id, first.start, first.end))
+        if span_id is not None:
+            return self.index.span_vectors[span_id]
         return self.embedder.encode([first.quote])[0]
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for (model, related questions)."""
         self.ask("Who manages the Metropolitan Police?")
 
-    def _answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def _answer(self, question: str, history: Sequence[Turn] = ()) -> tuple[Answer, np.ndarray | None]:
+        """The answer and the query vector it was found with (None when nothing was encoded)."""
         question = clean_question(question)
         if not question:
-            return Answer.failure("question is empty")
+            return Answer.failure("question is empty"), None
         t0 = time.perf_counter()
         query = self.queries.build(question, history)
         vector = self.embedder.encode([query.text])[0]
@@ -106,7 +108,7 @@ class Engine:
         answer = self.extractor.answer(query, vector, hits, self.settings.abstain_threshold)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)
-        return answer
+        return answer, vector
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""

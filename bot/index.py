@@ -61,6 +61,7 @@ class Index:
     faiss_index: object
     manifest: dict = field(default_factory=dict)
     chunk_spans: list[list[int]] = field(default_factory=list)  # span ids of each chunk
+    span_at: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (doc_id, start, end) -> span id
 
     def __post_init__(self) -> None:
         if len(self.chunks) != len(self.chunk_vectors):
@@ -71,6 +72,8 @@ class Index:
             self.chunk_spans = [[] for _ in self.chunks]
             for span_id, span in enumerate(self.spans):
                 self.chunk_spans[span.chunk_id].append(span_id)
+        if not self.span_at:
+            self.span_at = {(s.doc_id, s.start, s.end): i for i, s in enumerate(self.spans)}
 
 
 def documents_fingerprint(documents: list[Document]) -> str:
