@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conversation import Query
+from .qtype import NUMERIC, SHARE, AnswerType, expected_type, mentions_figure, satisfies
 from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
@@ -46,6 +47,7 @@ class Weights:
     slope: float = 20.0
     midpoint: float = 0.55
     answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
+    type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
@@ -54,6 +56,10 @@ class Weights:
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
+    repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
+    continuation: float = 0.1  # ...but often by the passage right after it ("This includes ...")
+    elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
@@ -80,9 +86,24 @@ class Extractor:
         self._span_terms = [
             set(terms(s.text + " " + index.chunks[s.chunk_id].heading)) for s in index.spans
         ]
+        self._own_terms = [set(terms(s.text)) for s in index.spans]
         self._chunk_terms = [
             set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")) for c in index.chunks
         ]
+        self._by_text: dict[str, list[int]] = {}
+        for span_id, s in enumerate(index.spans):
+            self._by_text.setdefault(s.text, []).append(span_id)
+        # The next span in reading order: the first one starting at or after this one ends.
+        self._next: dict[int, int] = {}
+        order = sorted(range(len(index.spans)), key=lambda i: (index.spans[i].doc_id, index.spans[i].start))
+        for pos, span_id in enumerate(order):
+            span = index.spans[span_id]
+            for later in order[pos + 1:]:
+                if index.spans[later].doc_id != span.doc_id:
+                    break
+                if index.spans[later].start >= span.end:
+                    self._next[span_id] = later
+                    break
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -135,7 +156,9 @@ class Extractor:
         if not span_ids:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
-        wanted = answer_type(query.question)
+        wanted = expected_type(query.question)
+        quoted, after_quoted = self._quoted(query.quoted, query.last_quoted)
+        asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
@@ -143,20 +166,39 @@ class Extractor:
             cov = self.coverage(query.focus_terms, span_id)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
-            if wanted is NUMBER:
-                # "How many officers?" wants a figure *of officers*, not any number in the text.
-                if mentions_figure(span.text, query.focus_terms):
-                    score += w.answer_type
-            elif wanted and wanted.search(span.text):
-                score += w.answer_type
+            score += self._type_score(wanted, span, query)
+            if asked and self._own_terms[span_id] <= asked:
+                score -= w.echo
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
             score -= w.form_penalty * (
                 form_penalty(span.text, w.short_span_words) if span.kind == "sentence" else block_penalty(span.text)
             )
+            if query.quoted:
+                if span_id in quoted:  # asked to go on, the same passage is no answer at all
+                    score -= 1.0 if query.elaboration else w.repeated
+                elif span_id in after_quoted:
+                    score += w.elaboration if query.elaboration else w.continuation
             scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _type_score(self, wanted: AnswerType | None, span: Span, query: Query) -> float:
+        """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
+
+        A number question wants a figure *of what it counts* ("How many officers?"), not any number.
+        """
+        if wanted is None:
+            return 0.0
+        if satisfies(wanted, span.text, query.question, query.focus_terms):
+            return self.weights.answer_type
+        return -self.weights.type_mismatch if wanted.required else 0.0
+
+    def _quoted(self, pieces: tuple[str, ...], last: tuple[str, ...]) -> tuple[set[int], set[int]]:
+        """Span ids of passages already quoted, and of those right after the last answer's."""
+        quoted = {i for p in pieces for i in self._by_text.get(p, ())}
+        after = {self._next[i] for p in last for i in self._by_text.get(p, ()) if i in self._next}
+        return quoted, after - quoted
 
     def confidence(self, score: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
@@ -170,22 +212,25 @@ class Extractor:
         if not scored:
             return Answer(False, NOT_COVERED)
         best = scored[0]
-        numeric = answer_type(query.question) is NUMBER
+        wanted = expected_type(query.question)
+        numeric = wanted in NUMERIC
+        shares = wanted is SHARE
         figure_focus = self._counted(query.focus_terms)
         score = best.score
-        if numeric and not any(mentions_figure(s.span.text, figure_focus) for s in scored[:10]):
+        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
         confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         if numeric:
-            pieces = self._figures(scored, figure_focus)
+            pieces = self._figures(scored, figure_focus, shares)
         else:
             pieces = [best.span]
+            said, _ = self._quoted(query.quoted, ())  # a follow-up's answer doesn't repeat the last one
             for other in scored[1:]:
                 if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
                     break
-                if not any(_overlaps(other.span, p) for p in pieces):
+                if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
             pieces += self._other_source(scored, pieces, query.focus_terms)
             if len({p.doc_id for p in pieces}) == 1:
@@ -238,14 +283,15 @@ class Extractor:
         counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs and t not in _WHEN_WORDS]
         return counted or focus
 
-    def _figures(self, scored: list[ScoredSpan], focus: list[str], limit: int = 3) -> list[Span]:
+    def _figures(self, scored: list[ScoredSpan], focus: list[str], shares: bool, limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.
 
         Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
         quoted with its own citation rather than one being picked silently.
         """
         best = scored[0]
-        figures = [s for s in scored if mentions_figure(s.span.text, focus) and not _penalised(s.span, self.weights)]
+        figures = [s for s in scored
+                   if mentions_figure(s.span.text, focus, shares=shares) and not _penalised(s.span, self.weights)]
         if not figures or best.score - figures[0].score > self.weights.conflict_margin:
             return [best.span]
         # A figure of the very thing asked about is strong evidence by itself: other sources'
@@ -269,70 +315,6 @@ class Extractor:
             if len(out) == n:
                 break
         return out
-
-
-NUMBER = re.compile(r"\d")
-YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_PLACE = re.compile(r"\b(Road|Street|Floor|Building|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
-_PHONE = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b")
-
-
-_FIGURE = re.compile(
-    r"\d[\d,.]*|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|hundreds?|thousands?|millions?|dozens?)$",
-    re.IGNORECASE,
-)
-
-
-def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: int = 5) -> bool:
-    """True when a number stands within a few words of what the question counts.
-
-    "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
-    headline about officers does not (the words next to the number are not about officers).
-    """
-    wanted = set(focus_terms)
-    for line in text.split("\n"):
-        words = line.split()
-        for i, word in enumerate(words):
-            if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
-                continue
-            if "%" not in word and i + 1 < len(words) and words[i + 1].lower() == "of":
-                continue  # "Five of the officers": a part of a group, not a count of it
-            if not any(ch.isdigit() for ch in word):
-                # A number in words counts what follows it closely: "four additional support
-                # functions", not "two are former officers".
-                nearby = " ".join(words[i + 1: i + 3])
-            else:
-                # "30 million domestic and international visitors": the counted thing may come a few words on.
-                nearby = " ".join(words[max(0, i - before): i + after + 1])
-            if wanted & set(terms(nearby)):
-                return True
-    return False
-
-
-def _is_date(words: list[str], i: int) -> bool:
-    """A year ("2023") or a day before a month ("16 Nov"): a date, not a count."""
-    word = words[i].strip(".,;:()")
-    if re.fullmatch(r"(1[89]|20)\d\d", word):
-        return True
-    nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
-    return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in _MONTHS}
-
-
-def answer_type(question: str) -> re.Pattern[str] | None:
-    """What kind of text answers this question, as a pattern an answer span should contain."""
-    q = question.lower()
-    if re.search(r"\b(how many|how much|what (percentage|proportion|share|number)|how big|how large)\b", q):
-        return NUMBER
-    if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"\s*(who|why|where|when)\b", q):
-        return NUMBER
-    if re.search(r"\b(when|what year|how old|how long ago|since when)\b", q):
-        return YEAR_PATTERN
-    if re.search(r"\b(phone|telephone|call|number to ring|ring)\b", q):
-        return _PHONE
-    if re.search(r"\b(address|postcode|post code|where .*(write|post|send))\b", q):
-        return _PLACE
-    return None
 
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]

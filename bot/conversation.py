@@ -23,6 +23,11 @@ _ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
+_ELABORATION = re.compile(
+    r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
+    r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way)\b",
+    re.IGNORECASE,
+)
 _DEFINITION = re.compile(r"((?:[A-Z][\w'’]*\s+)(?:(?:[A-Z][\w'’]*|of|for|and|the|&)\s+){0,6}[A-Z][\w'’]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
 
 
@@ -64,6 +69,10 @@ class Query:
     # Names the question is about ("Paris", "City of London Police", "IOPC"): each entry lists
     # the ways a passage may say it (a term, or all terms of an acronym's full name).
     entities: tuple[tuple[frozenset[str], ...], ...] = ()
+    # Passages the assistant already quoted in this conversation, and those of its last answer.
+    quoted: tuple[str, ...] = ()
+    last_quoted: tuple[str, ...] = ()
+    elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
 
 
 class AcronymMap:
@@ -143,8 +152,31 @@ class QueryBuilder:
         entities = named_entities(question, self.acronyms)
         if not is_followup(question, history):
             return Query(question, question, own, focus_terms=own, entities=entities)
-        previous = next(t.content for t in reversed(history) if t.role == "user")
-        context = terms(previous) + self.acronyms.expand(previous) + colloquial_terms(previous)
+        earlier = topic_questions(history)
+        context = [t for q in earlier for t in terms(q) + self.acronyms.expand(q) + colloquial_terms(q)]
         # The new question's own words count double: it is what is being asked now.
-        return Query(question, f"{previous} {question}", own + own + context, focus_terms=own + context,
-                     followup=True, entities=entities)
+        return Query(question, " ".join(earlier + [question]), own + own + context, focus_terms=own + context,
+                     followup=True, entities=entities, quoted=quotes(history), last_quoted=quotes(history, last=True),
+                     elaboration=bool(_ELABORATION.search(question)))
+
+
+def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:
+    """The pieces of the assistant's answers, or of its last one (answers join verbatim pieces with " … ")."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    return tuple(p.strip() for a in (answers[-1:] if last else answers) for p in a.split(" … ") if p.strip())
+
+
+def topic_questions(history: Sequence[Turn], limit: int = 3) -> list[str]:
+    """The earlier user questions a follow-up depends on, oldest first.
+
+    Walks back from the last user question until one stands on its own: after "What is the
+    reform plan called?" -> "How long does it run?", a further "What was it called before?"
+    still needs "reform plan" from two turns back.
+    """
+    users = [i for i, t in enumerate(history) if t.role == "user"]
+    chain: list[str] = []
+    for i in reversed(users):
+        chain.insert(0, history[i].content)
+        if len(chain) >= limit or not is_followup(history[i].content, history[:i]):
+            break
+    return chain

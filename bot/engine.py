@@ -16,7 +16,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer import NUMBER, Extractor, Weights, answer_type
+from .answer import Extractor, Weights
+from .qtype import NUMERIC, expected_type
 from .conversation import AcronymMap, QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
@@ -102,7 +103,7 @@ class Engine:
         vector = self.embedder.encode([query.text])[0]
         t1 = time.perf_counter()
         # A question about a figure looks wider: each source's own figure should be found.
-        k = self.settings.top_k_chunks * (3 if answer_type(question) is NUMBER else 1)
+        k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)
         hits = self.retriever.search(vector, query.terms, k)
         t2 = time.perf_counter()
         answer = self.extractor.answer(query, vector, hits, self.settings.abstain_threshold)

@@ -97,3 +97,47 @@ def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
     assert [s.span.doc_id for s in scored[:2]] == ["new.md", "old.md"]  # same words: the newer ranks first
     only = engine.ask("Who set the police budget every year?")
     assert only.answered and only.citations[0].doc_id == "only-old.md" and only.citations[0].archived
+
+
+def _engine_on(tmp_path, text: str = "", pages: dict[str, str] | None = None, **settings):
+    from bot.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, body in (pages or {"page.md": text}).items():
+        (corpus / name).write_text(f"---\ntitle: {name}\n---\n" + body)
+    return Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "idx", **settings), embedder=HashingEmbedder(),
+                       progress=lambda _: None)
+
+
+def test_asking_to_go_on_gets_the_next_passage_not_the_same_one(tmp_path):
+    from bot.validate import Turn
+
+    # The hashing embedder's scores are not calibrated like the real model's: this test is
+    # about which passage answers, so the bar to answer is set low.
+    engine = _engine_on(tmp_path, abstain_threshold=0.2, text=(
+        "Bearing down on violent crime is the top priority of the Example Police.\n\n"
+        "This includes knife crime, robbery and domestic abuse.\n\n"
+        "The Example Police also runs a museum of old uniforms in the town hall.\n"
+    ))
+    first = engine.ask("What is the top priority of the Example Police?")
+    assert first.answered and first.answer.startswith("Bearing down on violent crime")
+    history = [Turn("user", "What is the top priority of the Example Police?"), Turn("assistant", first.answer)]
+    more = engine.ask("What does that cover?", history)
+    assert more.answered and more.answer.startswith("This includes knife crime")
+
+
+def test_a_passage_without_what_the_question_needs_does_not_answer(tmp_path):
+    engine = _engine_on(tmp_path, pages={
+        "board.md": "The Example Board oversees the Example Police Service and its officers.\n",
+        "police.md": "The Example Police Service was founded in 1900 by Jane Smith.\n",
+    })
+    assert engine.ask("When was the Example Police Service founded?").answered
+    assert engine.ask("Who founded the Example Police Service?").answered
+    # The corpus names the Board but gives no date, head count or chair for it.
+    for question in ("When was the Example Board set up?", "How many officers does the Example Board have?",
+                     "Who is the chair of the Example Board?"):
+        answer = engine.ask(question)
+        assert not answer.answered, (question, answer.answer)

@@ -50,3 +50,26 @@ def test_followup_detection(question, expected):
 def test_followup_query_carries_the_previous_question():
     q = QueryBuilder(AcronymMap()).build("What's their postal address?", [Turn("user", "How do I complain to the MPS?")])
     assert q.followup and "complain" in q.text and "complain" in q.terms and "address" in q.terms
+
+
+def test_followup_context_reaches_back_to_the_question_that_stands_alone():
+    from bot.conversation import topic_questions
+
+    history = [
+        Turn("user", "What is the Met's reform plan called?"), Turn("assistant", "New Met for London."),
+        Turn("user", "How long does it run for?"), Turn("assistant", "A two-year plan."),
+    ]
+    assert topic_questions(history) == ["What is the Met's reform plan called?", "How long does it run for?"]
+    q = QueryBuilder(AcronymMap()).build("What was it called before?", history)
+    assert "reform" in q.terms and "reform plan" in q.text
+    # A standalone question in between cuts the chain.
+    assert topic_questions(history[:2] + [Turn("user", "Who founded the Met?")]) == ["Who founded the Met?"]
+
+
+def test_followup_knows_what_was_already_quoted():
+    history = [Turn("user", "What's the top priority?"),
+               Turn("assistant", "Bearing down on violent crime is the top priority. … It was set in 2020.")]
+    q = QueryBuilder(AcronymMap()).build("what does that cover?", history)
+    assert q.quoted == ("Bearing down on violent crime is the top priority.", "It was set in 2020.")
+    assert q.last_quoted == q.quoted and q.elaboration
+    assert not QueryBuilder(AcronymMap()).build("When?", history).elaboration

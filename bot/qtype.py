@@ -1,0 +1,210 @@
+"""What kind of text answers a question: a figure, a date, a duration, a person's name, a place...
+
+The classic question-answering idea of an *expected answer type*, done with patterns: "When
+did X happen?" is answered by a passage holding a date, "How many officers?" by one giving a
+figure of officers, "Who is the current Deputy Commissioner?" by one naming a person. The
+answer stage gives a bonus to spans of the wanted type and, when the type is *required*
+(the question can't be answered without it), a penalty to spans without it, so "When did
+Mark Rowley become Commissioner?" is not answered by a sentence that merely mentions him.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .retrieve import terms
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
+)
+
+YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A date or a time: "1829", "January", "16 Nov", "9am", "every weekday".
+DATE_PATTERN = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in _MONTHS) + r"|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)"
+    r"|\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
+    r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
+)
+DURATION_PATTERN = re.compile(
+    r"\b(\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[ -](years?|months?|weeks?|days?|hours?|minutes?|pages?|decades?)\b"
+    r"|\b(1[89]|20)\d\d ?[-–] ?\d{2,4}\b",
+    re.IGNORECASE,
+)
+PLACE_PATTERN = re.compile(r"\b(Road|Street|Floor|Building|House|Square|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
+PHONE_PATTERN = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b|\b999\b")
+
+# Capitalised words that start institution and role names, not people's names.
+_NOT_NAMES = frozenset(
+    "The A An In On At Of Her His Majesty Majesty's Majesty’s Majesties For And Our We It This That These Those Met Metropolitan Police Service Office Authority "
+    "Commission Commissioner Assistant Deputy Mayor Mayor's Home Secretary Chair Chief Officer Officers Board Group "
+    "London City Council Government Ministers Minister Royal Family Parliament Parliamentary Independent National "
+    "British Crown Court Inspectorate Constabulary Fire Rescue Services Crime Policing Plan Strategy New Scotland Yard "
+    "Community Liaison Advisory Operation Professional Standards Directorate Department Unit Team Management "
+    "Association Justice Inquiry Report Review Action Culture Contact Centre Command Central".split()
+)
+_TITLES = frozenset("Sir Dame Lord Lady Baroness Baron Dr Mr Mrs Ms".split())
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b")
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    name: str  # "number" | "date" | "duration" | "person" | "place" | "address" | "phone"
+    required: bool  # True: a span without it cannot answer the question
+
+
+COUNT = AnswerType("count", True)  # "How many officers?": a figure of officers, not a percentage
+SHARE = AnswerType("share", True)  # "What share of Londoners...?": a percentage or a figure
+NUMBER_LIKELY = AnswerType("count", False)  # "What is the budget?": usually, not surely, a figure
+DATE = AnswerType("date", True)
+DURATION = AnswerType("duration", True)
+PERSON = AnswerType("person", True)
+PLACE = AnswerType("place", True)  # where a named place is
+PLACE_LIKELY = AnswerType("place", False)
+ADDRESS = AnswerType("address", True)
+PHONE = AnswerType("phone", True)
+NUMERIC = (COUNT, SHARE, NUMBER_LIKELY)
+
+_ROLE = (
+    r"(commissioner|mayor|secretary|chair|chairman|chairwoman|chairperson|head|leader|director|chief|minister|"
+    r"president|boss|founder|inspector)"
+)
+_WHO_IS_ROLE = re.compile(
+    r"^who(?:'s|’s| is| was| were| are| became)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,4}?" + _ROLE
+    + r"s?\b(?:\s+(?:of|for|at|in)\b[^?]*)?\s*\??\s*$",
+    re.IGNORECASE,
+)
+# "When should I complain?" asks for a condition, not a date.
+_WHEN_CONDITION = re.compile(r"^when (should|can|could|would|will|do|must|might|may) (i|you|we|someone|people|they)\b", re.I)
+# Asking for a number to ring, not about "phone hacking".
+_PHONE_QUESTION = re.compile(
+    r"\b(phone|telephone|contact|helpline|complaint) (number|no|line)\b|\bnumber\b.*\b(call|ring|phone|dial|text)\b"
+    r"|\b(call|ring|phone|dial)\b.*\bnumber\b|\bby (phone|telephone)\b|\b(call|ring|phone|dial) (them|you|it|the|for)\b"
+)
+_LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
+
+
+def expected_type(question: str) -> AnswerType | None:
+    """What kind of text answers this question, if the question says.
+
+    The question word that opens the question decides first ("who actually picks up when I
+    phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
+    """
+    q = _LEAD_IN.sub("", question.lower()).strip()
+    if re.search(r"\bwhat (percentage|proportion|share)\b|\bwhat per ?cent\b|\bhow (much|many) of (the|our|their|its|all)\b", q):
+        return SHARE
+    if re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
+        return COUNT
+    if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
+        return NUMBER_LIKELY
+    if re.match(r"(who|why)\b", q):
+        return PERSON if _WHO_IS_ROLE.search(q) else None
+    if re.search(r"\b(how old|how long ago)\b", q):
+        return DATE
+    if re.search(r"\bhow long\b", q):
+        return DURATION
+    if re.search(r"\b(what|which) (year|date|month|day)\b|\bsince when\b", q):
+        return DATE
+    if re.match(r"when\b", q):
+        return None if _WHEN_CONDITION.match(q) else DATE
+    if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b", q):
+        return ADDRESS
+    if re.match(r"where(?:'s|’s| is| are| was| were)\b", q):
+        # "Where is New Scotland Yard?" must be answered by a place; "where are directions to..." may not.
+        named = re.search(r"\b(?:is|are|was|were|'s|’s)\s+(?:the\s+)?[A-Z]", question)
+        return PLACE if named else PLACE_LIKELY
+    if _PHONE_QUESTION.search(q):
+        return PHONE
+    return None
+
+
+def satisfies(wanted: AnswerType, text: str, question: str, focus_terms: list[str]) -> bool:
+    """True when the span holds the kind of text the question asks for."""
+    check = _CHECKS[wanted.name]
+    return check(text, question, focus_terms)
+
+
+def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: int = 5, shares: bool = True) -> bool:
+    """True when a number stands within a few words of what the question counts.
+
+    ``shares=False`` leaves out percentages: "how many people" is not answered by "15% of".
+    "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
+    headline about officers does not (the words next to the number are not about officers).
+    """
+    wanted = set(focus_terms)
+    for line in text.split("\n"):
+        words = line.split()
+        for i, word in enumerate(words):
+            if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i) or (not shares and "%" in word):
+                continue
+            if "%" not in word and i + 1 < len(words) and words[i + 1].lower() == "of":
+                continue  # "Five of the officers": a part of a group, not a count of it
+            if not any(ch.isdigit() for ch in word):
+                # A number in words counts what follows it closely: "four additional support
+                # functions", not "two are former officers".
+                nearby = " ".join(words[i + 1: i + 3])
+            else:
+                # "30 million domestic and international visitors": the counted thing may come a
+                # few words on; a share ("40% of the population are from ...") a few more.
+                reach = after + 3 if "%" in word else after
+                nearby = " ".join(words[max(0, i - before): i + reach + 1])
+            if wanted & set(terms(nearby)):
+                return True
+    return False
+
+
+def has_person_name(text: str, question: str) -> bool:
+    """A personal name the question doesn't already give ("Sir Robert Peel", "Commissioner Mark Rowley").
+
+    Two capitalised words in a row, neither one that starts institution or role names.
+    """
+    asked = set(re.findall(r"[a-z]+", question.lower()))
+    for run in _CAPITALISED_RUN.finditer(text):
+        words = run.group(0).split()
+        for first, last in zip(words, words[1:]):
+            if first in _NOT_NAMES or last in _NOT_NAMES or first in _TITLES or last in _TITLES:
+                continue
+            if first.lower() not in asked and last.lower() not in asked:
+                return True
+    return False
+
+
+def has_place(text: str, question: str) -> bool:
+    """An address, or "in/at/near" followed by a place the question doesn't name."""
+    if PLACE_PATTERN.search(text):
+        return True
+    asked = set(re.findall(r"[A-Za-z]+", question.lower()))
+    return any(
+        m.group(2).lower() not in asked
+        for m in re.finditer(r"\b(in|at|near|on|based in|located in)\s+(?:the\s+)?([A-Z][a-z]+)", text)
+    )
+
+
+_FIGURE = re.compile(
+    r"\d[\d,.]*|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundreds?|thousands?|millions?|dozens?)$",
+    re.IGNORECASE,
+)
+
+
+def _is_date(words: list[str], i: int) -> bool:
+    """A year ("2023") or a day before a month ("16 Nov"): a date, not a count."""
+    word = words[i].strip(".,;:()")
+    if re.fullmatch(r"(1[89]|20)\d\d", word):
+        return True
+    nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
+    return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in _MONTHS}
+
+
+_CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
+    "count": lambda text, question, focus: mentions_figure(text, focus, shares=False),
+    "share": lambda text, question, focus: mentions_figure(text, focus),
+    "date": lambda text, question, focus: bool(DATE_PATTERN.search(text)),
+    "duration": lambda text, question, focus: bool(DURATION_PATTERN.search(text)),
+    "person": lambda text, question, focus: has_person_name(text, question),
+    "place": lambda text, question, focus: has_place(text, question),
+    "address": lambda text, question, focus: bool(PLACE_PATTERN.search(text)),
+    "phone": lambda text, question, focus: bool(PHONE_PATTERN.search(text)),
+}

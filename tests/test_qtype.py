@@ -1,0 +1,97 @@
+"""Expected answer types (qtype.py): which questions want a figure, a date, a name...; no model."""
+
+import pytest
+
+from bot.qtype import (
+    ADDRESS, COUNT, DATE, DURATION, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    expected_type, has_person_name, mentions_figure, satisfies,
+)
+from bot.retrieve import terms
+
+
+@pytest.mark.parametrize("question, wanted", [
+    ("How many officers does the Met have?", COUNT),
+    ("What is the Met's budget?", NUMBER_LIKELY),
+    ("roughly what share of londoners are from minority backgrounds", SHARE),
+    ("how much of the country's organised crime is in london", SHARE),
+    ("When was the Met founded?", DATE),
+    ("And when was it founded?", DATE),
+    ("how old is the met police", DATE),
+    ("In what year did the IOPC replace the IPCC?", DATE),
+    ("How long does the New Met for London plan run?", DURATION),
+    ("Who is the current Deputy Commissioner?", PERSON),
+    ("Who was the first Commissioner of the Metropolitan Police?", PERSON),
+    ("What's the phone number for the IPCC?", PHONE),
+    ("Can I complain to the police by phone?", PHONE),
+    ("Where do I post a complaint about the police?", ADDRESS),
+    ("Where is New Scotland Yard?", PLACE),
+    ("Where are directions to the visitor centre?", PLACE_LIKELY),
+    # The opening question word decides; words later in the question don't.
+    ("who actually picks up when I phone in a complaint", None),
+    ("Who is the Met accountable to for its spending?", None),
+    ("who used to set the police budget in london", None),
+    ("Who founded the Metropolitan Police?", None),
+    ("When should I go to the IPCC?", None),
+    ("Which inquiry looked at the police and the media after phone hacking?", None),
+    ("What is MOPAC?", None),
+])
+def test_expected_answer_types(question, wanted):
+    assert expected_type(question) is wanted
+
+
+def test_figures_must_count_what_was_asked():
+    focus = terms("police officers")
+    assert mentions_figure("There are over 34,000 police officers in London.", focus)
+    assert not mentions_figure("Stephen Port: officers investigated | BBC News | 16 Nov 2023", focus)
+    assert not mentions_figure("Founded in 1829, the police service is old.", focus)
+    assert not mentions_figure("It covers 620 square miles.", focus)
+
+
+def test_figures_in_words_count():
+    assert mentions_figure("We have four additional support functions.", terms("support functions"))
+    assert mentions_figure("Each competency has three levels.", terms("levels"))
+
+
+def test_counted_thing_may_come_a_few_words_after_the_number():
+    assert mentions_figure("London receives 30 million domestic and international visitors annually.", terms("visitors"))
+    assert not mentions_figure("Eleven years on from the Leveson Inquiry little has changed.", terms("murders"))
+    # A share reaches further: "40% of the population are from Black ... backgrounds".
+    share = "around 40% of the population are from Black, Asian and minority ethnic backgrounds"
+    assert mentions_figure(share, terms("black asian backgrounds"))
+
+
+def test_a_part_of_a_group_is_not_a_count_of_it():
+    officers = terms("police officers")
+    assert not mentions_figure("Five of the officers were subjects in the investigation.", officers)
+    assert mentions_figure("the Met had over 32,800 of the 146,868 police officers", officers)
+    assert mentions_figure("22% of all police officers", officers)
+    assert not mentions_figure("three are still serving and two are former officers.", officers)
+
+
+def test_a_percentage_is_no_count():
+    people = terms("people population")
+    assert mentions_figure("the Met polices more than 15% of the England and Wales population", people)
+    assert not mentions_figure("the Met polices more than 15% of the England and Wales population", people, shares=False)
+    assert satisfies(SHARE, "more than 15% of the population", "what share of people", people)
+    assert not satisfies(COUNT, "more than 15% of the population", "how many people", people)
+
+
+def test_dates_durations_places_and_phone_numbers():
+    assert satisfies(DATE, "HMICFRS moved the Met to 'scan' monitoring status in January.", "When?", [])
+    assert satisfies(DATE, "Met launches new Policing Plan for London | MPS 17 Jul 2023", "When?", [])
+    assert satisfies(DATE, "The visitor centre opens at 9am every weekday.", "When does it open?", [])
+    assert not satisfies(DATE, "Mark Rowley is the Commissioner.", "When did he start?", [])
+    assert satisfies(DURATION, "The jury heard seven weeks of detailed evidence.", "How long?", [])
+    assert satisfies(DURATION, "The MPS response is a two-year plan: New Met for London 2023-25", "How long?", [])
+    assert not satisfies(DURATION, "You should first make the complaint to the MPS.", "How long do I have?", [])
+    assert satisfies(ADDRESS, "22nd Floor, Empress State Building\nLillie Road\nLondon SW6 1TR", "Where?", [])
+    assert satisfies(PHONE, "Call 101 to make a complaint via telephone.", "What number?", [])
+    assert not satisfies(PLACE, "The 'Scotland Yard' brand is known around the world.", "Where is New Scotland Yard?", [])
+
+
+def test_person_names_are_not_institutions_or_the_question_s_own_words():
+    assert has_person_name("Founded by Sir Robert Peel in 1829, the Met is old.", "Who founded the Met?")
+    assert has_person_name("Commissioner Mark Rowley leads the Met.", "Who is in charge?")
+    assert not has_person_name("accountable to the Mayor's Office for Policing and Crime", "Who is the Mayor of London?")
+    assert not has_person_name("Her Majesties Commissioner of Police for the Metropolis", "Who was the Commissioner?")
+    assert not has_person_name("Mark Rowley said so.", "When did Mark Rowley become Commissioner?")
