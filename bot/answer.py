@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .acronyms import AcronymMap, with_equivalents
 from .conversation import Query
 from .qtype import NUMERIC, SHARE, AnswerType, expected_type, mentions_figure, satisfies
 from .index import Index
@@ -77,18 +78,22 @@ class ScoredSpan:
 
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
-                 supersessions: Supersessions | None = None) -> None:
+                 supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None) -> None:
         self.index = index
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
         self.weights = weights
         # Terms of each span (with its section heading): computed once, not per question.
+        # An acronym and its full name count as the same words ("DSVB" = "Domestic and Sexual Violence Board").
+        both_ways = self._equivalents = (acronyms or AcronymMap()).term_equivalents()
         self._span_terms = [
-            set(terms(s.text + " " + index.chunks[s.chunk_id].heading)) for s in index.spans
+            with_equivalents(set(terms(s.text + " " + index.chunks[s.chunk_id].heading)), both_ways)
+            for s in index.spans
         ]
         self._own_terms = [set(terms(s.text)) for s in index.spans]
         self._chunk_terms = [
-            set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")) for c in index.chunks
+            with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
+            for c in index.chunks
         ]
         self._by_text: dict[str, list[int]] = {}
         for span_id, s in enumerate(index.spans):
@@ -120,8 +125,15 @@ class Extractor:
         return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
     def coverage(self, focus: list[str], span_id: int) -> float:
-        """Share of the question's term weight (IDF) found in the span, word variants included."""
-        weights = {t: self.lexical.idf(t) for t in set(focus)}
+        """Share of the question's term weight (IDF) found in the span, word variants included.
+
+        An acronym and its spelled-out name count once, as the acronym (spans know both forms).
+        """
+        asked = set(focus)
+        for short, full in self._equivalents:
+            if short <= asked and full <= asked:
+                asked -= full - short
+        weights = {t: self.lexical.idf(t) for t in asked}
         total = sum(weights.values())
         if total == 0:
             return 0.0

@@ -3,8 +3,8 @@
 Two things happen here:
 - Follow-ups ("When?", "What's their postal address?", "And what replaced it?") carry the
   previous user question into retrieval, so the new question is read in its context.
-- Acronyms are expanded both ways from definitions found in the corpus itself
-  ("Metropolitan Police Authority (MPA)"), so "MPA" also finds "the Metropolitan Police Authority".
+- Acronyms are expanded both ways from definitions found in the corpus itself (acronyms.py),
+  so "MPA" also finds "the Metropolitan Police Authority".
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .acronyms import AcronymMap
 from .retrieve import terms
-from .schema import Document
 from .validate import Turn
 
 _ANAPHORA = re.compile(
@@ -28,7 +28,6 @@ _ELABORATION = re.compile(
     r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way)\b",
     re.IGNORECASE,
 )
-_DEFINITION = re.compile(r"((?:[A-Z][\w'’]*\s+)(?:(?:[A-Z][\w'’]*|of|for|and|the|&)\s+){0,6}[A-Z][\w'’]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
 
 
 # Everyday and British colloquial words for what the sources name formally. Applied to the
@@ -75,46 +74,6 @@ class Query:
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
 
 
-class AcronymMap:
-    """Acronym <-> full name, learned from "Full Name (ACR)" patterns in the documents."""
-
-    def __init__(self, pairs: dict[str, set[str]] | None = None) -> None:
-        self.pairs = pairs or {}
-
-    @classmethod
-    def from_documents(cls, documents: Sequence[Document]) -> "AcronymMap":
-        pairs: dict[str, set[str]] = {}
-        for doc in documents:
-            for match in _DEFINITION.finditer(doc.body):
-                name, acronym = match.group(1).strip(), match.group(2)
-                initials = "".join(w[0] for w in name.split() if w[0].isupper())
-                # Keep only real definitions: the acronym's letters start words of the name,
-                # trimming leading words of the match that are not part of the name.
-                words = name.split()
-                while words and not initials.startswith(acronym[0]):
-                    words = words[1:]
-                    initials = "".join(w[0] for w in words if w[0].isupper())
-                if words and acronym[0] == initials[0] and len(set(acronym.upper()) & set(initials)) >= min(2, len(acronym)):
-                    pairs.setdefault(acronym.upper(), set()).add(" ".join(words))
-        return cls(pairs)
-
-    def names_for(self, acronym: str) -> set[str]:
-        return self.pairs.get(acronym.upper(), set())
-
-    def expand(self, question: str) -> list[str]:
-        """Extra lexical terms: full names of acronyms in the question, and acronyms of full names."""
-        extra: list[str] = []
-        words = set(re.findall(r"[A-Za-z]+", question))
-        lowered = question.lower()
-        for acronym, names in self.pairs.items():
-            if acronym in words or acronym.lower() in {w.lower() for w in words if len(w) > 2}:
-                for name in names:
-                    extra.extend(terms(name))
-            elif any(name.lower() in lowered for name in names):
-                extra.extend(terms(acronym))
-        return extra
-
-
 def is_followup(question: str, history: Sequence[Turn]) -> bool:
     """A question that needs the previous turn to make sense."""
     if not any(t.role == "user" for t in history):
@@ -150,14 +109,24 @@ class QueryBuilder:
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
         own = terms(question) + self.acronyms.expand(question) + colloquial_terms(question)
         entities = named_entities(question, self.acronyms)
+        dense = self.spelled_out(question)
         if not is_followup(question, history):
-            return Query(question, question, own, focus_terms=own, entities=entities)
+            return Query(question, dense, own, focus_terms=own, entities=entities)
         earlier = topic_questions(history)
         context = [t for q in earlier for t in terms(q) + self.acronyms.expand(q) + colloquial_terms(q)]
         # The new question's own words count double: it is what is being asked now.
-        return Query(question, " ".join(earlier + [question]), own + own + context, focus_terms=own + context,
+        return Query(question, " ".join([self.spelled_out(q) for q in earlier] + [dense]), own + own + context, focus_terms=own + context,
                      followup=True, entities=entities, quoted=quotes(history), last_quoted=quotes(history, last=True),
                      elaboration=bool(_ELABORATION.search(question)))
+
+
+    def spelled_out(self, text: str) -> str:
+        """The text with the corpus's own acronyms spelled out for the dense encoder, which can't
+        know them: "What is the DSVB?" -> "What is the DSVB (Domestic and Sexual Violence Board)?"."""
+        for acronym in dict.fromkeys(self.acronyms.acronyms_in(text)):
+            name = min(self.acronyms.names_for(acronym), key=len)
+            text = re.sub(rf"\b({re.escape(acronym)})\b", rf"\1 ({name})", text, count=1, flags=re.IGNORECASE)
+        return text
 
 
 def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:

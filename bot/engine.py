@@ -18,7 +18,8 @@ import numpy as np
 
 from .answer import Extractor, Weights
 from .qtype import NUMERIC, expected_type
-from .conversation import AcronymMap, QueryBuilder
+from .acronyms import AcronymMap
+from .conversation import QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
 from .index import Index, chunk_embedding_text, open_index
@@ -61,7 +62,7 @@ class Engine:
         acronyms = AcronymMap.from_documents(docs)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
         related = RelatedQuestions(index.documents, index.spans, [c.heading for c in index.chunks if c.heading])
-        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions),
+        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms),
                    QueryBuilder(acronyms), related)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -190,10 +190,10 @@ _FIGURE = re.compile(
 
 
 def _is_date(words: list[str], i: int) -> bool:
-    """A year ("2023") or a day before a month ("16 Nov"): a date, not a count."""
+    """A year ("2023", "2023-25") or a day before a month ("16 Nov"): a date, not a count."""
     word = words[i].strip(".,;:()")
-    if re.fullmatch(r"(1[89]|20)\d\d", word):
-        return True
+    if re.fullmatch(r"(1[89]|20)\d\d([-–/](\d\d){1,2})?", word):
+        return True  # "1829", "2023-25", "2015/16"
     nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
     return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in _MONTHS}
 

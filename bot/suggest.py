@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .conversation import AcronymMap
+from .acronyms import AcronymMap
 from .schema import Answer, Document, Span
 
 _NAME = r"[A-Z][\w'’]*(?:\s+(?:of|for|and|the|[A-Z][\w'’]*))*\s+[A-Z][\w'’]*"

@@ -1,7 +1,8 @@
 """Span-scoring helpers of answer.py: pure functions, no model."""
 
 from bot.answer import date_key, form_penalty
-from bot.conversation import AcronymMap, named_entities
+from bot.acronyms import AcronymMap
+from bot.conversation import named_entities
 from bot.retrieve import terms
 
 

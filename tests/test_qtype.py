@@ -45,6 +45,7 @@ def test_figures_must_count_what_was_asked():
     assert not mentions_figure("Stephen Port: officers investigated | BBC News | 16 Nov 2023", focus)
     assert not mentions_figure("Founded in 1829, the police service is old.", focus)
     assert not mentions_figure("It covers 620 square miles.", focus)
+    assert not mentions_figure("An earlier version was the Turnaround Plan 2023-25.", terms("pages plan"))
 
 
 def test_figures_in_words_count():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from bot.conversation import AcronymMap, QueryBuilder, is_followup
+from bot.acronyms import AcronymMap
+from bot.conversation import QueryBuilder, is_followup
 from bot.retrieve import LexicalIndex, reciprocal_rank_fusion, terms
 from bot.schema import Document
 from bot.validate import Turn

@@ -1,0 +1,121 @@
+"""Acronyms and their full names, learned from the documents themselves.
+
+Two ways a text defines an acronym:
+- in brackets after the name: "His Majesty’s Inspectorate of Constabulary and Fire & Rescue
+  Services (HMICFRS)";
+- by using it near a name with the same initials: "The MPA Domestic and Sexual Violence Board
+  has completed ... The DSVB has also ...".
+The name kept is the shortest run of words, ending where the acronym starts, whose capitalised
+initials spell the acronym ("Management The Metropolitan Police Service (MPS)" gives
+"Metropolitan Police Service").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .retrieve import terms
+from .schema import Document
+
+# A run of name words (capitalised, or small joining words) right before "(ACRONYM)".
+_BRACKETED = re.compile(r"((?:[A-Z][\w'’]*,?\s+|(?:of|for|and|the|&|on|in)\s+){1,14})\(([A-Z][A-Za-z]{1,7})\)")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’]*(?:,?\s+(?:(?:of|for|and|the|&|on|in)\s+)*[A-Z][\w'’]*)+")
+_ACRONYM_WORD = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b|\b[A-Z][a-z]?[A-Z][A-Za-z]{0,5}\b")
+
+
+def letters(acronym: str) -> str:
+    """The capital letters an acronym spells: "DDaT" -> "DDT", "PCSOs" -> "PCSO"."""
+    return "".join(ch for ch in acronym if ch.isupper())
+
+
+def spells(words: list[str], want: str) -> bool:
+    """True when the words' initials spell ``want``: capitalised words must each give the next
+    letter; small words ("and", "of") may or may not ("Mayor’s Office for Policing and Crime" -> MOPAC)."""
+    def match(i: int, j: int) -> bool:
+        if i == len(words):
+            return j == len(want)
+        initial = words[i][0].upper()
+        takes = j < len(want) and initial == want[j] and match(i + 1, j + 1)
+        return takes or (not words[i][0].isupper() and match(i + 1, j))
+    return match(0, 0)
+
+
+def name_for(words: list[str], acronym: str) -> str | None:
+    """The shortest tail of ``words``, starting with a capitalised word, that spells the acronym."""
+    want = letters(acronym)
+    for start in range(len(words) - 1, -1, -1):
+        tail = [w.rstrip(",") for w in words[start:]]
+        if tail[0][:1].isupper() and spells(tail, want):
+            return " ".join(words[start:]).rstrip(",")
+        if sum(w[:1].isupper() for w in tail) > len(want):
+            break
+    return None
+
+
+class AcronymMap:
+    """Acronym <-> full name, learned from the documents."""
+
+    def __init__(self, pairs: dict[str, set[str]] | None = None) -> None:
+        self.pairs = pairs or {}
+
+    @classmethod
+    def from_documents(cls, documents: Sequence[Document]) -> "AcronymMap":
+        pairs: dict[str, set[str]] = {}
+        for doc in documents:
+            for match in _BRACKETED.finditer(doc.body):
+                acronym = match.group(2)
+                name = name_for(match.group(1).split(), acronym)
+                if name:
+                    pairs.setdefault(acronym.upper(), set()).add(name)
+        # Acronyms used without brackets: look for a name with the same initials in the same text.
+        for doc in documents:
+            runs = [m.group(0).split() for m in _CAPITALISED_RUN.finditer(doc.body)]
+            for acronym in sorted({m.group(0) for m in _ACRONYM_WORD.finditer(doc.body)}):
+                key = acronym.upper()
+                if key in pairs or len(letters(acronym)) < 3:
+                    continue
+                for words in runs:
+                    for end in range(len(words), 0, -1):
+                        name = name_for(words[:end], acronym)
+                        if name and name != acronym:
+                            pairs.setdefault(key, set()).add(name)
+                            break
+        return cls(pairs)
+
+    def term_equivalents(self) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """(acronym's terms, a full name's terms) pairs, for matching either against the other."""
+        return [(frozenset(terms(acronym)), frozenset(terms(name)))
+                for acronym, names in self.pairs.items() for name in names if terms(acronym) and terms(name)]
+
+    def names_for(self, acronym: str) -> set[str]:
+        return self.pairs.get(acronym.upper(), set())
+
+    def acronyms_in(self, text: str) -> list[str]:
+        """Known acronyms the text uses ("What is the DSVB?" -> ["DSVB"])."""
+        return [w.upper() for w in re.findall(r"[A-Za-z&]+", text) if len(w) > 1 and w.upper() in self.pairs
+                and (w.isupper() or len(w) > 2)]
+
+    def expand(self, question: str) -> list[str]:
+        """Extra lexical terms: full names of acronyms in the question, and acronyms of full names."""
+        extra: list[str] = []
+        words = set(re.findall(r"[A-Za-z]+", question))
+        lowered = question.lower()
+        for acronym, names in self.pairs.items():
+            if acronym in words or acronym.lower() in {w.lower() for w in words if len(w) > 2}:
+                for name in names:
+                    extra.extend(terms(name))
+            elif any(name.lower() in lowered for name in names):
+                extra.extend(terms(acronym))
+        return extra
+
+
+def with_equivalents(found: set[str], pairs: list[tuple[frozenset[str], frozenset[str]]]) -> set[str]:
+    """``found`` plus the full name's terms of each acronym in it, and the acronym of each full name in it."""
+    extra: set[str] = set()
+    for short, full in pairs:
+        if short <= found:
+            extra |= full
+        elif full <= found:
+            extra |= short
+    return found | extra

@@ -1,0 +1,50 @@
+"""Acronyms learned from the documents (acronyms.py) and how they reach retrieval and scoring."""
+
+from bot.acronyms import AcronymMap, spells, with_equivalents
+from bot.conversation import QueryBuilder
+from bot.retrieve import terms
+from bot.schema import Document
+
+
+def _learn(*bodies: str) -> AcronymMap:
+    return AcronymMap.from_documents([Document(f"d{i}.md", "T", b) for i, b in enumerate(bodies)])
+
+
+def test_bracketed_definitions_long_names_and_small_words():
+    acronyms = _learn(
+        "That was recognised by His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS).",
+        "It answers to the Mayor’s Office for Policing and Crime (MOPAC).",
+        "Digital, Data & Technology (DDaT) leads the delivery of data services.",
+    )
+    assert acronyms.names_for("HMICFRS") == {"His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services"}
+    assert acronyms.names_for("MOPAC") == {"Mayor’s Office for Policing and Crime"}
+    assert acronyms.names_for("DDAT") == {"Digital, Data & Technology"}
+
+
+def test_the_name_is_the_shortest_run_that_spells_the_acronym():
+    acronyms = _learn("Management The Metropolitan Police Service (MPS) is London's force.")
+    assert acronyms.names_for("MPS") == {"Metropolitan Police Service"}
+    assert _learn("Call us now (NOW) today").pairs == {}  # no capitalised name spells it
+
+
+def test_acronyms_used_without_brackets_are_matched_by_initials():
+    acronyms = _learn("The MPA Domestic and Sexual Violence Board has reviewed all boroughs. The DSVB has also scrutinised calls.")
+    assert acronyms.names_for("DSVB") == {"Domestic and Sexual Violence Board"}
+
+
+def test_spelling_rules():
+    assert spells("Mayor’s Office for Policing and Crime".split(), "MOPAC")
+    assert spells("Mayor’s Office for Policing and Crime".split(), "MOPC")
+    assert not spells("Mayor’s Office for Policing and Crime".split(), "MOP")
+
+
+def test_the_dense_query_gets_acronyms_spelled_out():
+    builder = QueryBuilder(_learn("The Domestic and Sexual Violence Board (DSVB) met."))
+    assert builder.build("What is the DSVB?").text == "What is the DSVB (Domestic and Sexual Violence Board)?"
+    assert builder.build("What is the Met?").text == "What is the Met?"
+
+
+def test_a_passage_with_either_form_has_both():
+    pairs = _learn("The Domestic and Sexual Violence Board (DSVB) met.").term_equivalents()
+    assert "dsvb" in with_equivalents(set(terms("The Domestic and Sexual Violence Board reported.")), pairs)
+    assert set(terms("sexual violence")) <= with_equivalents(set(terms("The DSVB reported.")), pairs)
