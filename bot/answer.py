@@ -165,11 +165,15 @@ class Extractor:
         w = self.weights
         top_rrf = max(h.score for h in hits) or 1.0
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
+        quoted, after_quoted = self._quoted(query.quoted, query.last_quoted)
+        for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
+            chunk_id = self.index.spans[span_id].chunk_id
+            by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
+            span_ids.append(span_id)
         if not span_ids:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
         wanted = expected_type(query.question)
-        quoted, after_quoted = self._quoted(query.quoted, query.last_quoted)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
@@ -208,9 +212,17 @@ class Extractor:
 
     def _quoted(self, pieces: tuple[str, ...], last: tuple[str, ...]) -> tuple[set[int], set[int]]:
         """Span ids of passages already quoted, and of those right after the last answer's."""
-        quoted = {i for p in pieces for i in self._by_text.get(p, ())}
-        after = {self._next[i] for p in last for i in self._by_text.get(p, ()) if i in self._next}
+        quoted = {i for p in pieces for i in self._spans_quoting(p)}
+        after = {self._next[i] for p in last for i in self._spans_quoting(p) if i in self._next}
         return quoted, after - quoted
+
+    def _spans_quoting(self, piece: str) -> list[int]:
+        """Spans whose text is the piece, or, for a piece shortened by the client, holds it."""
+        exact = self._by_text.get(piece)
+        if exact or len(piece) < 20:
+            return exact or []
+        core = piece.rstrip(" .…")
+        return [i for i, s in enumerate(self.index.spans) if core in s.text]
 
     def confidence(self, score: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
@@ -238,7 +250,7 @@ class Extractor:
             pieces = self._figures(scored, figure_focus, shares)
         else:
             pieces = [best.span]
-            said, _ = self._quoted(query.quoted, ())  # a follow-up's answer doesn't repeat the last one
+            said = self._quoted(query.quoted, ())[0]  # a follow-up's answer doesn't repeat the last one
             for other in scored[1:]:
                 if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
                     break

@@ -25,7 +25,8 @@ _ANAPHORA = re.compile(
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
 _ELABORATION = re.compile(
     r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
-    r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way)\b",
+    r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way|"
+    r"after that|what happened next|what came next|and then|then what)\b",
     re.IGNORECASE,
 )
 

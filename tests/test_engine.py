@@ -141,3 +141,19 @@ def test_a_passage_without_what_the_question_needs_does_not_answer(tmp_path):
                      "Who is the chair of the Example Board?"):
         answer = engine.ask(question)
         assert not answer.answered, (question, answer.answer)
+
+
+def test_the_passage_after_the_last_answer_is_found_even_when_retrieval_misses_it(tmp_path):
+    from bot.validate import Turn
+
+    filler = "".join(f"## Part {n}\n\nWhat was set up after the Example Police garden? A pond, {n} years on.\n\n"
+                     for n in range(2, 40))
+    engine = _engine_on(tmp_path, abstain_threshold=0.2, top_k_chunks=1, text=(
+        "Until 1999 the Example Police was run by the Home Secretary.\n\n"
+        "This position changed with the establishment of the Example Police Board in 2000.\n\n" + filler
+    ))
+    # The client may send back a quote trimmed of its last words: it is still recognised.
+    history = [Turn("user", "Who ran the Example Police until 1999?"),
+               Turn("assistant", "Until 1999 the Example Police was run by the Home")]
+    answer = engine.ask("what was set up after that?", history)
+    assert answer.answered and answer.answer.startswith("This position changed")

@@ -74,3 +74,11 @@ def test_followup_knows_what_was_already_quoted():
     assert q.quoted == ("Bearing down on violent crime is the top priority.", "It was set in 2020.")
     assert q.last_quoted == q.quoted and q.elaboration
     assert not QueryBuilder(AcronymMap()).build("When?", history).elaboration
+
+
+def test_narrative_followups_ask_for_what_comes_next():
+    history = [Turn("user", "Who managed the Met until 1999?"), Turn("assistant", "The Commissioner and the Home Secretary.")]
+    builder = QueryBuilder(AcronymMap())
+    assert builder.build("what was set up after that?", history).elaboration
+    assert builder.build("and then?", history).elaboration
+    assert not builder.build("and when was that?", history).elaboration
