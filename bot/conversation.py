@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 from .acronyms import AcronymMap
@@ -31,30 +33,51 @@ _ELABORATION = re.compile(
 )
 
 
-# Everyday and British colloquial words for what the sources name formally. Applied to the
-# lexical side only (the dense encoder already knows most of these): a question in plain
-# words still meets the document's official vocabulary.
-COLLOQUIAL = {
-    "cop": "police officer", "cops": "police officers", "copper": "police officer", "coppers": "police officers",
-    "bobby": "police officer", "bobbies": "police officers", "plod": "police", "old bill": "police",
-    "bent": "corruption misconduct", "dodgy": "misconduct", "rude": "behaviour complaint",
-    "tube": "London Underground", "underground": "London Underground", "train": "railway", "trains": "railway",
-    "gay": "LGBT+", "lesbian": "LGBT+", "trans": "LGBT+", "bisexual": "LGBT+", "queer": "LGBT+",
-    "boss": "Commissioner", "head": "Commissioner", "chief": "Commissioner", "in charge": "Commissioner manages",
-    "money": "budget", "spend": "budget", "funding": "budget", "cash": "budget",
-    "stalker": "stalking", "stalkers": "stalking", "terror": "terrorism", "terrorist": "terrorism",
-    "watchdog": "Inspectorate HMICFRS IOPC", "royals": "Royal Family", "king": "Royal", "queen": "Royal",
-    "started": "founded", "start": "founded", "set up": "founded established", "old": "founded", "age": "founded",
-    "staff": "staff", "employees": "staff", "workers": "staff",
-    "moan": "complaint", "grumble": "complaint", "report": "complaint",
-    "people": "population", "residents": "population", "inhabitants": "population",
-    "size": "area square", "big": "area largest", "large": "area largest", "area": "territory",
-}
-_COLLOQUIAL = re.compile(r"\b(" + "|".join(sorted(map(re.escape, COLLOQUIAL), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+COLLOQUIAL_FILE = Path(__file__).parent / "data" / "colloquial.tsv"
 
 
-def colloquial_terms(question: str) -> list[str]:
-    return [t for m in _COLLOQUIAL.finditer(question) for t in terms(COLLOQUIAL[m.group(1).lower()])]
+@dataclass(frozen=True)
+class Colloquial:
+    """Everyday and British colloquial wording mapped to the plainer words official sources use
+    (data/colloquial.tsv): "bent coppers" also searches for "corruption misconduct police officers"."""
+
+    lexical: dict[str, str]  # phrase -> plain words for the lexical query
+    dense: dict[str, str]  # phrase -> plain words shown to the dense encoder too
+
+    @classmethod
+    def load(cls, path: Path = COLLOQUIAL_FILE) -> "Colloquial":
+        lexical, dense = {}, {}
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 3 or parts[2] not in ("both", "lexical"):
+                raise ValueError(f"{path}:{line_no}: expected 'phrase<TAB>plain words<TAB>both|lexical', got {line!r}")
+            phrase, plain, scope = parts[0].strip().lower(), parts[1].strip(), parts[2]
+            lexical[phrase] = plain
+            if scope == "both":
+                dense[phrase] = plain
+        return cls(lexical, dense)
+
+    def _matches(self, text: str) -> list[str]:
+        if not self.lexical:
+            return []
+        pattern = _phrases_pattern(tuple(sorted(self.lexical, key=len, reverse=True)))
+        return [m.group(1).lower() for m in pattern.finditer(text)]
+
+    def terms(self, question: str) -> list[str]:
+        """Lexical terms for the colloquial phrases in the question."""
+        return [t for phrase in self._matches(question) for t in terms(self.lexical[phrase])]
+
+    def for_encoder(self, question: str) -> str:
+        """The question with the plain words of its informal phrases in brackets, for the encoder."""
+        plain = list(dict.fromkeys(self.dense[p] for p in self._matches(question) if p in self.dense))
+        return f"{question} ({', '.join(plain)})" if plain else question
+
+
+@lru_cache(maxsize=8)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,22 +127,27 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
 
 
 class QueryBuilder:
-    def __init__(self, acronyms: AcronymMap) -> None:
+    def __init__(self, acronyms: AcronymMap, colloquial: Colloquial | None = None) -> None:
         self.acronyms = acronyms
+        self.colloquial = colloquial or Colloquial.load()
+
+    def _terms(self, text: str) -> list[str]:
+        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text)
+
+    def _for_encoder(self, text: str) -> str:
+        return self.colloquial.for_encoder(self.spelled_out(text))
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
-        own = terms(question) + self.acronyms.expand(question) + colloquial_terms(question)
+        own = self._terms(question)
         entities = named_entities(question, self.acronyms)
-        dense = self.spelled_out(question)
         if not is_followup(question, history):
-            return Query(question, dense, own, focus_terms=own, entities=entities)
+            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities)
         earlier = topic_questions(history)
-        context = [t for q in earlier for t in terms(q) + self.acronyms.expand(q) + colloquial_terms(q)]
+        context = [t for q in earlier for t in self._terms(q)]
         # The new question's own words count double: it is what is being asked now.
-        return Query(question, " ".join([self.spelled_out(q) for q in earlier] + [dense]), own + own + context, focus_terms=own + context,
-                     followup=True, entities=entities, quoted=quotes(history), last_quoted=quotes(history, last=True),
-                     elaboration=bool(_ELABORATION.search(question)))
-
+        return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
+                     focus_terms=own + context, followup=True, entities=entities, quoted=quotes(history),
+                     last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)))
 
     def spelled_out(self, text: str) -> str:
         """The text with the corpus's own acronyms spelled out for the dense encoder, which can't

@@ -82,3 +82,18 @@ def test_narrative_followups_ask_for_what_comes_next():
     assert builder.build("what was set up after that?", history).elaboration
     assert builder.build("and then?", history).elaboration
     assert not builder.build("and when was that?", history).elaboration
+
+
+def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
+    from bot.conversation import Colloquial
+
+    slang = Colloquial.load()
+    assert set(terms("corruption misconduct police officers")) <= set(slang.terms("which department goes after bent coppers"))
+    assert slang.terms("what is the scope of the telescope") == []  # whole words only: no "cop" in "scope"
+    assert slang.for_encoder("is the met strapped for cash") == "is the met strapped for cash (budget constraints)"
+    assert slang.for_encoder("what did the casey report say") == "what did the casey report say"  # 'report': lexical only
+    assert "complaint" in slang.terms("what did the casey report say")
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("cop\tpolice officer\tboth\nbroken line\n")
+    with pytest.raises(ValueError, match=r"bad.tsv:2: expected"):
+        Colloquial.load(bad)
