@@ -51,6 +51,7 @@ class Weights:
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
+    missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of London Police")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
     no_figure: float = 0.5  # a number question none of whose top passages gives such a number
     extra_piece_margin: float = 0.06  # a second piece must score within this of the best
@@ -95,6 +96,9 @@ class Extractor:
             with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
             for c in index.chunks
         ]
+        # Each chunk's terms in order, space-joined with spaces around, to find names as sequences.
+        self._chunk_seq = [f" {' '.join(terms(f'{index.documents[c.doc_id].title} {c.heading} {c.text}'))} "
+                           for c in index.chunks]
         self._by_text: dict[str, list[int]] = {}
         for span_id, s in enumerate(index.spans):
             self._by_text.setdefault(s.text, []).append(span_id)
@@ -115,6 +119,24 @@ class Extractor:
             doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 1.0)
             for doc_id, d in index.documents.items()
         }
+
+    def chunks_missing_names(self, question: str) -> set[int]:
+        """Chunks that don't mention a rarely-named thing the question names in full.
+
+        "How many officers does the City of London Police have?" needs a passage about the City
+        of London Police, not one about the Met that happens to say "city", "London" and "police".
+        Only names that one source uses count: a name all sources use ("Metropolitan Police") is
+        often shortened ("the Met"), and one no source uses ("Met Commissioner") is no name of theirs.
+        """
+        missing: set[int] = set()
+        for name in multiword_names(question):
+            seq = f" {' '.join(terms(name))} "
+            if len(seq.split()) < 2:
+                continue
+            docs = {self.index.chunks[i].doc_id for i, text in enumerate(self._chunk_seq) if seq in text}
+            if len(docs) == 1:
+                missing |= {i for i, text in enumerate(self._chunk_seq) if seq not in text}
+        return missing
 
     def missing_entities(self, query: Query, chunk_id: int) -> float:
         """1.0 when the chunk (with title and heading) never mentions a name the question uses."""
@@ -174,6 +196,7 @@ class Extractor:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
         wanted = expected_type(query.question)
+        missing_names = self.chunks_missing_names(query.question)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
@@ -187,6 +210,8 @@ class Extractor:
                 score -= w.echo
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
+            if span.chunk_id in missing_names:
+                score -= w.missing_name
             score -= w.form_penalty * (
                 form_penalty(span.text, w.short_span_words) if span.kind == "sentence" else block_penalty(span.text)
             )
@@ -384,6 +409,18 @@ def block_penalty(text: str) -> float:
     if sum(" | " in line for line in lines) * 2 > len(lines):
         return 0.5
     return 0.0
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’]*(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w'’]*)+")
+
+
+def multiword_names(question: str) -> list[str]:
+    """Names of two or more capitalised words in the question ("City of London Police").
+
+    The question's first word is left out ("Where is..."), as is a lone capitalised word.
+    """
+    body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
+    return [m.group(0) for m in _NAME_RUN.finditer(body)]
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -157,3 +157,22 @@ def test_the_passage_after_the_last_answer_is_found_even_when_retrieval_misses_i
                Turn("assistant", "Until 1999 the Example Police was run by the Home")]
     answer = engine.ask("what was set up after that?", history)
     assert answer.answered and answer.answer.startswith("This position changed")
+
+
+def test_a_name_only_one_source_uses_must_be_in_the_passage(tmp_path):
+    engine = _engine_on(tmp_path, pages={
+        "city.md": "The City of London Police polices the Square Mile, the old financial district.\n",
+        "met.md": "The Example Police has 3,000 police officers working across the city of London.\n",
+    })
+    assert engine.ask("How many police officers does the Example Police have?").answered
+    # Every word of the name is in met.md, but the name itself only in city.md, which gives no figure.
+    answer = engine.ask("How many police officers does the City of London Police have?")
+    assert not answer.answered, answer.answer
+
+
+def test_multiword_names_in_questions():
+    from bot.answer import multiword_names
+
+    assert multiword_names("How many officers does the City of London Police have?") == ["City of London Police"]
+    assert multiword_names("What did Louise Casey find about the Met?") == ["Louise Casey"]
+    assert multiword_names("Where is the Met based?") == []
