@@ -60,7 +60,7 @@ class Weights:
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
     echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
-    continuation: float = 0.1  # ...but often by the passage right after it ("This includes ...")
+    continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity

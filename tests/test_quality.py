@@ -1,8 +1,11 @@
-"""Answer quality on the dev set with the real model (integration).
+"""Answer quality on the question sets with the real model (integration).
 
 The issue's targets are answerable >= 0.95, unanswerable abstained >= 0.90, follow-ups >= 0.90.
 They are NOT met yet (see README "Quality"); the floors below are the figures reached so far,
 held so that no change makes answers worse. Raise them as the engine improves.
+
+eval.jsonl is the dev set the engine was built against; eval_extra.jsonl was written from the
+corpus by other authors who never saw the engine, and is harder (see README "Quality").
 """
 
 from pathlib import Path
@@ -13,8 +16,10 @@ from bot.evaluate import evaluate, read_rows
 
 pytestmark = pytest.mark.integration
 DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
-FLOORS = {"answerable_hit_rate": 0.80, "unanswerable_abstain_rate": 0.80, "followup_hit_rate": 0.83, "conflict_hit_rate": 1.0,
+EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
+FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.88, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
+EXTRA_FLOORS = {"answerable_hit_rate": 0.73, "unanswerable_abstain_rate": 0.76, "followup_hit_rate": 0.72, "verbatim_rate": 1.0}
 
 
 def test_dev_set_shape():
@@ -22,13 +27,26 @@ def test_dev_set_shape():
     kinds = [r.kind for r in rows]
     assert len(rows) >= 80 and kinds.count("unanswerable") >= 15 and kinds.count("followup") >= 10
     assert all(r.history for r in rows if r.kind == "followup")
+    extra = read_rows(EXTRA_SET)
+    assert not {r.id for r in rows} & {r.id for r in extra}, "question ids must be unique across sets"
 
 
-def test_dev_set_figures_hold(real_engine):
-    report = evaluate(real_engine, read_rows(DEV_SET))
-    metrics = report.metrics
-    for name, floor in FLOORS.items():
-        assert metrics[name] >= floor, f"{name} fell to {metrics[name]:.3f} (floor {floor})"
+@pytest.mark.parametrize("path", [DEV_SET, EXTRA_SET], ids=["dev", "extra"])
+def test_expected_texts_are_in_the_expected_documents(path):
+    from bot.corpus import load_corpus
+    from bot.settings import PROJECT_ROOT
+
+    bodies = {d.doc_id: d.body for d in load_corpus(PROJECT_ROOT / "corpus", warn=lambda _: None)[0]}
+    for row in read_rows(path):
+        if row.answerable:
+            assert row.expected_text in bodies[row.expected_doc], row.id
+
+
+@pytest.mark.parametrize("path, floors", [(DEV_SET, FLOORS), (EXTRA_SET, EXTRA_FLOORS)], ids=["dev", "extra"])
+def test_question_set_figures_hold(real_engine, path, floors):
+    metrics = evaluate(real_engine, read_rows(path)).metrics
+    for name, floor in floors.items():
+        assert metrics[name] >= floor, f"{path.name}: {name} fell to {metrics[name]:.3f} (floor {floor})"
 
 
 def test_where_do_i_complain(real_engine):
