@@ -20,7 +20,7 @@ import numpy as np
 
 from .acronyms import AcronymMap, with_equivalents
 from .conversation import Query
-from .qtype import NUMERIC, SHARE, AnswerType, expected_type, mentions_figure, satisfies
+from .qtype import NUMERIC, SHARE, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure, satisfies
 from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
@@ -272,7 +272,7 @@ class Extractor:
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         if numeric:
-            pieces = self._figures(scored, figure_focus, shares)
+            pieces = self._figures(scored, figure_focus, shares, query.question)
         else:
             pieces = [best.span]
             said = self._quoted(query.quoted, ())[0]  # a follow-up's answer doesn't repeat the last one
@@ -329,10 +329,11 @@ class Extractor:
 
     def _counted(self, focus: list[str]) -> list[str]:
         """What a number question counts: its terms, less those on most pages ("Met", "police")."""
-        counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs and t not in _WHEN_WORDS]
+        counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
+                   and t not in _WHEN_WORDS and not YEAR.fullmatch(t)]
         return counted or focus
 
-    def _figures(self, scored: list[ScoredSpan], focus: list[str], shares: bool, limit: int = 3) -> list[Span]:
+    def _figures(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, limit: int = 3) -> list[Span]:
         """For a question asking for a number: the best figure from each source, newest source first.
 
         Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
@@ -343,14 +344,25 @@ class Extractor:
                    if mentions_figure(s.span.text, focus, shares=shares) and not _penalised(s.span, self.weights)]
         if not figures or best.score - figures[0].score > self.weights.conflict_margin:
             return [best.span]
-        # A figure of the very thing asked about is strong evidence by itself: other sources'
-        # figures are quoted even when their passages score lower overall.
-        anchor = figures[0]
+        # The figure of the very thing asked about: of the figures scoring near the top, the one
+        # whose neighbouring words carry most of what is counted ("Police Community Support
+        # Officers", not just "officers"). It is strong evidence by itself: other sources' figures
+        # are quoted even when their passages score lower overall.
+        head = counted_phrase(question)
+
+        def specificity(s: ScoredSpan) -> tuple[float, float]:
+            near = figure_terms(s.span.text, focus, shares)
+            return (sum(self.lexical.idf(t) for t in near & set(head)), sum(self.lexical.idf(t) for t in near))
+        near_top = [s for s in figures if figures[0].score - s.score <= self.weights.extra_piece_margin * 2]
+        anchor = max(near_top, key=lambda s: (specificity(s), s.score))
+        figures = [anchor] + [s for s in figures if s is not anchor]
         chosen = [anchor.span]
+        # Other sources' figures must count much the same thing ("30,500 police officers" is no
+        # figure of Police Community Support Officers).
         for other in figures[1:]:
             if len(chosen) >= limit or anchor.score - other.score > self.weights.other_figures_margin:
                 break
-            if other.span.doc_id not in {c.doc_id for c in chosen}:
+            if other.span.doc_id not in {c.doc_id for c in chosen} and specificity(other)[1] >= 0.5 * specificity(anchor)[1]:
                 chosen.append(other.span)
         return sorted(chosen, key=lambda s: date_key(self.index.documents[s.doc_id].date), reverse=True)
 
@@ -390,8 +402,12 @@ def form_penalty(text: str, short_words: int) -> float:
     return 0.0
 
 
-# "How many murders last year?" counts murders, not years.
-_WHEN_WORDS = frozenset(terms("last year years month months week day today now current currently ago annual annually"))
+# "How many murders last year?" counts murders, not years; "...as of April 2025?" counts no months.
+_WHEN_WORDS = frozenset(terms("last year years month months week day today now current currently ago annual annually "
+                              + " ".join(_MONTHS)))
+
+
+YEAR = re.compile(r"(1[89]|20)\d\d")
 
 
 def _penalised(span: Span, w: Weights) -> bool:

@@ -126,14 +126,48 @@ def satisfies(wanted: AnswerType, text: str, question: str, focus_terms: list[st
     return check(text, question, focus_terms)
 
 
-def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: int = 5, shares: bool = True) -> bool:
+_COUNTED_AFTER = re.compile(
+    r"\b(?:how many|how much(?: of)?|what (?:share|percentage|proportion|number|per ?cent)(?: of)?)\s+((?:[\w’'+-]+\s*){1,4})",
+    re.IGNORECASE,
+)
+_PHRASE_END = frozenset(
+    "do does did is are was were have has had in on at for from to by with that who which will can could would "
+    "should work works live lives come comes get gets there".split()
+)
+
+
+def counted_phrase(question: str) -> list[str]:
+    """The terms of what a number question counts: "How many [Police Community Support Officers]
+    did the Met have?", "What share of [police officers] in England and Wales...?"."""
+    match = _COUNTED_AFTER.search(question)
+    if not match:
+        return []
+    words = []
+    for word in match.group(1).split():
+        if word.lower().strip("?.,") in _PHRASE_END:
+            break
+        words.append(word)
+    return terms(" ".join(words))
+
+
+def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:
     """True when a number stands within a few words of what the question counts.
 
     ``shares=False`` leaves out percentages: "how many people" is not answered by "15% of".
     "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
     headline about officers does not (the words next to the number are not about officers).
     """
+    return bool(figure_terms(text, focus_terms, shares))
+
+
+def figure_terms(text: str, focus_terms: list[str], shares: bool = True, before: int = 3, after: int = 5) -> set[str]:
+    """The question's terms found next to one figure in the text: the most of them any figure has.
+
+    "1,440 Police Community Support Officers" has {community, support, officer} by its figure;
+    "32,800 of the 146,868 police officers" has only {officer}.
+    """
     wanted = set(focus_terms)
+    best: set[str] = set()
     for line in text.split("\n"):
         words = line.split()
         for i, word in enumerate(words):
@@ -148,11 +182,12 @@ def mentions_figure(text: str, focus_terms: list[str], before: int = 3, after: i
             else:
                 # "30 million domestic and international visitors": the counted thing may come a
                 # few words on; a share ("40% of the population are from ...") a few more.
-                reach = after + 3 if "%" in word else after
+                reach = after + 5 if "%" in word else after
                 nearby = " ".join(words[max(0, i - before): i + reach + 1])
-            if wanted & set(terms(nearby)):
-                return True
-    return False
+            found = wanted & set(terms(nearby))
+            if len(found) > len(best):
+                best = found
+    return best
 
 
 def has_person_name(text: str, question: str) -> bool:

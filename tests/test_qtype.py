@@ -96,3 +96,22 @@ def test_person_names_are_not_institutions_or_the_question_s_own_words():
     assert not has_person_name("accountable to the Mayor's Office for Policing and Crime", "Who is the Mayor of London?")
     assert not has_person_name("Her Majesties Commissioner of Police for the Metropolis", "Who was the Commissioner?")
     assert not has_person_name("Mark Rowley said so.", "When did Mark Rowley become Commissioner?")
+
+
+def test_figure_terms_show_how_specific_a_figure_is():
+    from bot.qtype import figure_terms
+
+    asked = terms("police community support officers")
+    assert figure_terms("we have 1,440 Police Community Support Officers and 1,114 Specials", asked) == set(asked)
+    assert figure_terms("the Met had over 32,800 of the 146,868 police officers", asked) == set(terms("police officers"))
+    assert figure_terms("Founded in 1829.", asked) == set()
+
+
+def test_what_a_number_question_counts():
+    from bot.qtype import counted_phrase
+
+    assert counted_phrase("How many Police Community Support Officers did the Met have?") == terms(
+        "Police Community Support Officers")
+    assert counted_phrase("What share of police officers in England and Wales work for the Met?") == terms("police officers")
+    assert counted_phrase("how many tourists come to london every year") == terms("tourists")
+    assert counted_phrase("Who founded the Met?") == []
