@@ -58,6 +58,7 @@ class Weights:
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    succession: float = 0.2  # "What came before the IOPC?": a passage saying which body replaced which
     echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
     continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
@@ -197,6 +198,7 @@ class Extractor:
         cos = self.index.span_vectors[span_ids] @ query_vector
         wanted = expected_type(query.question)
         missing_names = self.chunks_missing_names(query.question)
+        succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
@@ -206,6 +208,8 @@ class Extractor:
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
             score += self._type_score(wanted, span, query)
+            if span_id in succession:
+                score += w.succession
             if asked and self._own_terms[span_id] <= asked:
                 score -= w.echo
             score += w.recency * self._recency[span.doc_id]
@@ -223,6 +227,14 @@ class Extractor:
             scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _succession_spans(self, query: Query) -> set[int]:
+        """For a question about what came before or after a body, the passages saying a body was
+        replaced, in chunks naming a body the question names."""
+        if not _SUCCESSION.search(query.question) or not query.entities:
+            return set()
+        return {sup.span_id for sup in self.supersessions.items
+                if not self.missing_entities(query, self.index.spans[sup.span_id].chunk_id)}
 
     def _type_score(self, wanted: AnswerType | None, span: Span, query: Query) -> float:
         """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
@@ -428,6 +440,13 @@ def block_penalty(text: str) -> float:
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w'’]*(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w'’]*)+")
+
+
+_SUCCESSION = re.compile(
+    r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
+    r"came after|abolished|old name|called then)\b",
+    re.IGNORECASE,
+)
 
 
 def multiword_names(question: str) -> list[str]:

@@ -176,3 +176,13 @@ def test_multiword_names_in_questions():
     assert multiword_names("How many officers does the City of London Police have?") == ["City of London Police"]
     assert multiword_names("What did Louise Casey find about the Met?") == ["Louise Casey"]
     assert multiword_names("Where is the Met based?") == []
+
+
+def test_what_came_before_a_body_is_the_passage_saying_it_was_replaced(tmp_path):
+    engine = _engine_on(tmp_path, abstain_threshold=0.3, text=(
+        "The Example Police Board (EPB) sets the yearly plan and meets in public every month.\n\n"
+        "The EPB publishes minutes of every meeting on its website for residents.\n\n"
+        "The Example Watch Committee has been replaced by the Example Police Board (EPB).\n"
+    ))
+    answer = engine.ask("Which body came before the EPB?")
+    assert answer.answered and answer.answer.startswith("The Example Watch Committee has been replaced")
