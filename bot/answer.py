@@ -48,6 +48,7 @@ class Weights:
     slope: float = 20.0
     midpoint: float = 0.55
     answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
+    specific_type: float = 0.15  # extra bonus for an address or phone number when one is asked for
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
@@ -244,7 +245,9 @@ class Extractor:
         if wanted is None:
             return 0.0
         if satisfies(wanted, span.text, query.question, query.focus_terms):
-            return self.weights.answer_type
+            # An address or a phone number is rarely there by chance: stronger evidence than a year.
+            specific = wanted.name in ("address", "phone")
+            return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
         return -self.weights.type_mismatch if wanted.required else 0.0
 
     def _quoted(self, pieces: tuple[str, ...], last: tuple[str, ...]) -> tuple[set[int], set[int]]:

@@ -34,6 +34,7 @@ DURATION_PATTERN = re.compile(
     re.IGNORECASE,
 )
 PLACE_PATTERN = re.compile(r"\b(Road|Street|Floor|Building|House|Square|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
+MONEY_PATTERN = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(pounds|pence)\b", re.IGNORECASE)
 PHONE_PATTERN = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b|\b999\b")
 
 # Capitalised words that start institution and role names, not people's names.
@@ -65,6 +66,7 @@ PLACE = AnswerType("place", True)  # where a named place is
 PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
+MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY)
 
 _ROLE = (
@@ -97,6 +99,8 @@ def expected_type(question: str) -> AnswerType | None:
         return SHARE
     if re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT
+    if re.search(r"\b(salary|salaries|wage|wages|pay|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
+        return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY
     if re.match(r"(who|why)\b", q):
@@ -242,4 +246,6 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "place": lambda text, question, focus: has_place(text, question),
     "address": lambda text, question, focus: bool(PLACE_PATTERN.search(text)),
     "phone": lambda text, question, focus: bool(PHONE_PATTERN.search(text)),
+    # An amount of money, and a figure by what the question is about ("a salary of £30,000").
+    "money": lambda text, question, focus: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
 }

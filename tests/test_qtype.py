@@ -3,7 +3,7 @@
 import pytest
 
 from bot.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    ADDRESS, COUNT, DATE, DURATION, MONEY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
     expected_type, has_person_name, mentions_figure, satisfies,
 )
 from bot.retrieve import terms
@@ -34,6 +34,8 @@ from bot.retrieve import terms
     ("When should I go to the IPCC?", None),
     ("Which inquiry looked at the police and the media after phone hacking?", None),
     ("What is MOPAC?", None),
+    ("What is the salary for the Deputy Director role?", MONEY),
+    ("What does the Met pay its officers?", MONEY),
 ])
 def test_expected_answer_types(question, wanted):
     assert expected_type(question) is wanted
@@ -115,3 +117,10 @@ def test_what_a_number_question_counts():
     assert counted_phrase("What share of police officers in England and Wales work for the Met?") == terms("police officers")
     assert counted_phrase("how many tourists come to london every year") == terms("tourists")
     assert counted_phrase("Who founded the Met?") == []
+
+
+def test_money_needs_an_amount_of_what_was_asked():
+    salary = terms("salary constable")
+    assert satisfies(MONEY, "A constable's starting salary is £30,000 a year.", "What is the salary?", salary)
+    assert not satisfies(MONEY, "With a budget of £4.8 billion it is the largest force.", "What is the salary?", salary)
+    assert not satisfies(MONEY, "It serves 7.2 million people.", "What is the salary?", terms("salary people"))
