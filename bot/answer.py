@@ -405,11 +405,18 @@ def date_key(date: str) -> tuple[int, int]:
     return (int(year.group(1)), month)
 
 
+# A sentence that only introduces what follows: it ends in a colon after a small word.
+_LEAD_IN = re.compile(r"\b(to|at|on|by|via|from|include|includes|including|follows|following|below|are|is|also|as|"
+                      r"these|this|of|for|with)\s*:$", re.IGNORECASE)
+
+
 def form_penalty(text: str, short_words: int) -> float:
     """1 for text that is not a statement: a question, a headline-style listing, a bare fragment."""
     stripped = text.rstrip()
     if stripped.endswith("?"):
         return 1.0  # a question in the source answers nothing
+    if _LEAD_IN.search(stripped):
+        return 0.5  # a lead-in ("...or by post to:"): what it introduces is the answer
     if " | " in stripped or len(stripped.split()) < short_words:
         return 0.5
     if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):

@@ -15,6 +15,9 @@ def test_text_that_cannot_answer_alone_is_penalised():
     assert form_penalty("Louise Casey criticises Met chief | The Guardian | 22 Mar 2023", 5) == 0.5
     assert form_penalty("Met Management Board, DACs, Directors, Commanders", 5) == 0.5
     assert form_penalty("Founded by Sir Robert Peel in 1829, the Met is one of the oldest.", 5) == 0.0
+    # A lead-in only introduces its answer; a statement that happens to end in a colon is fine.
+    assert form_penalty("You can raise a complaint with the MPS either online here or by post to:", 5) == 0.5
+    assert form_penalty("We have four support functions led by Chief Officers, which sit at Management Board:", 5) == 0.0
 
 
 def test_named_entities_include_acronym_expansions():
