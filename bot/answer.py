@@ -25,6 +25,7 @@ from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
 from .suggest import Supersessions
+from .vocabulary import Soft
 
 NOT_COVERED = "The sources don't cover this question."
 JOINER = " … "
@@ -148,10 +149,12 @@ class Extractor:
         # One name missing is enough: an answer about the Met is no answer about "the City of London Police".
         return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
-    def coverage(self, focus: list[str], span_id: int) -> float:
+    def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None) -> float:
         """Share of the question's term weight (IDF) found in the span, word variants included.
 
         An acronym and its spelled-out name count once, as the acronym (spans know both forms).
+        A term the corpus never uses counts in part where the span has one of its nearest corpus
+        terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
         """
         asked = set(focus)
         for short, full in self._equivalents:
@@ -162,7 +165,13 @@ class Extractor:
         if total == 0:
             return 0.0
         found = self._span_terms[span_id]
-        return sum(w for t, w in weights.items() if t in found or self.lexical.variants(t) & found) / total
+        got = 0.0
+        for t, weight in weights.items():
+            if t in found or self.lexical.variants(t) & found:
+                got += weight
+            elif soft and t in soft:
+                got += weight * max((sim for near, sim in soft[t] if near in found), default=0.0)
+        return got / total
 
     def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int) -> tuple[list[int], dict[int, Hit]]:
         """Spans of the retrieved chunks, plus the spans most similar to the question anywhere.
@@ -205,7 +214,7 @@ class Extractor:
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
             hit = by_chunk[span.chunk_id]
-            cov = self.coverage(query.focus_terms, span_id)
+            cov = self.coverage(query.focus_terms, span_id, query.soft)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
             score += self._type_score(wanted, span, query)

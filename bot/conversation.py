@@ -96,6 +96,8 @@ class Query:
     quoted: tuple[str, ...] = ()
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
+    # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
+    soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
 
 def is_followup(question: str, history: Sequence[Turn]) -> bool:

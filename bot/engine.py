@@ -27,6 +27,7 @@ from .retrieve import HybridRetriever, LexicalIndex
 from .schema import Answer, Document, Hit
 from .suggest import RelatedQuestions, Supersessions
 from .settings import Settings
+from .vocabulary import Vocabulary
 from .validate import Request, RequestError, Turn, clean_question, parse_request
 
 
@@ -43,6 +44,7 @@ class Engine:
     extractor: Extractor
     queries: QueryBuilder
     related: RelatedQuestions | None = None
+    vocabulary: Vocabulary | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -62,8 +64,9 @@ class Engine:
         acronyms = AcronymMap.from_documents(docs)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
         related = RelatedQuestions(index.documents, index.spans, [c.heading for c in index.chunks if c.heading])
+        vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
         return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms),
-                   QueryBuilder(acronyms), related)
+                   QueryBuilder(acronyms), related, vocabulary)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer one question; ``history`` holds the earlier turns, oldest first.
@@ -101,7 +104,12 @@ class Engine:
             return Answer.failure("question is empty"), None
         t0 = time.perf_counter()
         query = self.queries.build(question, history)
-        vector = self.embedder.encode([query.text])[0]
+        # Words the corpus never uses are encoded in the same call as the query (one forward pass).
+        unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
+        vectors = self.embedder.encode([query.text, *unknown.values()])
+        vector = vectors[0]
+        if unknown:
+            query = replace(query, soft=self.vocabulary.nearest(unknown, vectors[1:]))
         t1 = time.perf_counter()
         # A question about a figure looks wider: each source's own figure should be found.
         k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)

@@ -3,7 +3,8 @@
 Layout::
 
     embeddings/manifest.json        which generation is current, what it was built from, checksums
-    embeddings/<generation>/        chunks.json, spans.json, chunk_vectors.npy, span_vectors.npy, chunks.faiss
+    embeddings/<generation>/        chunks.json, spans.json, chunk_vectors.npy, span_vectors.npy, chunks.faiss,
+                                    words.json, word_vectors.npy (the corpus's words, see vocabulary.py)
     embeddings/cache/               embedding cache (``cache.py``): a rebuild re-embeds only changed texts
 
 A build writes a new generation folder completely, then swaps ``manifest.json`` atomically
@@ -35,8 +36,9 @@ from .cache import EmbeddingCache, encode_cached
 from .chunk import chunk_document
 from .embed import Embedder, file_sha256
 from .schema import Chunk, Document, Span
+from .vocabulary import corpus_words
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the corpus's words are embedded too (words.json, word_vectors.npy)
 CHUNKER_VERSION = 3  # bump when chunk.py or the embedded texts change
 MANIFEST = "manifest.json"
 CACHE_DIR = "cache"
@@ -62,6 +64,8 @@ class Index:
     manifest: dict = field(default_factory=dict)
     chunk_spans: list[list[int]] = field(default_factory=list)  # span ids of each chunk
     span_at: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (doc_id, start, end) -> span id
+    words: list[str] = field(default_factory=list)  # the corpus's common words (vocabulary.py)
+    word_vectors: np.ndarray | None = None  # (len(words), dim), unit length
 
     def __post_init__(self) -> None:
         if len(self.chunks) != len(self.chunk_vectors):
@@ -74,6 +78,11 @@ class Index:
                 self.chunk_spans[span.chunk_id].append(span_id)
         if not self.span_at:
             self.span_at = {(s.doc_id, s.start, s.end): i for i, s in enumerate(self.spans)}
+        if self.word_vectors is None:
+            self.word_vectors = np.zeros((0, self.chunk_vectors.shape[1] if self.chunk_vectors.ndim == 2 else 0),
+                                         dtype=np.float32)
+        if len(self.words) != len(self.word_vectors):
+            raise ValueError(f"{len(self.words)} words but {len(self.word_vectors)} word vectors")
 
 
 def documents_fingerprint(documents: list[Document]) -> str:
@@ -118,23 +127,28 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
     log(f"index: {len(documents)} documents -> {len(chunks)} chunks, {len(spans)} answer spans; embedding...")
     chunk_texts = [chunk_embedding_text(next(d for d in documents if d.doc_id == c.doc_id), c) for c in chunks]
     span_texts = [span_embedding_text(chunks[s.chunk_id], s.text) for s in spans]
+    words = corpus_words(documents)
     cache = EmbeddingCache(cache_dir, embedder.fingerprint, embedder.dim).load() if cache_dir else None
-    vectors, n_embedded = encode_cached(chunk_texts + span_texts, lambda t: _encode_with_progress(embedder, t, log), cache)
+    vectors, n_embedded = encode_cached(chunk_texts + span_texts + words,
+                                        lambda t: _encode_with_progress(embedder, t, log), cache)
     if cache is not None:
         log(f"index: embedded {n_embedded} new texts, {len(vectors) - n_embedded} from the cache")
         cache.save()
-    chunk_vectors, span_vectors = vectors[: len(chunks)], vectors[len(chunks):]
+    chunk_vectors = vectors[: len(chunks)]
+    span_vectors = vectors[len(chunks): len(chunks) + len(spans)]
+    word_vectors = vectors[len(chunks) + len(spans):]
     spec = choose_spec(len(chunk_vectors))
     faiss_index = build_ann(chunk_vectors, spec)
     for_queries()
     manifest = expected_manifest(documents, embedder, max_tokens) | {
         "dim": embedder.dim,
         "ann": spec.to_manifest(),
-        "counts": {"documents": len(documents), "chunks": len(chunks), "spans": len(spans)},
+        "counts": {"documents": len(documents), "chunks": len(chunks), "spans": len(spans), "words": len(words)},
         "embedded": n_embedded,
         "build_seconds": round(time.perf_counter() - started, 3),
     }
-    return Index({d.doc_id: d for d in documents}, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
+    return Index({d.doc_id: d for d in documents}, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest,
+                 words=words, word_vectors=word_vectors)
 
 
 def _encode_with_progress(embedder: Embedder, texts: list[str], log: Log, batch: int = 256) -> np.ndarray:
@@ -160,6 +174,8 @@ def save_index(index: Index, index_dir: Path) -> Path:
     (tmp_dir / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
     np.save(tmp_dir / "chunk_vectors.npy", index.chunk_vectors, allow_pickle=False)
     np.save(tmp_dir / "span_vectors.npy", index.span_vectors, allow_pickle=False)
+    (tmp_dir / "words.json").write_text(json.dumps(index.words), encoding="utf-8")
+    np.save(tmp_dir / "word_vectors.npy", np.asarray(index.word_vectors, dtype=np.float32), allow_pickle=False)
     faiss.write_index(index.faiss_index, str(tmp_dir / "chunks.faiss"))
     files = {p.name: file_sha256(p) for p in sorted(tmp_dir.iterdir())}
     for path in tmp_dir.iterdir():
@@ -227,6 +243,10 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
         # Memory-mapped: the dense score of a hit reads one row; the rest stays on disk.
         chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
         span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False, mmap_mode="r")
+        words = json.loads((gen_dir / "words.json").read_text(encoding="utf-8"))
+        word_vectors = np.load(gen_dir / "word_vectors.npy", allow_pickle=False)
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ValueError("words.json is not a list of words")
         faiss_index = faiss.read_index(str(gen_dir / "chunks.faiss"))
         for_queries()
         ann = manifest.get("ann") or {"kind": "flat"}
@@ -234,7 +254,8 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
             set_nprobe(faiss_index, int(ann["nprobe"]))
         if faiss_index.ntotal != len(chunks) or faiss_index.d != chunk_vectors.shape[1]:
             raise ValueError("FAISS index does not match the chunk table")
-        return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest)
+        return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest,
+                     words=words, word_vectors=word_vectors)
     except (OSError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
         raise StaleIndex(f"index unreadable ({type(exc).__name__}: {exc})") from None
 

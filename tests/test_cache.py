@@ -44,12 +44,15 @@ def test_second_build_embeds_only_the_edited_documents_texts(tmp_path):
     assert rebuilt
     new_texts = [t for call in embedder.calls for t in call]
     assert 0 < len(new_texts) < first
-    assert all("Beta" in t or "budgets" in t or "Commissioner" in t or "Mayor" in t for t in new_texts)
+    # Texts around the edit, and the words that are new to the corpus ("sentence", "budgets").
+    new_words = {"new", "sentence", "budgets", "about"}
+    assert all("Beta" in t or "budgets" in t or "Commissioner" in t or "Mayor" in t or t in new_words for t in new_texts)
     assert index.manifest["embedded"] == len(new_texts)
     # Vectors from the cache equal those of a build from scratch.
     full = build_index(_docs(" A new sentence about budgets."), HashingEmbedder(32), 50, log=lambda m: None)
     np.testing.assert_allclose(index.chunk_vectors, full.chunk_vectors, atol=1e-6)
     np.testing.assert_allclose(index.span_vectors, full.span_vectors, atol=1e-6)
+    np.testing.assert_allclose(index.word_vectors, full.word_vectors, atol=1e-6)
 
 
 def test_unchanged_rebuild_embeds_nothing(tmp_path):

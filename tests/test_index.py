@@ -5,7 +5,7 @@ import pytest
 
 from bot.corpus import load_corpus
 from bot.embed import HashingEmbedder
-from bot.index import MANIFEST, open_index
+from bot.index import FORMAT_VERSION, MANIFEST, open_index
 
 
 def _open(settings, log=None):
@@ -26,9 +26,10 @@ def test_first_use_builds_then_loads(tiny_settings):
 def test_manifest_records_what_the_index_was_built_from(tiny_settings):
     _open(tiny_settings)
     manifest = json.loads((tiny_settings.index_dir / MANIFEST).read_text())
-    assert manifest["format_version"] == 1 and manifest["model"] == "hashing-256"
+    assert manifest["format_version"] == FORMAT_VERSION == 2 and manifest["model"] == "hashing-256"
     assert manifest["chunking"]["max_tokens"] == tiny_settings.chunk_max_tokens
-    assert set(manifest["counts"]) == {"documents", "chunks", "spans"} and len(manifest["corpus_hash"]) == 64
+    assert set(manifest["counts"]) == {"documents", "chunks", "spans", "words"} and len(manifest["corpus_hash"]) == 64
+    assert {"words.json", "word_vectors.npy"} <= set(manifest["files"])
     assert all(len(h) == 64 for h in manifest["files"].values())
 
 
@@ -88,3 +89,12 @@ def test_old_generations_are_removed(tiny_settings):
     index, _, _ = _open(tiny_settings)
     gens = [p.name for p in tiny_settings.index_dir.iterdir() if p.is_dir() and p.name.startswith("g")]
     assert gens == [index.manifest["generation"]]
+
+
+def test_an_index_of_the_old_format_is_rebuilt(tiny_settings):
+    _open(tiny_settings)
+    path = tiny_settings.index_dir / MANIFEST
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"format_version": 1}))
+    index, rebuilt, messages = _open(tiny_settings)
+    assert rebuilt and any("format_version changed" in m for m in messages)
+    assert index.words and len(index.words) == len(index.word_vectors)
