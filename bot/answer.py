@@ -3,8 +3,11 @@
 Every candidate span (a sentence, a list item, a short block) inside the retrieved chunks is
 scored by a weighted sum of: its own embedding's similarity to the question, its chunk's
 similarity, how much of the question's term weight (IDF) it covers, and its chunk's fused rank,
-with bonuses and penalties (see ``Weights``). A logistic function of the best score is the
-confidence; below the threshold the engine abstains and offers the closest passages instead.
+with bonuses and penalties (see ``Weights``): the kind of text the question asks for (qtype.py:
+a span without a required date, figure, name... is ruled out), names the passage must mention,
+and, for follow-ups, what was already quoted and what comes right after it. A logistic function
+of the best score is the confidence; below the threshold the engine abstains and offers the
+closest passages instead.
 Where sources disagree, each source's figure or statement is quoted, newest first; where a
 quoted body was replaced, the passage saying so is quoted too. The answer text is always
 verbatim slices of document bodies joined by " … " — nothing here writes words of its own.
@@ -39,7 +42,8 @@ class Weights:
     question's terms in the span) + rank*(chunk's fused rank), plus the bonuses and penalties
     below. Confidence = sigmoid(slope * (score - midpoint)). The first eight weights were chosen
     by a coarse grid search on the dev set (tests/data/eval.jsonl), maximising the worse of the
-    answerable hit rate and the abstention rate; see README "How answers are chosen".
+    answerable hit rate and the abstention rate; the rest were each checked on that set and on
+    question sets written by people who hadn't seen the engine (README "Quality").
     """
 
     dense_span: float = 0.45
