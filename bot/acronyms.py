@@ -13,6 +13,7 @@ initials spell the acronym ("Management The Metropolitan Police Service (MPS)" g
 from __future__ import annotations
 
 import re
+import threading
 from typing import Sequence
 
 from .retrieve import terms
@@ -56,8 +57,13 @@ def name_for(words: list[str], acronym: str) -> str | None:
 class AcronymMap:
     """Acronym <-> full name, learned from the documents."""
 
-    def __init__(self, pairs: dict[str, set[str]] | None = None) -> None:
+    def __init__(self, pairs: dict[str, set[str]] | None = None, names: Sequence[list[str]] = ()) -> None:
         self.pairs = pairs or {}
+        # Capitalised runs of words in the documents: where an acronym only a question uses
+        # ("DLR") may be spelled out ("Docklands Light Railway").
+        self._runs = list(names)
+        self._unresolved: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
 
     @classmethod
     def from_documents(cls, documents: Sequence[Document]) -> "AcronymMap":
@@ -69,19 +75,18 @@ class AcronymMap:
                 if name:
                     pairs.setdefault(acronym.upper(), set()).add(name)
         # Acronyms used without brackets: look for a name with the same initials in the same text.
+        all_runs: dict[str, list[str]] = {}
         for doc in documents:
             runs = [m.group(0).split() for m in _CAPITALISED_RUN.finditer(doc.body)]
+            all_runs.update((" ".join(r), r) for r in runs)
             for acronym in sorted({m.group(0) for m in _ACRONYM_WORD.finditer(doc.body)}):
                 key = acronym.upper()
                 if key in pairs or len(letters(acronym)) < 3:
                     continue
-                for words in runs:
-                    for end in range(len(words), 0, -1):
-                        name = name_for(words[:end], acronym)
-                        if name and name != acronym:
-                            pairs.setdefault(key, set()).add(name)
-                            break
-        return cls(pairs)
+                name = _spelled_in(runs, acronym)
+                if name:
+                    pairs.setdefault(key, set()).add(name)
+        return cls(pairs, list(all_runs.values()))
 
     def term_equivalents(self) -> list[tuple[frozenset[str], frozenset[str]]]:
         """(acronym's terms, a full name's terms) pairs, for matching either against the other."""
@@ -90,6 +95,19 @@ class AcronymMap:
 
     def names_for(self, acronym: str) -> set[str]:
         return self.pairs.get(acronym.upper(), set())
+
+    def learn_from(self, text: str) -> None:
+        """Resolve acronyms a question uses that the documents never write ("DLR") but spell out."""
+        for acronym in {m.group(0) for m in _ACRONYM_WORD.finditer(text)}:
+            key = acronym.upper()
+            if key in self.pairs or key in self._unresolved or len(letters(acronym)) < 3 or acronym != key:
+                continue
+            name = _spelled_in(self._runs, acronym)
+            with self._lock:  # copy on write: other threads may be reading the old dict
+                if name:
+                    self.pairs = {**self.pairs, key: {name}}
+                else:
+                    self._unresolved = self._unresolved | {key}
 
     def acronyms_in(self, text: str) -> list[str]:
         """Known acronyms the text uses ("What is the DSVB?" -> ["DSVB"])."""
@@ -108,6 +126,16 @@ class AcronymMap:
             elif any(name.lower() in lowered for name in names):
                 extra.extend(terms(acronym))
         return extra
+
+
+def _spelled_in(runs: Sequence[list[str]], acronym: str) -> str | None:
+    """The first name, within the runs of capitalised words, that spells the acronym."""
+    for words in runs:
+        for end in range(len(words), 0, -1):
+            name = name_for(words[:end], acronym)
+            if name and name != acronym:
+                return name
+    return None
 
 
 def with_equivalents(found: set[str], pairs: list[tuple[frozenset[str], frozenset[str]]]) -> set[str]:

@@ -140,6 +140,7 @@ class QueryBuilder:
         return self.colloquial.for_encoder(self.spelled_out(text))
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        self.acronyms.learn_from(question)
         own = self._terms(question)
         entities = named_entities(question, self.acronyms)
         if not is_followup(question, history):

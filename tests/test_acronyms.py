@@ -48,3 +48,14 @@ def test_a_passage_with_either_form_has_both():
     pairs = _learn("The Domestic and Sexual Violence Board (DSVB) met.").term_equivalents()
     assert "dsvb" in with_equivalents(set(terms("The Domestic and Sexual Violence Board reported.")), pairs)
     assert set(terms("sexual violence")) <= with_equivalents(set(terms("The DSVB reported.")), pairs)
+
+
+def test_an_acronym_only_the_question_uses_is_found_spelled_out():
+    acronyms = _learn("Police for the London Underground, Docklands Light Railway and railway stations.")
+    assert acronyms.names_for("DLR") == set()
+    builder = QueryBuilder(acronyms)
+    query = builder.build("who do i talk to about crime on the DLR")
+    assert acronyms.names_for("DLR") == {"Docklands Light Railway"}
+    assert "Docklands Light Railway" in query.text and set(terms("docklands railway")) <= set(query.terms)
+    builder.build("what about the XYZ?")  # spells nothing: remembered as unresolved, no error
+    assert acronyms.names_for("XYZ") == set()
