@@ -153,10 +153,12 @@ class Extractor:
         # One name missing is enough: an answer about the Met is no answer about "the City of London Police".
         return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
-    def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None) -> float:
+    def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None,
+                 aliases: dict[str, frozenset[str]] | None = None) -> float:
         """Share of the question's term weight (IDF) found in the span, word variants included.
 
-        An acronym and its spelled-out name count once, as the acronym (spans know both forms).
+        An acronym and its spelled-out name count once, as the acronym (spans know both forms);
+        so do an informal word and its plain words (``aliases``: "gay" is found in "LGBT+").
         A term the corpus never uses counts in part where the span has one of its nearest corpus
         terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
         """
@@ -164,6 +166,9 @@ class Extractor:
         for short, full in self._equivalents:
             if short <= asked and full <= asked:
                 asked -= full - short
+        aliases = {t: plain for t, plain in (aliases or {}).items() if t in asked}
+        for plain in aliases.values():
+            asked -= plain
         weights = {t: self.lexical.idf(t) for t in asked}
         total = sum(weights.values())
         if total == 0:
@@ -172,6 +177,8 @@ class Extractor:
         got = 0.0
         for t, weight in weights.items():
             if t in found or self.lexical.variants(t) & found:
+                got += weight
+            elif t in aliases and any(p in found or self.lexical.variants(p) & found for p in aliases[t]):
                 got += weight
             elif soft and t in soft:
                 got += weight * max((sim for near, sim in soft[t] if near in found), default=0.0)
@@ -218,7 +225,7 @@ class Extractor:
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
             hit = by_chunk[span.chunk_id]
-            cov = self.coverage(query.focus_terms, span_id, query.soft)
+            cov = self.coverage(query.focus_terms, span_id, query.soft, query.aliases)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
             score += self._type_score(wanted, span, query)

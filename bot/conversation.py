@@ -69,6 +69,21 @@ class Colloquial:
         """Lexical terms for the colloquial phrases in the question."""
         return [t for phrase in self._matches(question) for t in terms(self.lexical[phrase])]
 
+    def aliases(self, question: str) -> dict[str, frozenset[str]]:
+        """Each term of an informal phrase -> the terms of its plain words ("gay" -> {"lgbt"}).
+
+        Only for phrases that mean their plain words ("both" in the file), not mere hints
+        ("age" -> founded): finding "founded" is no answer to a question about age."""
+        out: dict[str, frozenset[str]] = {}
+        for phrase in self._matches(question):
+            if phrase not in self.dense:
+                continue
+            plain = frozenset(terms(self.dense[phrase]))
+            for t in terms(phrase):
+                if t not in plain:
+                    out[t] = out.get(t, frozenset()) | plain
+        return out
+
     def for_encoder(self, question: str) -> str:
         """The question with the plain words of its informal phrases in brackets, for the encoder."""
         plain = list(dict.fromkeys(self.dense[p] for p in self._matches(question) if p in self.dense))
@@ -96,6 +111,8 @@ class Query:
     quoted: tuple[str, ...] = ()
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
+    # Terms of informal phrases -> the plain terms that stand for them ("gay" -> {"lgbt"}).
+    aliases: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
     soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
@@ -143,14 +160,16 @@ class QueryBuilder:
         self.acronyms.learn_from(question)
         own = self._terms(question)
         entities = named_entities(question, self.acronyms)
+        aliases = self.colloquial.aliases(question)
         if not is_followup(question, history):
-            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities)
+            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases)
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         # The new question's own words count double: it is what is being asked now.
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, followup=True, entities=entities, quoted=quotes(history),
-                     last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)))
+                     last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
+                     aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 
     def spelled_out(self, text: str) -> str:
         """The text with the corpus's own acronyms spelled out for the dense encoder, which can't

@@ -186,3 +186,14 @@ def test_what_came_before_a_body_is_the_passage_saying_it_was_replaced(tmp_path)
     ))
     answer = engine.ask("Which body came before the EPB?")
     assert answer.answered and answer.answer.startswith("The Example Watch Committee has been replaced")
+
+
+def test_an_informal_word_counts_as_found_where_its_plain_word_is(tiny_engine):
+    from bot.conversation import Query
+
+    ex = tiny_engine.extractor
+    span_id = next(i for i, s in enumerate(tiny_engine.index.spans) if "officer" in s.text.lower())
+    focus = ["copper"]
+    assert ex.coverage(focus, span_id) == 0.0
+    assert ex.coverage(focus, span_id, aliases={"copper": frozenset({"offic", "polic"})}) == 1.0
+    assert Query("q", "q", []).aliases == {}

@@ -97,3 +97,12 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
     bad.write_text("cop\tpolice officer\tboth\nbroken line\n")
     with pytest.raises(ValueError, match=r"bad.tsv:2: expected"):
         Colloquial.load(bad)
+
+
+def test_informal_words_are_found_through_their_plain_words_but_hints_are_not():
+    from bot.conversation import Colloquial
+
+    slang = Colloquial.load()
+    aliases = slang.aliases("is there anyone for gay people at the met")
+    assert aliases == {"gay": frozenset(terms("LGBT+"))}  # "people" -> population is only a hint
+    assert slang.aliases("what is the minimum age to join") == {}
