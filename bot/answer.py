@@ -23,7 +23,7 @@ import numpy as np
 
 from .acronyms import AcronymMap, with_equivalents
 from .conversation import Query
-from .qtype import NUMERIC, SHARE, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure, satisfies
+from .qtype import NUMERIC, SHARE, SIZE, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure, satisfies
 from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
@@ -297,7 +297,7 @@ class Extractor:
             return Answer(False, NOT_COVERED)
         best = scored[0]
         wanted = expected_type(query.question)
-        numeric = wanted in NUMERIC
+        numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
         figure_focus = self._counted(query.focus_terms)
         score = best.score

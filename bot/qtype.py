@@ -67,7 +67,8 @@ PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
 MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
-NUMERIC = (COUNT, SHARE, NUMBER_LIKELY)
+SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, money) may say
+NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 
 _ROLE = (
     r"(commissioner|mayor|secretary|chair|chairman|chairwoman|chairperson|head|leader|director|chief|minister|"
@@ -97,8 +98,10 @@ def expected_type(question: str) -> AnswerType | None:
     q = _LEAD_IN.sub("", question.lower()).strip()
     if re.search(r"\bwhat (percentage|proportion|share)\b|\bwhat per ?cent\b|\bhow (much|many) of (the|our|their|its|all)\b", q):
         return SHARE
+    if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
+        return SIZE  # "how big is it?": the size of what, the passage says
     if re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
-        return COUNT
+        return COUNT  # "how big an area...?" counts the area
     if re.search(r"\b(salary|salaries|wage|wages|pay|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
         return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
@@ -240,6 +243,8 @@ def _is_date(words: list[str], i: int) -> bool:
 _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "count": lambda text, question, focus: mentions_figure(text, focus, shares=False),
     "share": lambda text, question, focus: mentions_figure(text, focus),
+    "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
+                                              for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
     "date": lambda text, question, focus: bool(DATE_PATTERN.search(text)),
     "duration": lambda text, question, focus: bool(DURATION_PATTERN.search(text)),
     "person": lambda text, question, focus: has_person_name(text, question),

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, MONEY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    ADDRESS, COUNT, DATE, DURATION, MONEY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE, SIZE,
     expected_type, has_person_name, mentions_figure, satisfies,
 )
 from bot.retrieve import terms
@@ -35,6 +35,8 @@ from bot.retrieve import terms
     ("Which inquiry looked at the police and the media after phone hacking?", None),
     ("What is MOPAC?", None),
     ("What is the salary for the Deputy Director role?", MONEY),
+    ("how big is it today?", SIZE),
+    ("How big an area does the Met police?", COUNT),
     ("What does the Met pay its officers?", MONEY),
 ])
 def test_expected_answer_types(question, wanted):
@@ -124,3 +126,8 @@ def test_money_needs_an_amount_of_what_was_asked():
     assert satisfies(MONEY, "A constable's starting salary is £30,000 a year.", "What is the salary?", salary)
     assert not satisfies(MONEY, "With a budget of £4.8 billion it is the largest force.", "What is the salary?", salary)
     assert not satisfies(MONEY, "It serves 7.2 million people.", "What is the salary?", terms("salary people"))
+
+
+def test_a_size_is_any_figure_but_a_date():
+    assert satisfies(SIZE, "Today, the Met is made up of more than 46,500 officers and staff.", "how big is it?", [])
+    assert not satisfies(SIZE, "Founded in 1829, the Met is old.", "how big is it?", [])
