@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -39,7 +40,7 @@ from .schema import Chunk, Document, Span
 from .vocabulary import corpus_words
 
 FORMAT_VERSION = 2  # 2: the corpus's words are embedded too (words.json, word_vectors.npy)
-CHUNKER_VERSION = 3  # bump when chunk.py or the embedded texts change
+CHUNKER_VERSION = 4  # bump when chunk.py or the embedded texts change (4: anaphoric spans, see below)
 MANIFEST = "manifest.json"
 CACHE_DIR = "cache"
 Log = Callable[[str], None]
@@ -113,6 +114,28 @@ def span_embedding_text(chunk: Chunk, text: str) -> str:
     return text
 
 
+_ANAPHORIC = re.compile(r"^\W*(It|Its|They|Their|This|These|That|Those|He|His|She|Her|Such)\b")
+
+
+def with_antecedents(spans: list[Span], vectors: np.ndarray) -> np.ndarray:
+    """Vectors of spans that open with a pronoun, blended with the sentence before them.
+
+    "It cannot meet fully all the demands placed on it." says nothing about the Met on its own;
+    its vector becomes the normalised sum of its own and the previous sentence's.
+    """
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    previous: dict[str, int] = {}  # doc_id -> the last span that ended before this one
+    for i in sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start, -spans[i].end)):
+        span = spans[i]
+        before = previous.get(span.doc_id)
+        if before is not None and spans[before].end <= span.start and _ANAPHORIC.match(span.text):
+            blended = vectors[i] + vectors[before]
+            out[i] = blended / (np.linalg.norm(blended) or 1.0)
+        if span.kind == "sentence":
+            previous[span.doc_id] = i
+    return out
+
+
 def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, log: Log = _stderr,
                 cache_dir: Path | None = None) -> Index:
     """Chunk, embed and index ``documents``; with ``cache_dir``, unchanged texts reuse cached vectors."""
@@ -137,6 +160,7 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
     chunk_vectors = vectors[: len(chunks)]
     span_vectors = vectors[len(chunks): len(chunks) + len(spans)]
     word_vectors = vectors[len(chunks) + len(spans):]
+    span_vectors = with_antecedents(spans, span_vectors)
     spec = choose_spec(len(chunk_vectors))
     faiss_index = build_ann(chunk_vectors, spec)
     for_queries()

@@ -98,3 +98,19 @@ def test_an_index_of_the_old_format_is_rebuilt(tiny_settings):
     index, rebuilt, messages = _open(tiny_settings)
     assert rebuilt and any("format_version changed" in m for m in messages)
     assert index.words and len(index.words) == len(index.word_vectors)
+
+
+def test_a_span_opening_with_a_pronoun_carries_the_sentence_before_it():
+    import numpy as np
+
+    from bot.index import with_antecedents
+    from bot.schema import Span
+
+    body = "The Met is big. It cannot meet all demands. Officers work hard."
+    spans = [Span(0, "d.md", 0, 15, body[0:15], "sentence"), Span(0, "d.md", 16, 43, body[16:43], "sentence"),
+             Span(0, "d.md", 44, 63, body[44:63], "sentence")]
+    vectors = np.eye(3, dtype=np.float32)
+    out = with_antecedents(spans, vectors)
+    np.testing.assert_allclose(out[1], np.array([1, 1, 0]) / np.sqrt(2), atol=1e-6)  # "It ..." + the sentence before
+    np.testing.assert_allclose(out[[0, 2]], vectors[[0, 2]])  # the others are unchanged
+    np.testing.assert_allclose(vectors, np.eye(3))  # the input is not modified
