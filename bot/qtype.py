@@ -107,7 +107,7 @@ def expected_type(question: str) -> AnswerType | None:
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY
     if re.match(r"(who|why)\b", q):
-        return PERSON if _WHO_IS_ROLE.search(q) else None
+        return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else None
     if re.search(r"\b(how old|how long ago)\b", q):
         return DATE
     if re.search(r"\bhow long\b", q):

@@ -21,6 +21,7 @@ from bot.retrieve import terms
     ("How long does the New Met for London plan run?", DURATION),
     ("Who is the current Deputy Commissioner?", PERSON),
     ("Who was the first Commissioner of the Metropolitan Police?", PERSON),
+    ("Who chairs the LGBT+ Independent Advisory Group?", PERSON),
     ("What's the phone number for the IPCC?", PHONE),
     ("Can I complain to the police by phone?", PHONE),
     ("Where do I post a complaint about the police?", ADDRESS),
