@@ -5,7 +5,9 @@ They are NOT met yet (see README "Quality"); the floors below are the figures re
 held so that no change makes answers worse. Raise them as the engine improves.
 
 eval.jsonl is the dev set the engine was built against; eval_extra.jsonl was written from the
-corpus by other authors who never saw the engine, and is harder (see README "Quality").
+corpus by other authors who never saw the engine, then used in development; eval_blind.jsonl
+was written the same way and has only been measured, never tuned on: keep it that way (README
+"Quality").
 """
 
 from pathlib import Path
@@ -17,9 +19,12 @@ from bot.evaluate import evaluate, read_rows
 pytestmark = pytest.mark.integration
 DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
 EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
-FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.88, "conflict_hit_rate": 1.0,
+BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
+FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.88, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
-EXTRA_FLOORS = {"answerable_hit_rate": 0.73, "unanswerable_abstain_rate": 0.76, "followup_hit_rate": 0.72, "verbatim_rate": 1.0}
+EXTRA_FLOORS = {"answerable_hit_rate": 0.83, "unanswerable_abstain_rate": 0.82, "followup_hit_rate": 0.81, "verbatim_rate": 1.0}
+BLIND_FLOORS = {"answerable_hit_rate": 0.72, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
+SETS = [DEV_SET, EXTRA_SET, BLIND_SET]
 
 
 def test_dev_set_shape():
@@ -27,11 +32,11 @@ def test_dev_set_shape():
     kinds = [r.kind for r in rows]
     assert len(rows) >= 80 and kinds.count("unanswerable") >= 15 and kinds.count("followup") >= 10
     assert all(r.history for r in rows if r.kind == "followup")
-    extra = read_rows(EXTRA_SET)
-    assert not {r.id for r in rows} & {r.id for r in extra}, "question ids must be unique across sets"
+    ids = [r.id for path in SETS for r in read_rows(path)]
+    assert len(ids) == len(set(ids)), "question ids must be unique across sets"
 
 
-@pytest.mark.parametrize("path", [DEV_SET, EXTRA_SET], ids=["dev", "extra"])
+@pytest.mark.parametrize("path", SETS, ids=["dev", "extra", "blind"])
 def test_expected_texts_are_in_the_expected_documents(path):
     from bot.corpus import load_corpus
     from bot.settings import PROJECT_ROOT
@@ -42,7 +47,8 @@ def test_expected_texts_are_in_the_expected_documents(path):
             assert row.expected_text in bodies[row.expected_doc], row.id
 
 
-@pytest.mark.parametrize("path, floors", [(DEV_SET, FLOORS), (EXTRA_SET, EXTRA_FLOORS)], ids=["dev", "extra"])
+@pytest.mark.parametrize("path, floors", [(DEV_SET, FLOORS), (EXTRA_SET, EXTRA_FLOORS), (BLIND_SET, BLIND_FLOORS)],
+                         ids=["dev", "extra", "blind"])
 def test_question_set_figures_hold(real_engine, path, floors):
     metrics = evaluate(real_engine, read_rows(path)).metrics
     for name, floor in floors.items():
