@@ -213,6 +213,23 @@ def has_person_name(text: str, question: str) -> bool:
     return False
 
 
+def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) -> bool:
+    """A date in the text. A date only in a headline's byline ("... | The Guardian | 21 Mar 2023")
+    is when the piece was published: it dates the question's event only when the headline is
+    about that event, i.e. holds most of the question's own terms (a follow-up's "when was
+    that?" has none, and takes the date as it finds it)."""
+    if not DATE_PATTERN.search(text):
+        return False
+    lines = text.split("\n")
+    if any(DATE_PATTERN.search(line.split(" | ")[0]) for line in lines):
+        return True  # a date in the text itself
+    wanted = set(focus_terms)
+    if not wanted:
+        return True
+    return any(len(wanted & set(terms(line.split(" | ")[0]))) >= headline_share * len(wanted)
+               for line in lines if " | " in line and DATE_PATTERN.search(line))
+
+
 def has_place(text: str, question: str) -> bool:
     """An address, or "in/at/near" followed by a place the question doesn't name."""
     if PLACE_PATTERN.search(text):
@@ -245,7 +262,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "share": lambda text, question, focus: mentions_figure(text, focus),
     "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
                                               for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
-    "date": lambda text, question, focus: bool(DATE_PATTERN.search(text)),
+    "date": lambda text, question, focus: has_date(text, terms(question)),
     "duration": lambda text, question, focus: bool(DURATION_PATTERN.search(text)),
     "person": lambda text, question, focus: has_person_name(text, question),
     "place": lambda text, question, focus: has_place(text, question),

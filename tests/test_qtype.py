@@ -132,3 +132,14 @@ def test_money_needs_an_amount_of_what_was_asked():
 def test_a_size_is_any_figure_but_a_date():
     assert satisfies(SIZE, "Today, the Met is made up of more than 46,500 officers and staff.", "how big is it?", [])
     assert not satisfies(SIZE, "Founded in 1829, the Met is old.", "how big is it?", [])
+
+
+def test_a_byline_date_dates_only_what_its_headline_is_about():
+    from bot.qtype import has_date
+
+    headline = "Cressida Dick was right to go. But the Met’s problems do not begin and end at the top | 11 Feb 2022"
+    assert not has_date(headline, terms("When did Cressida Dick become Commissioner of the Met?"))
+    launch = "Met launches new Policing Plan for London | MPS 17 Jul 2023"
+    assert has_date(launch, terms("When did the Met launch its new Policing Plan for London?"))
+    assert has_date(headline, terms("when was that?"))  # a follow-up: nothing to check against
+    assert has_date("The Met was founded in 1829.", terms("When was the IOPC set up?"))  # in the text: a date

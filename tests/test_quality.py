@@ -22,8 +22,8 @@ EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
 BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
 FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.88, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
-EXTRA_FLOORS = {"answerable_hit_rate": 0.83, "unanswerable_abstain_rate": 0.82, "followup_hit_rate": 0.81, "verbatim_rate": 1.0}
-BLIND_FLOORS = {"answerable_hit_rate": 0.72, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
+EXTRA_FLOORS = {"answerable_hit_rate": 0.83, "unanswerable_abstain_rate": 0.85, "followup_hit_rate": 0.81, "verbatim_rate": 1.0}
+BLIND_FLOORS = {"answerable_hit_rate": 0.72, "unanswerable_abstain_rate": 0.77, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
 SETS = [DEV_SET, EXTRA_SET, BLIND_SET]
 
 
