@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bot/ is importable
+from bot.launch import free_port, launch_app, stop_app  # noqa: E402
+
 DEV_SET = ROOT / "tests" / "data" / "eval.jsonl"
 
 
@@ -143,18 +145,11 @@ def run(url: str, users: int = 16, seconds: float = 20.0, questions: Path = DEV_
     return asyncio.run(_run(url.rstrip("/"), users, seconds, read_questions(questions), timeout_s))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_app(timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
     """``python app.py`` on a free loopback port; returns once /api/health answers."""
-    port = _free_port()
-    log = tempfile.TemporaryFile("w+")  # not a pipe: a full pipe would stall the server
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    port = free_port()
+    log = tempfile.TemporaryFile("w+")
+    proc = launch_app(ROOT / "app.py", port, log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -169,15 +164,6 @@ def start_app(timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
         time.sleep(0.2)
     stop_app(proc)
     raise SystemExit(f"the app did not answer /api/health within {timeout_s:.0f} s")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

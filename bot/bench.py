@@ -23,7 +23,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .launch import free_port, launch_app, stop_app
 from .settings import PROJECT_ROOT, Settings
 
 TARGETS = {
@@ -261,12 +261,6 @@ def _chunk_texts(settings: Settings, embedder) -> list[str]:
 
 # --- app start-up ------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def bench_app(settings: Settings, app_py: Path, log_dir: Path, runs: int = 3) -> dict:
     """``_start_app`` ``runs`` times; the median start-up (one run is at the mercy of a noisy machine)."""
     if not app_py.is_file():
@@ -285,7 +279,7 @@ def bench_app(settings: Settings, app_py: Path, log_dir: Path, runs: int = 3) ->
 
 def _start_app(settings: Settings, app_py: Path, log_dir: Path, timeout_s: float = 120.0) -> dict:
     """Seconds from starting ``python app.py`` to the first answer from POST /api/ask."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, BOT_CORPUS_DIR=str(settings.corpus_dir), BOT_INDEX_DIR=str(settings.index_dir),
                BOT_DATA_DIR=str(settings.data_dir), BOT_MODEL_CACHE_DIR=str(settings.model_export_dir),
                BOT_EMBED_BACKEND=settings.embed_backend, PYTHONPATH=str(app_py.parent))
@@ -293,8 +287,7 @@ def _start_app(settings: Settings, app_py: Path, log_dir: Path, timeout_s: float
     log_path = log_dir / "app.log"
     with open(log_path, "wb") as log_fh:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(app_py), "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=str(app_py.parent), env=env, stdout=log_fh, stderr=subprocess.STDOUT)
+        proc = launch_app(app_py, port, log_fh, env)
         result: dict = {}
         try:
             while time.perf_counter() - started < timeout_s:
@@ -314,12 +307,7 @@ def _start_app(settings: Settings, app_py: Path, log_dir: Path, timeout_s: float
             else:
                 result = {"skipped": f"no answer within {timeout_s:.0f}s (see {log_path})"}
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_app(proc)
     return result
 
 
