@@ -18,17 +18,8 @@ from bot.feedback import FeedbackStore
 from bot.schema import Answer
 from bot.settings import Settings
 from bot.validate import Turn
-from bot.web import (
-    ChatHandlers,
-    Exchange,
-    MAX_BODY_BYTES,
-    chat_text,
-    create_app,
-    highlight,
-    source_view,
-    sources_panel,
-    with_markers,
-)
+from bot.render import chat_text, highlight, source_view, sources_panel, with_markers
+from bot.web import ChatHandlers, Exchange, MAX_BODY_BYTES, create_app
 from web_fixtures import XSS, FakeEngine, cite, DOCUMENTS
 
 CONTRACT_KEYS = {"answered", "answer", "citations", "confidence"}

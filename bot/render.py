@@ -1,0 +1,234 @@
+"""Rendering for the web front end: pure functions from answers and documents to escaped text
+or HTML, and the pages' CSS. ``esc`` is applied to every value that comes from a question or
+the corpus; nothing here answers questions, reads files or knows about HTTP (``web.py`` does).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from urllib.parse import quote as url_quote
+
+from .schema import Answer, Citation, Document
+
+NOT_COVERED = "The sources don't cover this."
+
+def esc(text: object) -> str:
+    """Escape for HTML text and attribute values."""
+    return html.escape(str(text), quote=True)
+
+
+def esc_text(text: str) -> str:
+    """Escape for a chat message: only & < > (quotes stay readable when a message is copied)."""
+    return html.escape(text, quote=False)
+
+
+def with_markers(answer: Answer) -> str:
+    """The answer text with a [n] marker after each cited quote (unplaced ones at the end)."""
+    text = answer.answer
+    if re.search(r"\[\d+\]", text):  # the engine placed markers itself
+        return text
+    out, pos, unplaced = [], 0, []
+    for number, citation in enumerate(answer.citations, start=1):
+        found = text.find(citation.quote, pos) if citation.quote else -1
+        if found < 0:
+            unplaced.append(number)
+            continue
+        end = found + len(citation.quote)
+        out.append(f"{text[pos:end]} [{number}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out).rstrip() + "".join(f" [{n}]" for n in unplaced)
+
+
+def describe(citation: Citation) -> str:
+    """'Title (April 2025, archived)': one line naming a source in plain text."""
+    notes = [citation.date or "undated"] + (["archived"] if citation.archived else [])
+    return f"{citation.title} ({', '.join(notes)})"
+
+
+def chat_text(answer: Answer) -> str:
+    """What the chat bubble shows, as escaped plain text (the chatbot renders no markdown)."""
+    if answer.error is not None and not answer.answered:
+        return esc_text(f"Sorry, I can't take that question: {answer.error}")
+    if not answer.answered:
+        lines = [NOT_COVERED]
+        if answer.suggestions:
+            lines.append("The closest passages are listed under Sources; open one to check for yourself.")
+        if answer.related:
+            lines.append("Or ask one of the questions the sources do answer, below.")
+        return esc_text("\n".join(lines))
+    sources = "\n".join(f"[{n}] {describe(c)}" for n, c in enumerate(answer.citations, start=1))
+    return esc_text(f"{with_markers(answer)}\n\nSources:\n{sources}")
+
+
+def source_href(citation: Citation) -> str:
+    """Relative link to the standalone source page (relative so a path prefix keeps working)."""
+    return f"source/{url_quote(citation.doc_id, safe='/')}?start={citation.start}&end={citation.end}#cited"
+
+
+def _meta(date: str, archived: bool, site: str = "") -> str:
+    parts = [f'<span class="src-site">{esc(site)}</span>'] if site else []
+    parts.append(f'<span class="src-date">{esc(date)}</span>' if date else '<span class="src-date src-undated">undated</span>')
+    if archived:
+        parts.append('<span class="src-badge" title="This page is from an archive and may be out of date">Archived</span>')
+    return f'<span class="src-meta">{"".join(parts)}</span>'
+
+
+def _citation_card(number: int, citation: Citation, kind: str) -> str:
+    return (
+        f'<li><a class="src-card" data-citation="{number}" data-kind="{kind}" '
+        f'href="{esc(source_href(citation))}" target="_blank" rel="noopener">'
+        f'<span class="src-num">[{number}]</span>'
+        f'<span class="src-head"><span class="src-title">{esc(citation.title)}</span>'
+        f"{_meta(citation.date, citation.archived)}</span>"
+        f'<span class="src-quote">{esc(citation.quote)}</span>'
+        f'<span class="src-open">Show in source &rarr;</span></a></li>'
+    )
+
+
+def _dates_note(citations: Sequence[Citation]) -> str:
+    """A reminder to compare dates when an answer quotes sources of different dates (e.g. two figures)."""
+    sources = {c.doc_id for c in citations}
+    if len(sources) < 2 or len({(c.date, c.archived) for c in citations}) < 2:
+        return ""
+    return f'<p class="src-note">Quoted from {len(sources)} sources of different dates: check each one&rsquo;s date.</p>'
+
+
+def sources_panel(question: str | None, answer: Answer | None) -> str:
+    """The clickable list of an answer's citations (or, on abstention, its suggestions)."""
+    if answer is None:
+        return (
+            '<div class="src-panel src-empty"><h2>Sources</h2>'
+            "<p>Every answer is quoted from published pages. Its sources appear here: "
+            "open one to read the passage in context.</p></div>"
+        )
+    heading = f'<h2>Sources <span class="src-for">for “{esc(question or "")}”</span></h2>'
+    if answer.answered:
+        cards = "".join(_citation_card(n, c, "citation") for n, c in enumerate(answer.citations, start=1))
+        return f'<div class="src-panel">{heading}{_dates_note(answer.citations)}<ol class="src-list">{cards}</ol></div>'
+    if answer.error is not None:
+        return f'<div class="src-panel">{heading}<p class="src-error">{esc(answer.error)}</p></div>'
+    note = f'<p class="src-abstain"><strong>{esc(NOT_COVERED)}</strong> '
+    if not answer.suggestions:
+        return f'<div class="src-panel">{heading}{note}Try asking in other words.</p></div>'
+    cards = "".join(_citation_card(n, c, "suggestion") for n, c in enumerate(answer.suggestions, start=1))
+    return (
+        f'<div class="src-panel">{heading}{note}These are the closest passages; they may not answer it.</p>'
+        f'<ol class="src-list src-suggestions">{cards}</ol></div>'
+    )
+
+
+def highlight(body: str, marks: Sequence[tuple[int, int, str]]) -> str:
+    """Escaped ``body`` with each (start, end, opening_tag) span wrapped; overlaps are skipped."""
+    out, pos = [], 0
+    for start, end, tag in sorted(marks):
+        if start < pos or not 0 <= start < end <= len(body):
+            continue
+        out += [esc(body[pos:start]), tag, esc(body[start:end]), "</mark>"]
+        pos = end
+    out.append(esc(body[pos:]))
+    return "".join(out)
+
+
+def source_view(doc: Document, citations: Sequence[Citation], active: int, kind: str = "citation") -> str:
+    """A document with ``citations[active]`` marked, plus chips to jump to the others."""
+    chips = "".join(
+        f'<a class="src-chip{" active" if i == active else ""}" data-citation="{i + 1}" data-kind="{kind}" '
+        f'href="{esc(source_href(c))}" target="_blank" rel="noopener" title="{esc(describe(c))}">[{i + 1}]</a>'
+        for i, c in enumerate(citations)
+    )
+    label = "Sources in this answer" if kind == "citation" else "Closest passages"
+    current = citations[active]
+    marks = [(current.start, current.end, '<mark class="cited" id="cited">')]
+    marks += [
+        (c.start, c.end, f'<mark class="also" data-citation="{i + 1}" data-kind="{kind}" title="Source [{i + 1}]">')
+        for i, c in enumerate(citations)
+        if i != active and c.doc_id == doc.doc_id
+    ]
+    return (
+        f'<article class="doc-view"><nav class="doc-chips" aria-label="{label}">{label}: {chips}</nav>'
+        f'<header><h3 class="doc-title">{esc(doc.title)}</h3>{_meta(doc.date, doc.archived, doc.site)} '
+        f'<a class="doc-page" href="{esc(source_href(current))}" target="_blank" rel="noopener">Open as a page &#x2197;</a></header>'
+        f'<div class="doc-body">{highlight(doc.body, marks)}</div></article>'
+    )
+
+
+def source_view_empty() -> str:
+    return '<div class="doc-view doc-empty">Pick a source to read the cited passage in its document.</div>'
+
+
+def source_page(doc: Document, start: int | None, end: int | None) -> str:
+    """A standalone page for one document; the passage start..end (if given) is marked."""
+    marks = [] if start is None or end is None else [(start, end, '<mark class="cited" id="cited">')]
+    home = "../" * (1 + doc.doc_id.count("/"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(doc.title)}</title><style>{PAGE_CSS}</style></head>
+<body><main class="doc-view doc-page-view">
+<p><a href="{esc(home)}">&larr; Back to the chat</a></p>
+<header><h1 class="doc-title">{esc(doc.title)}</h1>{_meta(doc.date, doc.archived, doc.site)}</header>
+<div class="doc-body">{highlight(doc.body, marks)}</div>
+</main></body></html>"""
+
+
+_SHARED_CSS = """
+.src-meta { display: inline-flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .85em; color: #475569; }
+.src-date { font-weight: 700; color: #0f172a; background: #e2e8f0; border-radius: 999px; padding: 0 .55em; white-space: nowrap; }
+.src-date.src-undated { font-weight: 500; font-style: italic; color: #475569; background: #f1f5f9; }
+.src-site::after { content: "·"; margin-left: .4em; }
+.src-badge { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; border-radius: 4px; padding: 0 .35em;
+  font-size: .8em; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
+.doc-body { white-space: pre-wrap; line-height: 1.6; font-size: .95em; color: #1e293b; }
+.doc-body mark.cited { background: #fde68a; padding: .1em 0; border-bottom: 2px solid #d97706; scroll-margin: 4em; }
+.doc-body mark.also { background: #e0e7ff; cursor: pointer; }
+.doc-title { margin: .2em 0; }
+"""
+
+PAGE_CSS = _SHARED_CSS + """
+body { font-family: system-ui, sans-serif; margin: 0; background: #f8fafc; }
+.doc-page-view { max-width: 46rem; margin: 0 auto; padding: 1.5rem; background: #fff; min-height: 100vh; }
+a { color: #1d4ed8; }
+"""
+
+UI_CSS = _SHARED_CSS + """
+.app-head h1 { font-size: 1.5rem; margin: .2em 0; }
+.app-foot { color: #64748b; font-size: .85em; text-align: center; margin-top: 1em; }
+.app-head p { color: #475569; margin: 0 0 .5em; max-width: 60rem; }
+#chat .message-content { white-space: pre-wrap; }
+.src-panel, .src-panel *, .doc-view, .doc-view * { text-align: left; }
+.src-panel h2 { font-size: 1.05rem; margin: 0 0 .5em; }
+.src-for { font-weight: 400; color: #64748b; }
+.src-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .5em; }
+.src-card { display: grid; grid-template-columns: auto 1fr; column-gap: .5em; row-gap: .2em; padding: .6em .75em;
+  border: 1px solid #cbd5e1; border-radius: 8px; background: #fff; color: inherit; text-decoration: none; }
+.src-card:hover, .src-card:focus { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; outline: none; }
+.src-num { grid-row: span 3; font-weight: 700; color: #1d4ed8; }
+.src-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: .2em .6em; }
+.src-title { font-weight: 600; flex: 1 1 12em; }
+.src-head .src-meta { font-size: .9em; }
+.src-note { font-size: .88em; color: #475569; margin: 0 0 .5em; }
+.src-quote { color: #334155; font-size: .92em; border-left: 3px solid #fbbf24; padding-left: .5em; }
+.src-quote::before { content: "“"; } .src-quote::after { content: "”"; }
+.src-open { font-size: .85em; color: #1d4ed8; }
+.src-abstain { background: #fff7ed; border: 1px solid #fdba74; border-radius: 8px; padding: .6em .75em; }
+.src-error { color: #b91c1c; }
+.src-empty p, .doc-empty { color: #64748b; }
+#source-view { margin-top: .75em; }
+.doc-view { border-top: 1px solid #e2e8f0; padding-top: .5em; }
+.doc-view .doc-body { position: relative; max-height: 420px; overflow-y: auto; padding: .5em; background: #f8fafc; border-radius: 6px; }
+.doc-chips { font-size: .9em; color: #475569; margin-bottom: .4em; }
+.src-chip { display: inline-block; padding: 0 .4em; margin: 0 .1em; border: 1px solid #cbd5e1; border-radius: 4px;
+  text-decoration: none; color: #1d4ed8; }
+.src-chip.active { background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
+.doc-page { font-size: .85em; margin-left: .5em; }
+#related { flex-wrap: wrap; gap: .4em; align-items: center; }
+#related > * { flex: 0 1 auto; min-width: 0; }
+#related-label .html-container { padding: 0; }
+.related-label { margin: 0 .2em 0 0; color: #475569; font-size: .9em; font-weight: 600; }
+.related-label::after { content: ":"; }
+#related .related-q { text-align: left; white-space: normal; background: #eff6ff; color: #1d4ed8;
+  border: 1px solid #bfdbfe; border-radius: 999px; padding: .25em .8em; }
+#related .related-q:hover, #related .related-q:focus-visible { background: #dbeafe; border-color: #2563eb; }
+"""
