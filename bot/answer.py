@@ -60,7 +60,7 @@ class Weights:
     missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of London Police")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
     no_figure: float = 0.5  # a number question none of whose top passages gives such a number
-    extra_piece_margin: float = 0.06  # a second piece must score within this of the best
+    extra_piece_margin: float = 0.1  # a second piece must score within this of the best
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
