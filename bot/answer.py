@@ -99,6 +99,9 @@ class Extractor:
             for s in index.spans
         ]
         self._own_terms = [set(terms(s.text)) for s in index.spans]
+        # How far each span is from a statement that can answer alone (see form_penalty).
+        self._form = [form_penalty(s.text, weights.short_span_words) if s.kind == "sentence" else block_penalty(s.text)
+                      for s in index.spans]
         self._chunk_terms = [
             with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
             for c in index.chunks
@@ -162,6 +165,12 @@ class Extractor:
         A term the corpus never uses counts in part where the span has one of its nearest corpus
         terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
         """
+        return self._covered(self._coverage_plan(focus, soft, aliases), span_id)
+
+    def _coverage_plan(self, focus: list[str], soft: Soft | None,
+                       aliases: dict[str, frozenset[str]] | None) -> list[tuple[float, frozenset[str], tuple]]:
+        """Per question term: (its share of the weight, the terms that find it, soft neighbours).
+        Worked out once per question; ``_covered`` then checks each span against it."""
         asked = set(focus)
         for short, full in self._equivalents:
             if short <= asked and full <= asked:
@@ -172,17 +181,24 @@ class Extractor:
         weights = {t: self.lexical.idf(t) for t in asked}
         total = sum(weights.values())
         if total == 0:
-            return 0.0
+            return []
+        plan = []
+        for t, weight in weights.items():
+            finders = {t} | self.lexical.variants(t)
+            for p in aliases.get(t, ()):
+                finders |= {p} | self.lexical.variants(p)
+            plan.append((weight / total, frozenset(finders), tuple((soft or {}).get(t, ()))))
+        return plan
+
+    def _covered(self, plan: list[tuple[float, frozenset[str], tuple]], span_id: int) -> float:
         found = self._span_terms[span_id]
         got = 0.0
-        for t, weight in weights.items():
-            if t in found or self.lexical.variants(t) & found:
-                got += weight
-            elif t in aliases and any(p in found or self.lexical.variants(p) & found for p in aliases[t]):
-                got += weight
-            elif soft and t in soft:
-                got += weight * max((sim for near, sim in soft[t] if near in found), default=0.0)
-        return got / total
+        for share, finders, near in plan:
+            if not finders.isdisjoint(found):
+                got += share
+            elif near:
+                got += share * max((sim for term, sim in near if term in found), default=0.0)
+        return got
 
     def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int) -> tuple[list[int], dict[int, Hit]]:
         """Spans of the retrieved chunks, plus the spans most similar to the question anywhere.
@@ -221,11 +237,12 @@ class Extractor:
         missing_names = self.chunks_missing_names(query.question)
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
+        plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases)
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
             hit = by_chunk[span.chunk_id]
-            cov = self.coverage(query.focus_terms, span_id, query.soft, query.aliases)
+            cov = self._covered(plan, span_id)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
             score += self._type_score(wanted, span, query)
@@ -237,9 +254,7 @@ class Extractor:
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
             if span.chunk_id in missing_names:
                 score -= w.missing_name
-            score -= w.form_penalty * (
-                form_penalty(span.text, w.short_span_words) if span.kind == "sentence" else block_penalty(span.text)
-            )
+            score -= w.form_penalty * self._form[span_id]
             if query.quoted:
                 if span_id in quoted:  # asked to go on, the same passage is no answer at all
                     score -= 1.0 if query.elaboration else w.repeated

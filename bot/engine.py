@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -45,6 +45,7 @@ class Engine:
     queries: QueryBuilder
     related: RelatedQuestions | None = None
     vocabulary: Vocabulary | None = None
+    _word_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -93,6 +94,16 @@ class Engine:
             return self.index.span_vectors[span_id]
         return self.embedder.encode([first.quote])[0]
 
+    def _word_vectors(self, words: list[str]) -> np.ndarray:
+        """Vectors of single words, remembered: the same few informal words come up again and again."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        if missing:
+            for word, vec in zip(missing, self.embedder.encode(missing)):
+                if len(self._word_cache) >= 10_000:
+                    self._word_cache.pop(next(iter(self._word_cache)))  # oldest first
+                self._word_cache[word] = vec
+        return np.stack([self._word_cache[w] for w in words])
+
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for (model, related questions)."""
         self.ask("Who manages the Metropolitan Police?")
@@ -104,12 +115,10 @@ class Engine:
             return Answer.failure("question is empty"), None
         t0 = time.perf_counter()
         query = self.queries.build(question, history)
-        # Words the corpus never uses are encoded in the same call as the query (one forward pass).
+        vector = self.embedder.encode([query.text])[0]
         unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
-        vectors = self.embedder.encode([query.text, *unknown.values()])
-        vector = vectors[0]
-        if unknown:
-            query = replace(query, soft=self.vocabulary.nearest(unknown, vectors[1:]))
+        if unknown:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
+            query = replace(query, soft=self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values()))))
         t1 = time.perf_counter()
         # A question about a figure looks wider: each source's own figure should be found.
         k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from .retrieve import terms
@@ -167,7 +168,7 @@ def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> b
     return bool(figure_terms(text, focus_terms, shares))
 
 
-def figure_terms(text: str, focus_terms: list[str], shares: bool = True, before: int = 3, after: int = 5) -> set[str]:
+def figure_terms(text: str, focus_terms: list[str], shares: bool = True) -> set[str]:
     """The question's terms found next to one figure in the text: the most of them any figure has.
 
     "1,440 Police Community Support Officers" has {community, support, officer} by its figure;
@@ -175,10 +176,26 @@ def figure_terms(text: str, focus_terms: list[str], shares: bool = True, before:
     """
     wanted = set(focus_terms)
     best: set[str] = set()
+    for is_share, nearby in _figure_windows(text):
+        if is_share and not shares:
+            continue
+        found = wanted & nearby
+        if len(found) > len(best):
+            best = found
+    return best
+
+
+@lru_cache(maxsize=65536)
+def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[bool, frozenset[str]], ...]:
+    """For each figure in the text that counts something: (is it a percentage, terms around it).
+
+    Depends on the text only, so it is worked out once per passage (passages recur across questions).
+    """
+    windows = []
     for line in text.split("\n"):
         words = line.split()
         for i, word in enumerate(words):
-            if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i) or (not shares and "%" in word):
+            if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
                 continue
             if "%" not in word and i + 1 < len(words) and words[i + 1].lower() == "of":
                 continue  # "Five of the officers": a part of a group, not a count of it
@@ -191,10 +208,8 @@ def figure_terms(text: str, focus_terms: list[str], shares: bool = True, before:
                 # few words on; a share ("40% of the population are from ...") a few more.
                 reach = after + 5 if "%" in word else after
                 nearby = " ".join(words[max(0, i - before): i + reach + 1])
-            found = wanted & set(terms(nearby))
-            if len(found) > len(best):
-                best = found
-    return best
+            windows.append(("%" in word, frozenset(terms(nearby))))
+    return tuple(windows)
 
 
 def has_person_name(text: str, question: str) -> bool:
