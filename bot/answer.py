@@ -23,7 +23,10 @@ import numpy as np
 
 from .acronyms import AcronymMap, with_equivalents
 from .conversation import Query
-from .qtype import NUMERIC, SHARE, SIZE, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure, satisfies
+from .qtype import (
+    MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure,
+    satisfies,
+)
 from .index import Index
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
@@ -380,7 +383,7 @@ class Extractor:
     def _counted(self, focus: list[str]) -> list[str]:
         """What a number question counts: its terms, less those on most pages ("Met", "police")."""
         counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
-                   and t not in _WHEN_WORDS and not YEAR.fullmatch(t)]
+                   and t not in _WHEN_WORDS and not YEAR_PATTERN.fullmatch(t)]
         return counted or focus
 
     def _figures(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, limit: int = 3) -> list[Span]:
@@ -428,7 +431,6 @@ class Extractor:
         return out
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 
 
 def date_key(date: str) -> tuple[int, int]:
@@ -436,7 +438,7 @@ def date_key(date: str) -> tuple[int, int]:
     year = re.search(r"\b(\d{4})\b", date or "")
     if not year:
         return (0, 0)
-    month = next((i + 1 for i, m in enumerate(_MONTHS) if m in date.lower()), 0)
+    month = next((i + 1 for i, m in enumerate(MONTHS) if m in date.lower()), 0)
     return (int(year.group(1)), month)
 
 
@@ -461,10 +463,7 @@ def form_penalty(text: str, short_words: int) -> float:
 
 # "How many murders last year?" counts murders, not years; "...as of April 2025?" counts no months.
 _WHEN_WORDS = frozenset(terms("last year years month months week day today now current currently ago annual annually "
-                              + " ".join(_MONTHS)))
-
-
-YEAR = re.compile(r"(1[89]|20)\d\d")
+                              + " ".join(MONTHS)))
 
 
 def _penalised(span: Span, w: Weights) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -43,6 +42,13 @@ class Colloquial:
 
     lexical: dict[str, str]  # phrase -> plain words for the lexical query
     dense: dict[str, str]  # phrase -> plain words shown to the dense encoder too
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Longest phrases first, whole words only ("strapped for cash" before "cash"; no "cop" in "scope").
+        phrases = sorted(self.lexical, key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])", re.IGNORECASE)
+        object.__setattr__(self, "_pattern", pattern if phrases else None)
 
     @classmethod
     def load(cls, path: Path = COLLOQUIAL_FILE) -> "Colloquial":
@@ -60,10 +66,7 @@ class Colloquial:
         return cls(lexical, dense)
 
     def _matches(self, text: str) -> list[str]:
-        if not self.lexical:
-            return []
-        pattern = _phrases_pattern(tuple(sorted(self.lexical, key=len, reverse=True)))
-        return [m.group(1).lower() for m in pattern.finditer(text)]
+        return [m.group(1).lower() for m in self._pattern.finditer(text)] if self._pattern else []
 
     def terms(self, question: str) -> list[str]:
         """Lexical terms for the colloquial phrases in the question."""
@@ -88,11 +91,6 @@ class Colloquial:
         """The question with the plain words of its informal phrases in brackets, for the encoder."""
         plain = list(dict.fromkeys(self.dense[p] for p in self._matches(question) if p in self.dense))
         return f"{question} ({', '.join(plain)})" if plain else question
-
-
-@lru_cache(maxsize=8)
-def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .retrieve import terms
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
 )
@@ -25,7 +25,7 @@ _NUMBER_WORDS = (
 YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A date or a time: "1829", "January", "16 Nov", "9am", "every weekday".
 DATE_PATTERN = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in _MONTHS) + r"|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)"
+    r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)"
     r"|\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
     r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
 )
@@ -269,7 +269,7 @@ def _is_date(words: list[str], i: int) -> bool:
     if re.fullmatch(r"(1[89]|20)\d\d([-–/](\d\d){1,2})?", word):
         return True  # "1829", "2023-25", "2015/16"
     nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
-    return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in _MONTHS}
+    return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in MONTHS}
 
 
 _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {

@@ -16,16 +16,12 @@ from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from bot.validate import Turn
 from bot.web import EXAMPLES, create_app
-from web_fixtures import XSS, FakeEngine, serve
+from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +45,8 @@ def base_url(engine, feedback, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 

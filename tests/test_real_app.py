@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.web import create_app
-from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, ask, last_answer
-from web_fixtures import serve
+from test_browser import ask, last_answer
+from web_fixtures import browser_page, serve
 
 pytestmark = pytest.mark.integration
 
@@ -35,15 +35,9 @@ def test_api_answers_with_the_cli_json(real_app, real_engine):
 
 @pytest.mark.browser
 def test_real_answer_click_shows_the_marked_passage(real_app, real_engine, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    expect = playwright_api.expect
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+    expect = pytest.importorskip("playwright.sync_api").expect
     expected = real_engine.ask("Where do I complain?")
-    with serve(real_app) as url, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport=DESKTOP).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
+    with serve(real_app) as url, browser_page() as page:
         page.goto(url)
         ask(page, "Where do I complain?")
         expect(last_answer(page)).to_contain_text(expected.citations[0].quote.split("\n")[0])
@@ -52,22 +46,15 @@ def test_real_answer_click_shows_the_marked_passage(real_app, real_engine, tmp_p
         expect(mark.first).to_be_visible()
         expect(mark.first).to_contain_text(expected.citations[0].quote.split("\n")[0])
         page.screenshot(path=tmp_path / "real-answer.png", full_page=True)
-        browser.close()
 
 
 @pytest.mark.browser
 def test_real_conflicting_figures_are_shown_side_by_side_with_dates(real_app, real_engine, tmp_path):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    expect = playwright_api.expect
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+    expect = pytest.importorskip("playwright.sync_api").expect
     question = "How many police officers does the Met have?"
     expected = real_engine.ask(question).citations
     assert len({c.doc_id for c in expected}) >= 2, "the sources' figures should each be quoted"
-    with serve(real_app) as url, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport=DESKTOP).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
+    with serve(real_app) as url, browser_page() as page:
         page.goto(url)
         ask(page, question)
         cards = page.locator("#sources [data-citation]")
@@ -83,4 +70,3 @@ def test_real_conflicting_figures_are_shown_side_by_side_with_dates(real_app, re
         expect(page.locator("#sources .src-note")).to_contain_text(f"{len({c.doc_id for c in expected})} sources")
         expect(page.locator("#related .related-q").first).to_be_visible()
         page.screenshot(path=tmp_path / "real-conflict.png")
-        browser.close()

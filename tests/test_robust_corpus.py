@@ -5,7 +5,6 @@ in the API, the CLI, /source pages and the browser. Tiny corpus copies, hashing 
 from __future__ import annotations
 
 import html
-import json
 import os
 import shutil
 import subprocess
@@ -192,18 +191,12 @@ def test_source_page_escapes_hostile_text(hostile_app, hostile_engine):
 
 @pytest.mark.browser
 def test_browser_shows_hostile_sources_as_text(hostile_app, hostile_engine, tmp_path):
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, ask, last_answer
+    from test_browser import ask, last_answer
+    from web_fixtures import browser_page
 
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    expect = playwright_api.expect
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+    expect = pytest.importorskip("playwright.sync_api").expect
     dialogs: list[str] = []
-    with serve(hostile_app) as url, playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_context(viewport=DESKTOP).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    with serve(hostile_app) as url, browser_page(dialogs=dialogs) as page:
         page.goto(url)
         injected_before = injected(page)
         for n, (question, text) in enumerate(HOSTILE_QA.items(), start=1):
@@ -228,7 +221,6 @@ def test_browser_shows_hostile_sources_as_text(hostile_app, hostile_engine, tmp_
         expect(page.locator("h1.doc-title")).to_have_text(HOSTILE_TITLE)
         page.wait_for_timeout(300)
         assert injected(page) == {"img_x": 0, "js_links": 0, "alert_scripts": 0}
-        browser.close()
     assert dialogs == []
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import multiprocessing
 import socket
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -171,17 +170,10 @@ def test_sixteen_writer_processes_lose_nothing(tmp_path):
 
 @pytest.mark.browser
 def test_reflected_markup_in_urls_does_not_run(url):
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+    from web_fixtures import browser_page
 
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     dialogs: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    with browser_page(dialogs=dialogs) as page:
         for path in ("/source/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
                      "/source/%3Cscript%3Ealert(2)%3C%2Fscript%3E",
                      "/source/mopac.md?start=%3Cimg%20src%3Dx%20onerror%3Dalert(3)%3E&end=1",
@@ -189,7 +181,6 @@ def test_reflected_markup_in_urls_does_not_run(url):
             page.goto(url + path)
             page.wait_for_timeout(300)
             assert page.locator("img[src=x]").count() == 0
-        browser.close()
     assert dialogs == []
 
 

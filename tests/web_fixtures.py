@@ -8,15 +8,17 @@ history reaches it, and abstains on anything it does not recognise. It stands in
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pytest
 import uvicorn
 
+from bot.launch import free_port
 from bot.schema import Answer, Citation, Document
 from bot.validate import Turn
 
@@ -135,12 +137,6 @@ class FakeEngine:
         return list(DOCUMENTS)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(app: object, *, timeout_s: float = 20.0) -> Iterator[str]:
     """Run ``app`` with uvicorn in a background thread on a free loopback port; yield its URL."""
@@ -158,3 +154,33 @@ def serve(app: object, *, timeout_s: float = 20.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+DESKTOP = {"width": 1280, "height": 800}
+TIMEOUT_MS = 15_000
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, started the way this workplace needs (no browser download)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+@contextmanager
+def browser_page(viewport: dict = DESKTOP, dialogs: list[str] | None = None) -> Iterator[object]:
+    """A fresh page in its own headless Chromium; skips the test without Playwright or Chromium.
+    JavaScript dialogs (there should be none) are dismissed and their messages added to ``dialogs``."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_context(viewport=viewport).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            if dialogs is not None:
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            yield page
+        finally:
+            browser.close()
