@@ -130,7 +130,10 @@ class AcronymMap:
 
 def _spelled_in(runs: Sequence[list[str]], acronym: str) -> str | None:
     """The first name, within the runs of capitalised words, that spells the acronym."""
+    want = set(letters(acronym))
     for words in runs:
+        if not want <= {w[0].upper() for w in words}:
+            continue  # some letter has no word to give it
         for end in range(len(words), 0, -1):
             name = name_for(words[:end], acronym)
             if name and name != acronym:

@@ -173,6 +173,8 @@ class OnnxEmbedder:
     fp32 vectors equal the torch backend's (cosine 1.0000), so both share one fingerprint.
     """
 
+    SMALL_BATCH = 32  # up to this many texts run on the single-query session
+
     def __init__(self, model_dir: Path, export_dir: Path, expected_sha256: str = "", quantize: bool = False,
                  threads: int = 1, batch_size: int = 32, batch_threads: int | None = None) -> None:
         if threads <= 0 or batch_size <= 0:
@@ -262,7 +264,9 @@ class OnnxEmbedder:
             return self._session
 
     def _session_for(self, n_texts: int):
-        if n_texts <= 1 or self.batch_threads == self.threads:
+        # A handful of texts (a question, its unknown words) is query work: waking the
+        # multi-threaded batch session (slow to start, meant for index builds) would cost more.
+        if n_texts <= self.SMALL_BATCH or self.batch_threads == self.threads:
             return self.session
         with self._lock:
             if self._batch_session is None:

@@ -96,11 +96,9 @@ class Engine:
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
         """Vectors of single words, remembered: the same few informal words come up again and again."""
-        for word in dict.fromkeys(words):
-            if word not in self._word_cache:
-                # One word per call: a batch would wake the embedder's multi-threaded batch session
-                # (slow to start, and meant for index builds) for a few tokens.
-                vec = self.embedder.encode([word])[0]
+        new = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        if new:  # one call for all of them: a call costs far more than a few extra short rows
+            for word, vec in zip(new, self.embedder.encode(new)):
                 if len(self._word_cache) >= 10_000:
                     self._word_cache.pop(next(iter(self._word_cache)))  # oldest first
                 self._word_cache[word] = vec

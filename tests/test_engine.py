@@ -197,3 +197,16 @@ def test_an_informal_word_counts_as_found_where_its_plain_word_is(tiny_engine):
     assert ex.coverage(focus, span_id) == 0.0
     assert ex.coverage(focus, span_id, aliases={"copper": frozenset({"offic", "polic"})}) == 1.0
     assert Query("q", "q", []).aliases == {}
+
+
+def test_unknown_words_are_encoded_together_and_remembered(tiny_engine):
+    calls = []
+    encode = tiny_engine.embedder.encode
+    tiny_engine.embedder.encode = lambda texts: calls.append(list(texts)) or encode(texts)
+    tiny_engine.related = None
+    tiny_engine.ask("Which zorblat handles grumpkin quibbles?")
+    assert calls[0] == [tiny_engine.queries.build("Which zorblat handles grumpkin quibbles?").text]
+    assert {"grumpkin", "quibbles", "zorblat"} <= set(calls[1]) and len(calls) == 2  # one call for all
+    calls.clear()
+    tiny_engine.ask("Does a zorblat like quibbles?")
+    assert len(calls) == 1  # the words were remembered: only the question is encoded
