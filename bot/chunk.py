@@ -152,7 +152,14 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: TokenCounter) -
         if group:
             start, end = group[0].start, group[-1].end
             chunk = Chunk(doc.doc_id, start, end, doc.body[start:end], heading=heading)
-            out.append((chunk, spans_for_blocks(doc.body, content)))
+            spans = spans_for_blocks(doc.body, content)
+            first = content[0]
+            if group[0].is_heading and len(content) == 1 and first is not group[0] and not first.is_multiline \
+                    and len(doc.body[start:first.end].split()) <= BLOCK_SPAN_MAX_WORDS:
+                # The heading with its first paragraph: under a name ("British Transport Police")
+                # the description alone never says what it describes.
+                spans.append(SpanCandidate(start, first.end, "block"))
+            out.append((chunk, spans))
         group = []
 
     for i, block in enumerate(blocks):

@@ -49,6 +49,16 @@ def test_address_block_and_its_introduction_are_candidates_kept_whole():
     assert body.strip() in texts
 
 
+def test_a_name_line_is_a_candidate_with_its_one_paragraph_description():
+    body = ("British Transport Police\n\nA national police service for the railways.\n\n"
+            "Our Values\n\nWe are honest. We are fair.\n\nWe listen.\n")
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 200, words) for s in spans]
+    assert "British Transport Police\n\nA national police service for the railways." in texts
+    assert "A national police service for the railways." in texts  # the description alone still is one
+    # A section of several paragraphs is no name-and-description pair.
+    assert not any(t.startswith("Our Values") for t in texts)
+
+
 def test_sentence_splitting_respects_abbreviations():
     text = "It has c.10,000 staff, e.g. analysts. Founded in 1829. Next one"
     assert [text[s:e] for s, e in split_sentences(text)] == ["It has c.10,000 staff, e.g. analysts.", "Founded in 1829.", "Next one"]
