@@ -28,6 +28,7 @@ from .qtype import (
     satisfies,
 )
 from .index import Index
+from .lists import ListPassage, Lists, list_head
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
 from .suggest import Supersessions
@@ -67,6 +68,7 @@ class Weights:
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    list_margin: float = 0.2  # "What are the values?": a list's passage must score within this of the best
     succession: float = 0.2  # "What came before the IOPC?": a passage saying which body replaced which
     echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
@@ -89,8 +91,10 @@ class ScoredSpan:
 
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
-                 supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None) -> None:
+                 supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
+                 lists: Lists | None = None) -> None:
         self.index = index
+        self.lists = lists or Lists()
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
         self.weights = weights
@@ -324,6 +328,12 @@ class Extractor:
         confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
+        listed = None if numeric else self._list(scored, query)
+        if listed is not None:  # "What are the Met's values?": the list's introduction and its items
+            doc = self.index.documents[listed.doc_id]
+            citations = tuple(Citation(doc.doc_id, doc.title, s, e, doc.body[s:e], doc.date, doc.archived)
+                              for s, e in listed.pieces())
+            return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
         if numeric:
             pieces = self._figures(scored, figure_focus, shares, query.question)
         else:
@@ -342,6 +352,39 @@ class Extractor:
         pieces += self._replacements(pieces, query.question)
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
+
+    def _list(self, scored: list[ScoredSpan], query: Query) -> ListPassage | None:
+        """For a question asking for a list, the list that answers it, if one scores near the best.
+
+        The list must be of the thing asked for (its heading or introduction names it; a list
+        whose introduction does is preferred) and its text must hold the question's other terms
+        ("the IPCC's values" are not the Met's)."""
+        heads = list_head(query.question)
+        if not heads:
+            return None
+        found: dict[ListPassage, tuple[bool, float]] = {}
+        for s in scored:
+            if s.score < scored[0].score - self.weights.list_margin:
+                break
+            passage = self.lists.containing(s.span.doc_id, s.span.start)
+            if passage is None or passage in found:
+                continue
+            named_in_intro = set(heads) <= passage.intro_terms
+            if named_in_intro or set(heads) <= set(terms(passage.heading)):
+                found[passage] = (named_in_intro, s.score)
+        ranked = sorted(found, key=found.get, reverse=True)
+        if ranked and not found[ranked[0]][0]:
+            # Named only by the section heading ("Our Structure"): the section's first list.
+            top = ranked[0]
+            ranked.insert(0, min((p for p in ranked if (p.doc_id, p.heading) == (top.doc_id, top.heading)),
+                                 key=lambda p: p.start))
+        for passage in ranked:
+            doc = self.index.documents[passage.doc_id]
+            text = with_equivalents(set(terms(f"{doc.title} {passage.heading} {doc.body[passage.start:passage.end]}")),
+                                    self._equivalents)
+            if all(t in text or self.lexical.variants(t) & text for t in query.focus_terms):
+                return passage
+        return None
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
         """Passages saying that a body asked about or quoted was replaced (MPA -> MOPAC, IPCC -> IOPC)."""

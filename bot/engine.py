@@ -23,6 +23,7 @@ from .conversation import QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
 from .index import Index, chunk_embedding_text, open_index
+from .lists import Lists
 from .retrieve import HybridRetriever, LexicalIndex
 from .schema import Answer, Document, Hit
 from .suggest import RelatedQuestions, Supersessions
@@ -66,7 +67,8 @@ class Engine:
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
         related = RelatedQuestions(index.documents, index.spans, [c.heading for c in index.chunks if c.heading])
         vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
-        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms),
+        lists = Lists.from_documents(docs)
+        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms, lists),
                    QueryBuilder(acronyms), related, vocabulary)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -1,0 +1,108 @@
+"""Questions asking for a list get the list's introduction and each item's first sentence (lists.py)."""
+
+import pytest
+
+from bot.answer import JOINER
+from bot.embed import HashingEmbedder
+from bot.engine import Engine
+from bot.lists import Lists, find_lists, list_head
+from bot.schema import Document
+
+VALUES = """Our Values
+
+Everything we do is underpinned by our values. These define how we behave and serve.
+
+- Integrity: I will always try to do the right thing. I will be fair and consistent in all I do.
+- Courage: I will show courage by making tough decisions. I will challenge bad behaviour.
+- Respect: I will respect the rights of everyone I meet. I will listen.
+
+Competencies are skills. They help us do the job. There are three competencies in the framework:
+
+We are emotionally aware
+
+We take ownership
+
+We collaborate
+
+A closing paragraph.
+"""
+
+
+def quotes(doc: Document, offsets) -> list[str]:
+    return [doc.body[s:e] for s, e in offsets]
+
+
+def test_a_bulleted_list_with_its_introduction_and_each_item_s_first_sentence():
+    doc = Document("values.md", "Values", VALUES)
+    bullets, lines = find_lists(doc)
+    assert quotes(doc, bullets.pieces()) == [
+        "Everything we do is underpinned by our values. These define how we behave and serve.",
+        "Integrity: I will always try to do the right thing.",
+        "Courage: I will show courage by making tough decisions.",
+        "Respect: I will respect the rights of everyone I meet.",
+    ]
+    assert bullets.heading == "Our Values" and "valu" in bullets.intro_terms
+    # Short lines after a sentence ending in ':' are a list too; a long intro gives its last sentence.
+    assert quotes(doc, lines.pieces()) == [
+        "There are three competencies in the framework:",
+        "We are emotionally aware", "We take ownership", "We collaborate",
+    ]
+    assert Lists([bullets, lines]).containing("values.md", doc.body.index("Courage")) == bullets
+    assert Lists([bullets, lines]).containing("values.md", doc.body.index("A closing")) is None
+
+
+def test_two_lines_are_no_list():
+    doc = Document("d.md", "D", "Intro:\n\n- one\n- two\n\nThen:\n\nAlpha\n\nBeta\n")
+    assert find_lists(doc) == []
+
+
+@pytest.mark.parametrize("question, head", [
+    ("What are the Met's values?", ["valu"]),
+    ("what are its principles", ["principl"]),
+    ("What are the five operational functions of the Met?", ["function"]),
+    ("List the support functions", ["function"]),
+    ("How is the Met structured?", ["structur"]),
+    ("What is the Met's budget?", []),
+    ("Who runs the Met?", []),
+    ("What are the Met's values about honesty worth", []),
+])
+def test_list_questions_name_what_the_list_is_of(question, head):
+    assert list_head(question) == head
+
+
+@pytest.fixture
+def values_engine(tiny_settings, tiny_corpus) -> Engine:
+    (tiny_corpus / "values.md").write_text("---\ntitle: Example Police Service: our values\n---\n" + VALUES, encoding="utf-8")
+    return Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+
+
+def test_a_list_question_is_answered_by_the_list(values_engine):
+    answer = values_engine.ask("What are your values?")
+    assert answer.answered
+    assert [c.quote for c in answer.citations] == [
+        "Everything we do is underpinned by our values. These define how we behave and serve.",
+        "Integrity: I will always try to do the right thing.",
+        "Courage: I will show courage by making tough decisions.",
+        "Respect: I will respect the rights of everyone I meet.",
+    ]
+    assert answer.answer == JOINER.join(c.quote for c in answer.citations)
+    for c in answer.citations:
+        assert values_engine.document(c.doc_id).body[c.start:c.end] == c.quote
+
+
+def test_a_question_about_one_item_is_not_answered_by_the_whole_list(values_engine):
+    answer = values_engine.ask("What will I do with courage?")
+    assert answer.answered and not any(c.quote.startswith("Everything we do") for c in answer.citations)
+
+
+@pytest.mark.integration
+def test_the_met_s_values_are_listed(real_engine):
+    answer = real_engine.ask("What are the Met's values?")
+    for value in ("Integrity", "Courage", "Accountable", "Respect", "Empathy"):
+        assert value + ":" in answer.answer
+    structure = real_engine.ask("How is the Met structured?")
+    assert structure.answer.startswith("We serve London through five operational functions")
+    assert "Specialist Operations" in structure.answer
+    # The list must be about what the question names: the IOPC's functions are not the Met's.
+    other = real_engine.ask("What are the IOPC's functions?")
+    assert not any(c.quote.startswith("We serve London through") for c in other.citations)
