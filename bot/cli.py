@@ -2,7 +2,9 @@
 
 ``ask --json`` is a contract other tools rely on: one JSON object per question on stdout
 (JSON Lines in, JSON Lines out when no question is given), flushed per line, exit 0 even
-when some lines are bad. Progress and warnings go to stderr, never to stdout.
+when some lines are bad (and for one bad question given as an argument). A person's
+``ask "QUESTION"`` without --json exits 1 on a bad question, with the message on stderr.
+Progress and warnings go to stderr, never to stdout.
 """
 
 from __future__ import annotations
@@ -144,6 +146,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if answer.error:
             payload = _error_object(answer.error)
         print(_printable(json_line(payload)), flush=True)
+    elif answer.error:  # a person at the shell: the message on stderr and a failing status
+        print(_printable(format_answer(answer)), file=sys.stderr)
+        return 1
     else:
         print(_printable(format_answer(answer)))
     return 0
