@@ -21,7 +21,17 @@ from .schema import Document
 
 # A run of name words (capitalised, or small joining words) right before "(ACRONYM)".
 _BRACKETED = re.compile(r"((?:[A-Z][\w'’]*,?\s+|(?:of|for|and|the|&|on|in)\s+){1,14})\(([A-Z][A-Za-z]{1,7})\)")
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’]*(?:,?\s+(?:(?:of|for|and|the|&|on|in)\s+)*[A-Z][\w'’]*)+")
+
+
+def name_run(joiners: Sequence[str] = ("of", "for", "and", "the", "&"), comma: bool = False) -> str:
+    """Regex source for a run of capitalised words, small joining words allowed between them:
+    "Mayor's Office for Policing and Crime", "City of London Police"."""
+    word = r"[A-Z][\w'’]*"
+    join = "|".join(map(re.escape, joiners))
+    return rf"{word}(?:{',?' if comma else ''}\s+(?:(?:{join})\s+)*{word})+"
+
+
+_CAPITALISED_RUN = re.compile(r"\b" + name_run(("of", "for", "and", "the", "&", "on", "in"), comma=True))
 _ACRONYM_WORD = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b|\b[A-Z][a-z]?[A-Z][A-Za-z]{0,5}\b")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .acronyms import AcronymMap, with_equivalents
+from .acronyms import AcronymMap, name_run, with_equivalents
 from .conversation import Query
 from .qtype import (
     MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure,
@@ -526,7 +526,7 @@ def block_penalty(text: str) -> float:
     return 0.0
 
 
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’]*(?:\s+(?:(?:of|for|and|the|&)\s+)*[A-Z][\w'’]*)+")
+_NAME_RUN = re.compile(r"\b" + name_run())
 
 
 _SUCCESSION = re.compile(

@@ -18,10 +18,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .acronyms import AcronymMap
+from .acronyms import AcronymMap, name_run
 from .schema import Answer, Document, Span
 
-_NAME = r"[A-Z][\w'’]*(?:\s+(?:of|for|and|the|[A-Z][\w'’]*))*\s+[A-Z][\w'’]*"
+_NAME = name_run(("of", "for", "and", "the"))
 _REPLACED = [
     re.compile(rf"(?:[Tt]he\s+)?(?P<old>{_NAME})(?:\s+\([A-Z]{{2,8}}\))?\s+(?:has|had|was|have been|were)\s+(?:been\s+)?replaced\s+by"),
     re.compile(rf"\bpredecessor,?\s+(?:the\s+)?(?P<old>{_NAME})"),
