@@ -40,10 +40,15 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Past forms the stemmer would confuse with another word: "found" (find) is not "founded" (found).
+_IRREGULAR = {"found": "find"}
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed word tokens ("Complaints" -> "complaint")."""
     words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
+    words = [_IRREGULAR.get(w, w) for w in words]
     kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return _stemmer().stemWords(kept) if kept else []
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.evaluate import evaluate, read_rows
+from bot.validate import Turn
 
 pytestmark = pytest.mark.integration
 DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
@@ -96,3 +97,18 @@ def test_the_sources_statements_of_the_same_thing_are_shown_side_by_side(real_en
     answer = real_engine.ask("What is the Met's mission?")
     docs = [c.doc_id for c in answer.citations]
     assert len(set(docs)) >= 2 and docs[0] == "met-about-us.md"  # April 2025 first
+
+
+def test_the_issue_s_own_conversations(real_engine):
+    """Each answer goes back in as history, as a chat client would send it."""
+    conversations = [
+        (["Who founded the Met?", "When?"], "1829"),
+        (["What was the MPA?", "What replaced it?"], "Mayor's Office for Policing and Crime"),
+        (["How do I complain to the MPS?", "What's their postal address?"], "SW6 1TR"),
+    ]
+    for questions, expected in conversations:
+        history = []
+        for question in questions:
+            answer = real_engine.ask(question, history)
+            history += [Turn("user", question), Turn("assistant", answer.answer)]
+        assert expected in answer.answer, (questions, answer.answer)

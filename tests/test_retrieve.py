@@ -19,6 +19,8 @@ def test_rrf_rewards_agreement_between_rankings():
 def test_terms_stem_and_drop_stopwords():
     assert terms("Where do I make Complaints?") == ["make", "complaint"]
     assert "101" in terms("Call 101") and "sw6" in terms("London SW6 1TR")
+    # "found" (find) is not "founded": "Who founded the Met?" must not match "Met police found to be..."
+    assert terms("founded") != terms("found") and terms("found") == terms("find") == terms("findings")
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():
