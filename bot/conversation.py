@@ -163,6 +163,8 @@ class QueryBuilder:
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases)
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
+        if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
+            entities = tuple(dict.fromkeys(e for q in earlier for e in named_entities(q, self.acronyms) if len(e) > 1))
         # The new question's own words count double: it is what is being asked now.
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, followup=True, entities=entities, quoted=quotes(history),

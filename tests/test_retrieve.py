@@ -68,6 +68,16 @@ def test_followup_context_reaches_back_to_the_question_that_stands_alone():
     assert topic_questions(history[:2] + [Turn("user", "Who founded the Met?")]) == ["Who founded the Met?"]
 
 
+def test_a_followup_without_names_inherits_the_thread_s_acronyms():
+    acronyms = AcronymMap({"IPCC": {"Independent Police Complaints Commission"}})
+    history = [Turn("user", "What is the IPCC at the Met?"), Turn("assistant", "...")]
+    q = QueryBuilder(acronyms).build("What replaced it?", history)
+    assert [frozenset(["ipcc"]) in e for e in q.entities] == [True]  # the body, not "Met"
+    # A follow-up naming its own body keeps its own.
+    own = QueryBuilder(acronyms).build("And the IOPC?", history)
+    assert all(frozenset(["ipcc"]) not in e for e in own.entities)
+
+
 def test_followup_knows_what_was_already_quoted():
     history = [Turn("user", "What's the top priority?"),
                Turn("assistant", "Bearing down on violent crime is the top priority. … It was set in 2020.")]
