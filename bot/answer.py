@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -344,7 +345,7 @@ class Extractor:
                     break
                 if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
-            pieces += self._other_source(scored, pieces, query.focus_terms)
+            pieces += self._other_source(scored, pieces, query.focus_terms, multiword_names(query.question))
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
             else:  # sources that may disagree: newest first
@@ -400,15 +401,18 @@ class Extractor:
         """The question's terms that are not on most pages ("mission", not "Met")."""
         return [t for t in dict.fromkeys(focus) if 0 < self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs]
 
-    def _has_all(self, span_id: int, wanted: list[str]) -> bool:
-        found = self._span_terms[span_id]
+    def _has_all(self, span_id: int, wanted: list[str], in_text: bool = False) -> bool:
+        """Whether the span (with its heading, or with ``in_text`` its text alone) has every term."""
+        found = with_equivalents(self._own_terms[span_id], self._equivalents) if in_text else self._span_terms[span_id]
         return all(t in found or self.lexical.variants(t) & found for t in wanted)
 
-    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str]) -> list[Span]:
+    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
+                      names: Sequence[str] = ()) -> list[Span]:
         """Another source's statement of the same thing ("the Met's mission" in two pages).
 
-        Both passages must name every specific term of the question; the other may score
-        somewhat lower, since sources word the same fact differently.
+        Both passages must name every specific term of the question (the other in its own words,
+        not just under a heading that does) and the other every name the question uses ("the City
+        of London", not a city); it may score somewhat lower, since sources word the same fact differently.
         """
         specific = self._specific(focus)
         best = scored[0]
@@ -419,7 +423,8 @@ class Extractor:
             if best.score - other.score > self.weights.other_source_margin:
                 break
             if (other.span.doc_id not in docs and not _penalised(other.span, self.weights)
-                    and self._has_all(other.span_id, specific)):
+                    and self._has_all(other.span_id, specific, in_text=True)
+                    and all(name.lower() in other.span.text.lower() for name in names)):
                 return [other.span]
         return []
 
