@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+from .acronyms import name_run
 from .retrieve import terms
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
@@ -63,6 +64,7 @@ NUMBER_LIKELY = AnswerType("count", False)  # "What is the budget?": usually, no
 DATE = AnswerType("date", True)
 DURATION = AnswerType("duration", True)
 PERSON = AnswerType("person", True)
+NAME_LIKELY = AnswerType("name", False)  # "Who polices the Underground?": usually a body's or a person's name
 PLACE = AnswerType("place", True)  # where a named place is
 PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
@@ -107,8 +109,10 @@ def expected_type(question: str) -> AnswerType | None:
         return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY
-    if re.match(r"(who|why)\b", q):
-        return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else None
+    if re.match(r"who\b", q):
+        return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else NAME_LIKELY
+    if re.match(r"why\b", q):
+        return None
     if re.search(r"\b(how old|how long ago)\b", q):
         return DATE
     if re.search(r"\bhow long\b", q):
@@ -228,6 +232,17 @@ def has_person_name(text: str, question: str) -> bool:
     return False
 
 
+_NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{2,}\b")
+
+
+def has_new_name(text: str, question: str) -> bool:
+    """A name of two or more capitalised words, or an acronym, with a word the question doesn't use
+    ("British Transport Police" for "Who polices the London Underground?")."""
+    asked = set(re.findall(r"[a-z']+", question.lower()))
+    return any(set(re.findall(r"[a-z']+", m.group(0).lower())) - asked - {"of", "for", "and", "the"}
+               for m in _NAME.finditer(text))
+
+
 def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) -> bool:
     """A date in the text. A date only in a headline's byline ("... | The Guardian | 21 Mar 2023")
     is when the piece was published: it dates the question's event only when the headline is
@@ -280,6 +295,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "date": lambda text, question, focus: has_date(text, terms(question)),
     "duration": lambda text, question, focus: bool(DURATION_PATTERN.search(text)),
     "person": lambda text, question, focus: has_person_name(text, question),
+    "name": lambda text, question, focus: has_new_name(text, question),
     "place": lambda text, question, focus: has_place(text, question),
     "address": lambda text, question, focus: bool(PLACE_PATTERN.search(text)),
     "phone": lambda text, question, focus: bool(PHONE_PATTERN.search(text)),

@@ -3,8 +3,8 @@
 import pytest
 
 from bot.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, MONEY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE, SIZE,
-    expected_type, has_person_name, mentions_figure, satisfies,
+    ADDRESS, COUNT, DATE, DURATION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    SIZE, expected_type, has_new_name, has_person_name, mentions_figure, satisfies,
 )
 from bot.retrieve import terms
 
@@ -28,10 +28,10 @@ from bot.retrieve import terms
     ("Where is New Scotland Yard?", PLACE),
     ("Where are directions to the visitor centre?", PLACE_LIKELY),
     # The opening question word decides; words later in the question don't.
-    ("who actually picks up when I phone in a complaint", None),
-    ("Who is the Met accountable to for its spending?", None),
-    ("who used to set the police budget in london", None),
-    ("Who founded the Metropolitan Police?", None),
+    ("who actually picks up when I phone in a complaint", NAME_LIKELY),
+    ("Who is the Met accountable to for its spending?", NAME_LIKELY),
+    ("who used to set the police budget in london", NAME_LIKELY),
+    ("Who founded the Metropolitan Police?", NAME_LIKELY),
     ("When should I go to the IPCC?", None),
     ("Which inquiry looked at the police and the media after phone hacking?", None),
     ("What is MOPAC?", None),
@@ -101,6 +101,14 @@ def test_person_names_are_not_institutions_or_the_question_s_own_words():
     assert not has_person_name("accountable to the Mayor's Office for Policing and Crime", "Who is the Mayor of London?")
     assert not has_person_name("Her Majesties Commissioner of Police for the Metropolis", "Who was the Commissioner?")
     assert not has_person_name("Mark Rowley said so.", "When did Mark Rowley become Commissioner?")
+
+
+def test_a_who_question_likes_a_name_it_does_not_give_itself():
+    assert not NAME_LIKELY.required  # a bonus, never a rule: "who" may be answered by a description
+    assert has_new_name("City of London Police\n\nThe police force of the square mile.", "Who polices the City of London?")
+    assert has_new_name("You can complain to the IPCC.", "Who else can I complain to?")
+    assert not has_new_name("The police force of the City of London.", "Who polices the City of London?")
+    assert not has_new_name("They investigate complaints.", "Who investigates complaints?")
 
 
 def test_figure_terms_show_how_specific_a_figure_is():
