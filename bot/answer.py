@@ -329,7 +329,7 @@ class Extractor:
         confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
-        listed = None if numeric else self._list(scored, query)
+        listed = None if numeric else self._list(scored, query) or self._introduced(best.span)
         if listed is not None:  # "What are the Met's values?": the list's introduction and its items
             doc = self.index.documents[listed.doc_id]
             citations = tuple(Citation(doc.doc_id, doc.title, s, e, doc.body[s:e], doc.date, doc.archived)
@@ -386,6 +386,14 @@ class Extractor:
             if all(t in text or self.lexical.variants(t) & text for t in query.focus_terms):
                 return passage
         return None
+
+    def _introduced(self, span: Span) -> ListPassage | None:
+        """The list a best span introduces ("...references citing the LGBT+ community:"): the
+        introduction alone says nothing, so the list answers."""
+        if not span.text.rstrip().endswith(":"):
+            return None
+        passage = self.lists.containing(span.doc_id, span.end - 1)
+        return passage if passage is not None and passage.intro and passage.intro[1] == span.end else None
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
         """Passages saying that a body asked about or quoted was replaced (MPA -> MOPAC, IPCC -> IOPC)."""

@@ -90,6 +90,14 @@ def test_a_list_question_is_answered_by_the_list(values_engine):
         assert values_engine.document(c.doc_id).body[c.start:c.end] == c.quote
 
 
+def test_an_introduction_ending_in_a_colon_brings_its_list(values_engine):
+    # Not a list question, but its best passage only introduces a list: the list answers.
+    answer = values_engine.ask("Tell me about the competencies in the framework")
+    assert [c.quote for c in answer.citations] == [
+        "There are three competencies in the framework:", "We are emotionally aware", "We take ownership", "We collaborate",
+    ]
+
+
 def test_a_question_about_one_item_is_not_answered_by_the_whole_list(values_engine):
     answer = values_engine.ask("What will I do with courage?")
     assert answer.answered and not any(c.quote.startswith("Everything we do") for c in answer.citations)
