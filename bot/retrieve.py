@@ -110,12 +110,16 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60, weights: list
 
 
 class HybridRetriever:
-    def __init__(self, faiss_index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50) -> None:
+    def __init__(self, faiss_index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50,
+                 each_top: int = 2) -> None:
         self.faiss_index = faiss_index
         self.chunk_vectors = chunk_vectors
         self.lexical = lexical
         self.rrf_k = rrf_k
         self.depth = depth
+        # Each ranking's own top chunks are kept even when fusion ranks them lower: a chunk BM25
+        # ranks first for a rare word ("until 1999") may sit 27th by meaning.
+        self.each_top = each_top
 
     def search(self, query_vector: np.ndarray, query_terms: list[str], k: int) -> list[Hit]:
         if k <= 0:
@@ -128,6 +132,7 @@ class HybridRetriever:
         dense_rank = {c: r for r, c in enumerate(dense, start=1)}
         lexical_rank = {c: r for r, c in enumerate(lexical, start=1)}
         best = sorted(fused, key=lambda c: -fused[c])[:k]
+        best += [c for c in dict.fromkeys(dense[:self.each_top] + lexical[:self.each_top]) if c not in best]
         return [
             Hit(c, fused[c], float(self.chunk_vectors[c] @ query_vector), dense_rank.get(c), lexical_rank.get(c))
             for c in best

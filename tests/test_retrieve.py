@@ -1,8 +1,10 @@
+import faiss
+import numpy as np
 import pytest
 
 from bot.acronyms import AcronymMap
 from bot.conversation import QueryBuilder, is_followup
-from bot.retrieve import LexicalIndex, reciprocal_rank_fusion, terms
+from bot.retrieve import HybridRetriever, LexicalIndex, reciprocal_rank_fusion, terms
 from bot.schema import Document
 from bot.validate import Turn
 
@@ -29,6 +31,21 @@ def test_bm25_finds_acronyms_and_numbers_exactly():
     assert lex.search(terms("101"), 2)[0][0] == 1
     assert lex.search(terms("SW6 1TR"), 2)[0][0] == 2
     assert lex.search(terms("zebra"), 2) == []
+
+
+def test_each_ranking_s_top_chunk_survives_fusion():
+    # Chunk 0 is first for BM25 (the only one with "1999") but last by meaning.
+    texts = ["Until 1999 the Home Secretary managed it."] + [f"Managing the service, part {i}." for i in range(1, 12)]
+    vectors = np.eye(12, dtype=np.float32)
+    query = np.zeros(12, dtype=np.float32)
+    query[1:] = np.linspace(1.0, 0.5, 11)  # dense ranks 1, 2, 3... and chunk 0 not at all
+    query /= np.linalg.norm(query)
+    index = faiss.IndexFlatIP(12)
+    index.add(vectors)
+    fused_only = HybridRetriever(index, vectors, LexicalIndex(texts), each_top=0).search(query, terms("managed 1999"), 3)
+    kept = HybridRetriever(index, vectors, LexicalIndex(texts), each_top=1).search(query, terms("managed 1999"), 3)
+    assert 0 not in [h.chunk_id for h in fused_only]
+    assert [h.chunk_id for h in kept][:3] == [h.chunk_id for h in fused_only] and 0 in [h.chunk_id for h in kept]
 
 
 def test_acronyms_are_learned_from_the_documents():
