@@ -69,6 +69,7 @@ class Weights:
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    own_terms: float = 2.0  # a follow-up's own terms count this many times its context's in coverage
     list_margin: float = 0.2  # "What are the values?": a list's passage must score within this of the best
     succession: float = 0.2  # "What came before the IOPC?": a passage saying which body replaced which
     echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
@@ -165,20 +166,22 @@ class Extractor:
         return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
     def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None,
-                 aliases: dict[str, frozenset[str]] | None = None) -> float:
+                 aliases: dict[str, frozenset[str]] | None = None, own: Sequence[str] = ()) -> float:
         """Share of the question's term weight (IDF) found in the span, word variants included.
 
         An acronym and its spelled-out name count once, as the acronym (spans know both forms);
         so do an informal word and its plain words (``aliases``: "gay" is found in "LGBT+").
         A term the corpus never uses counts in part where the span has one of its nearest corpus
         terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
+        A follow-up's ``own`` terms weigh ``Weights.own_terms`` times the terms of its context.
         """
-        return self._covered(self._coverage_plan(focus, soft, aliases), span_id)
+        return self._covered(self._coverage_plan(focus, soft, aliases, own), span_id)
 
-    def _coverage_plan(self, focus: list[str], soft: Soft | None,
-                       aliases: dict[str, frozenset[str]] | None) -> list[tuple[float, frozenset[str], tuple]]:
+    def _coverage_plan(self, focus: list[str], soft: Soft | None, aliases: dict[str, frozenset[str]] | None,
+                       own: Sequence[str] = ()) -> list[tuple[float, frozenset[str], tuple]]:
         """Per question term: (its share of the weight, the terms that find it, soft neighbours).
-        Worked out once per question; ``_covered`` then checks each span against it."""
+        Worked out once per question; ``_covered`` then checks each span against it. A follow-up's
+        ``own`` terms weigh more than its context's ("And empathy?" after "What does courage mean?")."""
         asked = set(focus)
         for short, full in self._equivalents:
             if short <= asked and full <= asked:
@@ -186,7 +189,7 @@ class Extractor:
         aliases = {t: plain for t, plain in (aliases or {}).items() if t in asked}
         for plain in aliases.values():
             asked -= plain
-        weights = {t: self.lexical.idf(t) for t in asked}
+        weights = {t: self.lexical.idf(t) * (self.weights.own_terms if t in own else 1.0) for t in asked}
         total = sum(weights.values())
         if total == 0:
             return []
@@ -245,7 +248,7 @@ class Extractor:
         missing_names = self.chunks_missing_names(query.question)
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
-        plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases)
+        plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]

@@ -100,7 +100,8 @@ class Query:
     question: str  # the user's own words
     text: str  # what the dense encoder sees (question, plus context for a follow-up)
     terms: list[str]  # lexical terms for BM25, with acronym expansions and context
-    focus_terms: list[str] = field(default_factory=list)  # the question's own terms
+    focus_terms: list[str] = field(default_factory=list)  # the question's terms (a follow-up's: with its context)
+    own_terms: list[str] = field(default_factory=list)  # a follow-up's own terms: what is asked now
     followup: bool = False
     # Names the question is about ("Paris", "City of London Police", "IOPC"): each entry lists
     # the ways a passage may say it (a term, or all terms of an acronym's full name).
@@ -167,7 +168,7 @@ class QueryBuilder:
             entities = tuple(dict.fromkeys(e for q in earlier for e in named_entities(q, self.acronyms) if len(e) > 1))
         # The new question's own words count double: it is what is being asked now.
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
-                     focus_terms=own + context, followup=True, entities=entities, quoted=quotes(history),
+                     focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 

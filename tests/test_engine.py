@@ -3,6 +3,7 @@
 import threading
 
 from bot.answer import JOINER, NOT_COVERED
+from bot.retrieve import terms
 from bot.validate import Turn
 
 
@@ -210,3 +211,13 @@ def test_unknown_words_are_encoded_together_and_remembered(tiny_engine):
     calls.clear()
     tiny_engine.ask("Does a zorblat like quibbles?")
     assert len(calls) == 1  # the words were remembered: only the question is encoded
+
+
+def test_a_followup_s_own_words_weigh_more_than_its_context(tiny_engine):
+    ex = tiny_engine.extractor
+    span_id = next(i for i, s in enumerate(tiny_engine.index.spans) if "1829" in s.text)
+    focus = terms("founded 1829 telephone")  # "telephone" from the earlier question, not in the span
+    plain = ex.coverage(focus, span_id)
+    followup = ex.coverage(focus, span_id, own=terms("founded 1829"))
+    assert 0 < plain < followup < 1
+    assert ex.coverage(focus, span_id, own=terms("telephone")) < plain

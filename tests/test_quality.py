@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
 EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
 BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
-FLOORS = {"answerable_hit_rate": 0.87, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
+FLOORS = {"answerable_hit_rate": 0.87, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.88, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
 EXTRA_FLOORS = {"answerable_hit_rate": 0.84, "unanswerable_abstain_rate": 0.85, "followup_hit_rate": 0.81, "verbatim_rate": 1.0}
 BLIND_FLOORS = {"answerable_hit_rate": 0.75, "unanswerable_abstain_rate": 0.77, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
