@@ -89,6 +89,10 @@ _PHONE_QUESTION = re.compile(
     r"\b(phone|telephone|contact|helpline|complaint) (number|no|line)\b|\bnumber\b.*\b(call|ring|phone|dial|text)\b"
     r"|\b(call|ring|phone|dial)\b.*\bnumber\b|\bby (phone|telephone)\b|\b(call|ring|phone|dial) (them|you|it|the|for)\b"
 )
+_WHICH_BODY = re.compile(
+    r"(which|what) (part|bit|department|unit|team|section|branch|body|bodies|organisation|organization|group|"
+    r"function|force|lot|office|agency|service)s?\b", re.IGNORECASE,
+)
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
@@ -113,6 +117,8 @@ def expected_type(question: str) -> AnswerType | None:
         return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else NAME_LIKELY
     if re.match(r"why\b", q):
         return None
+    if _WHICH_BODY.match(q):
+        return NAME_LIKELY  # "Which part of the Met handles terrorism?": a unit's name
     if re.search(r"\b(how old|how long ago)\b", q):
         return DATE
     if re.search(r"\bhow long\b", q):
