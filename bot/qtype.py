@@ -238,7 +238,7 @@ def has_person_name(text: str, question: str) -> bool:
     return False
 
 
-_NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{2,}\b")
+_NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{3,}\b")  # acronyms of three letters or more: not "UK"
 
 
 def has_new_name(text: str, question: str) -> bool:

@@ -112,6 +112,7 @@ def test_a_who_question_likes_a_name_it_does_not_give_itself():
     assert has_new_name("You can complain to the IPCC.", "Who else can I complain to?")
     assert not has_new_name("The police force of the City of London.", "Who polices the City of London?")
     assert not has_new_name("They investigate complaints.", "Who investigates complaints?")
+    assert not has_new_name("It leads UK-wide counter-terrorism.", "Which part leads counter terrorism?")  # "UK": no body
 
 
 def test_figure_terms_show_how_specific_a_figure_is():
