@@ -259,7 +259,7 @@ class Extractor:
             score += self._type_score(wanted, span, query)
             if span_id in succession:
                 score += w.succession
-            if asked and self._own_terms[span_id] <= asked:
+            if asked and (self._own_terms[span_id] <= asked or span.kind == "block" and _echoes_by_line(span.text, asked)):
                 score -= w.echo
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
@@ -559,6 +559,19 @@ def multiword_names(question: str) -> list[str]:
     """
     body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
     return [m.group(0) for m in _NAME_RUN.finditer(body)]
+
+
+def _is_title(line: str) -> bool:
+    line = line.strip()
+    return len(line.split()) <= 8 and not line.endswith((".", "!", "?", ":", ";", ","))
+
+
+def _echoes_by_line(text: str, asked: set[str]) -> bool:
+    """A block whose only lines sharing words with the question are titles of just those words
+    ("...reports including: / The Casey Review and Report / Operation Hotton" for "What was
+    Operation Hotton?"): the block names the thing and says nothing about it."""
+    touched = [line for line in text.split("\n") if set(terms(line)) & asked]
+    return bool(touched) and all(_is_title(line) and set(terms(line)) <= asked for line in touched)
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -221,3 +221,15 @@ def test_a_followup_s_own_words_weigh_more_than_its_context(tiny_engine):
     followup = ex.coverage(focus, span_id, own=terms("founded 1829"))
     assert 0 < plain < followup < 1
     assert ex.coverage(focus, span_id, own=terms("telephone")) < plain
+
+
+def test_a_list_of_titles_that_only_names_the_thing_asked_about_does_not_answer(tmp_path):
+    engine = _engine_on(tmp_path, abstain_threshold=0.3, text=(
+        "Recent reports about the service include:\n\nThe Smith Review\nOperation Bluebird\nThe Annual Report\n\n"
+        "The Smith Review found that the service needs more staff in its call centres.\n"
+    ))
+    named_only = engine.ask("Tell me about Operation Bluebird")
+    assert not any("Operation Bluebird" in c.quote for c in named_only.citations)
+    # A title that does say something is still quoted: the Smith Review's finding answers.
+    said = engine.ask("What did the Smith Review find?")
+    assert said.answered and "needs more staff" in said.answer
