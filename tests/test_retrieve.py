@@ -23,6 +23,7 @@ def test_terms_stem_and_drop_stopwords():
     assert "101" in terms("Call 101") and "sw6" in terms("London SW6 1TR")
     # "found" (find) is not "founded": "Who founded the Met?" must not match "Met police found to be..."
     assert terms("founded") != terms("found") and terms("found") == terms("find") == terms("findings")
+    assert terms("What does 'precise' mean?") == terms("precise")  # the question's frame is no content
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():
