@@ -24,6 +24,7 @@ def test_terms_stem_and_drop_stopwords():
     # "found" (find) is not "founded": "Who founded the Met?" must not match "Met police found to be..."
     assert terms("founded") != terms("found") and terms("found") == terms("find") == terms("findings")
     assert terms("What does 'precise' mean?") == terms("precise")  # the question's frame is no content
+    assert terms("Who else do they protect?") == terms("protect")
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():
