@@ -28,7 +28,7 @@ same shall she should so some such tell than that that's the their theirs them t
 there's these they they're this those through to too under until up us very want was wasn't we were
 what what's when where which while who who's whom why will with would you your yours yourself many
 yourselves anyone anything someone something thing things really currently actually mean means meant meaning
-else
+else sort sorts type types stuff lot lots exactly basically bit bits kinda sorta describe info
 """.split())
 
 _WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")

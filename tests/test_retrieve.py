@@ -25,6 +25,7 @@ def test_terms_stem_and_drop_stopwords():
     assert terms("founded") != terms("found") and terms("found") == terms("find") == terms("findings")
     assert terms("What does 'precise' mean?") == terms("precise")  # the question's frame is no content
     assert terms("Who else do they protect?") == terms("protect")
+    assert terms("what sort of tech stuff, basically?") == terms("tech")  # chat filler
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():
