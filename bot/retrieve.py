@@ -29,6 +29,7 @@ there's these they they're this those through to too under until up us very want
 what what's when where which while who who's whom why will with would you your yours yourself many
 yourselves anyone anything someone something thing things really currently actually mean means meant meaning
 else sort sorts type types stuff lot lots exactly basically bit bits kinda sorta describe info
+reckon wondering wonder guess mate innit hey hi hello thanks cheers anyway nowadays gonna wanna gotta ok okay yeah um pls
 """.split())
 
 _WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")

@@ -26,6 +26,7 @@ def test_terms_stem_and_drop_stopwords():
     assert terms("What does 'precise' mean?") == terms("precise")  # the question's frame is no content
     assert terms("Who else do they protect?") == terms("protect")
     assert terms("what sort of tech stuff, basically?") == terms("tech")  # chat filler
+    assert terms("hi mate, i reckon the budget is big nowadays, yeah?") == terms("budget big")
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():
