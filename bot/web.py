@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import gradio as gr
+from . import gradio_import
+
+gradio_import.install()  # before gradio is imported: skips its stub rewriting (see gradio_import.py)
+
+import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
