@@ -314,8 +314,11 @@ class Extractor:
         return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
 
     def cite(self, span: Span) -> Citation:
-        doc = self.index.documents[span.doc_id]
-        return Citation(doc.doc_id, doc.title, span.start, span.end, span.text, doc.date, doc.archived)
+        return self._citation(span.doc_id, span.start, span.end)
+
+    def _citation(self, doc_id: str, start: int, end: int) -> Citation:
+        doc = self.index.documents[doc_id]
+        return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived)
 
     def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float) -> Answer:
         scored = self.score(query, query_vector, hits)
@@ -334,9 +337,7 @@ class Extractor:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         listed = None if numeric else self._list(scored, query) or self._introduced(best.span)
         if listed is not None:  # "What are the Met's values?": the list's introduction and its items
-            doc = self.index.documents[listed.doc_id]
-            citations = tuple(Citation(doc.doc_id, doc.title, s, e, doc.body[s:e], doc.date, doc.archived)
-                              for s, e in listed.pieces())
+            citations = tuple(self._citation(listed.doc_id, s, e) for s, e in listed.pieces())
             return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
         if numeric:
             pieces = self._figures(scored, figure_focus, shares, query.question)
