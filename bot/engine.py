@@ -126,7 +126,8 @@ class Engine:
         k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)
         hits = self.retriever.search(vector, query.terms, k)
         t2 = time.perf_counter()
-        answer = self.extractor.answer(query, vector, hits, self.settings.abstain_threshold)
+        threshold = self.settings.followup_abstain_threshold if query.followup else self.settings.abstain_threshold
+        answer = self.extractor.answer(query, vector, hits, threshold)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)
         return answer, vector

@@ -50,6 +50,8 @@ class Settings:
     max_history_turns: int = 50
     # Answers whose confidence falls below this are withheld (abstention).
     abstain_threshold: float = 0.5
+    # The same for a follow-up: the conversation already placed it in the sources' domain.
+    followup_abstain_threshold: float = 0.45
     # "onnx" (default: same vectors as "torch", ~2-3x faster queries), "torch", or "onnx-int8"
     # (faster still, slightly different vectors); see BENCHMARKS.md. Without onnxruntime, "onnx" runs torch.
     embed_backend: str = "onnx"
@@ -64,8 +66,9 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not 0.0 <= self.abstain_threshold <= 1.0:
-            raise ValueError(f"abstain_threshold must be within [0, 1], got {self.abstain_threshold!r}")
+        for name in ("abstain_threshold", "followup_abstain_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)!r}")
         if self.model_sha256 and len(self.model_sha256) != 64:
             raise ValueError(f"model_sha256 must be 64 hex digits or empty, got {self.model_sha256!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):

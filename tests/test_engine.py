@@ -233,3 +233,17 @@ def test_a_list_of_titles_that_only_names_the_thing_asked_about_does_not_answer(
     # A title that does say something is still quoted: the Smith Review's finding answers.
     said = engine.ask("What did the Smith Review find?")
     assert said.answered and "needs more staff" in said.answer
+
+
+def test_followups_have_their_own_abstention_threshold(tmp_path):
+    import pytest
+
+    from bot.settings import Settings
+
+    engine = _engine_on(tmp_path, abstain_threshold=1.0, followup_abstain_threshold=0.0,
+                        text="The Example Police Service was founded by Sir Robert Peel in 1829.\n")
+    assert not engine.ask("Who founded the Example Police Service?").answered  # 1.0: nothing is sure enough
+    history = [Turn("user", "Who founded the Example Police Service?"), Turn("assistant", "...")]
+    assert engine.ask("When?", history).answered
+    with pytest.raises(ValueError, match="followup_abstain_threshold must be within"):
+        Settings(followup_abstain_threshold=1.5)
