@@ -290,7 +290,9 @@ class Extractor:
         """
         if wanted is None:
             return 0.0
-        if satisfies(wanted, span.text, query.question, query.focus_terms):
+        # What a figure must count is what is asked now ("And how many of them are women?"),
+        # not the thread's earlier subject ("officers").
+        if satisfies(wanted, span.text, query.question, query.own_terms or query.focus_terms):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
@@ -328,7 +330,7 @@ class Extractor:
         wanted = expected_type(query.question)
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
-        figure_focus = self._counted(query.focus_terms)
+        figure_focus = self._counted(query.own_terms or query.focus_terms)
         score = best.score
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number

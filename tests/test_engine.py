@@ -247,3 +247,17 @@ def test_followups_have_their_own_abstention_threshold(tmp_path):
     assert engine.ask("When?", history).answered
     with pytest.raises(ValueError, match="followup_abstain_threshold must be within"):
         Settings(followup_abstain_threshold=1.5)
+
+
+def test_a_followup_number_question_counts_what_it_asks_now(tmp_path):
+    engine = _engine_on(tmp_path, abstain_threshold=0.3, followup_abstain_threshold=0.3, text=(
+        "The Example Police Service has 30,000 police officers.\n\n"
+        "It also employs 9,000 police staff in offices across the city.\n\n"
+        "Protecting women and girls is a priority for every officer.\n"
+    ))
+    history = [Turn("user", "How many police officers does the Example Police Service have?"),
+               Turn("assistant", "The Example Police Service has 30,000 police officers.")]
+    women = engine.ask("And how many of them are women?", history)
+    assert "30,000" not in women.answer  # a figure of officers is no figure of women
+    staff = engine.ask("And how many staff?", history)
+    assert staff.answered and "9,000 police staff" in staff.answer
