@@ -49,6 +49,10 @@ _NOT_NAMES = frozenset(
     "Association Justice Inquiry Report Review Action Culture Contact Centre Command Central".split()
 )
 _TITLES = frozenset("Sir Dame Lord Lady Baroness Baron Dr Mr Mrs Ms".split())
+_RANKS = frozenset("Commissioner Deputy Assistant Chief Mayor Chair Inspector Superintendent Commander Sergeant "
+                   "Constable Detective Secretary Minister".split())
+_INSTITUTION_WORDS = frozenset("Groups Boards Building Road Street Floor House Committee Panel Partnership Programme "
+                               "Framework Violence Engagement Services Units Teams".split())
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b")
 
 
@@ -225,16 +229,21 @@ def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[b
 def has_person_name(text: str, question: str) -> bool:
     """A personal name the question doesn't already give ("Sir Robert Peel", "Commissioner Mark Rowley").
 
-    Two capitalised words in a row, neither one that starts institution or role names.
+    A run of capitalised words, less a leading title or rank, with none of the words that make
+    institution names ("Police Engagement Groups", "Sexual Violence Board" are no people).
     """
     asked = set(re.findall(r"[a-z]+", question.lower()))
     for run in _CAPITALISED_RUN.finditer(text):
         words = run.group(0).split()
-        for first, last in zip(words, words[1:]):
-            if first in _NOT_NAMES or last in _NOT_NAMES or first in _TITLES or last in _TITLES:
-                continue
-            if first.lower() not in asked and last.lower() not in asked:
-                return True
+        titled = False
+        while words and (words[0] in _TITLES or words[0] in _RANKS):
+            words, titled = words[1:], True
+        if not words or any(w in _NOT_NAMES or w in _INSTITUTION_WORDS for w in words):
+            continue
+        if titled and len(words) == 1 and words[0].lower() not in asked:
+            return True  # "Baroness Casey", "Commissioner Rowley"
+        if any(a.lower() not in asked and b.lower() not in asked for a, b in zip(words, words[1:])):
+            return True
     return False
 
 

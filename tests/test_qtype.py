@@ -104,6 +104,10 @@ def test_person_names_are_not_institutions_or_the_question_s_own_words():
     assert not has_person_name("accountable to the Mayor's Office for Policing and Crime", "Who is the Mayor of London?")
     assert not has_person_name("Her Majesties Commissioner of Police for the Metropolis", "Who was the Commissioner?")
     assert not has_person_name("Mark Rowley said so.", "When did Mark Rowley become Commissioner?")
+    assert has_person_name("Baroness Casey of Blackstock was commissioned.", "Who led the review?")
+    # Institution names built of ordinary capitalised words are no people.
+    assert not has_person_name("the form of Borough Community and Police Engagement Groups (CPEGs)", "Who chairs it?")
+    assert not has_person_name("The MPA Domestic and Sexual Violence Board has reviewed them.", "Who chairs it?")
 
 
 def test_a_who_question_likes_a_name_it_does_not_give_itself():

@@ -23,7 +23,7 @@ EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
 BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
 FRESH_SET = Path(__file__).parent / "data" / "eval_fresh.jsonl"
 BLIND2_SET = Path(__file__).parent / "data" / "eval_blind2.jsonl"
-FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.84, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
+FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.87, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
 EXTRA_FLOORS = {"answerable_hit_rate": 0.84, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
 FRESH_FLOORS = {"answerable_hit_rate": 0.83, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.69, "verbatim_rate": 1.0}
