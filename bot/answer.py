@@ -108,6 +108,9 @@ class Extractor:
             for s in index.spans
         ]
         self._own_terms = [set(terms(s.text)) for s in index.spans]
+        # A block's lines, each (is it a bare title?, its terms), for the echo rule.
+        self._lines = [tuple((_is_title(line), frozenset(terms(line))) for line in s.text.split("\n") if line.strip())
+                       if s.kind == "block" else () for s in index.spans]
         # How far each span is from a statement that can answer alone (see form_penalty).
         self._form = [form_penalty(s.text, weights.short_span_words) if s.kind == "sentence" else block_penalty(s.text)
                       for s in index.spans]
@@ -259,7 +262,7 @@ class Extractor:
             score += self._type_score(wanted, span, query)
             if span_id in succession:
                 score += w.succession
-            if asked and (self._own_terms[span_id] <= asked or span.kind == "block" and _echoes_by_line(span.text, asked)):
+            if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):
                 score -= w.echo
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
@@ -569,12 +572,13 @@ def _is_title(line: str) -> bool:
     return len(line.split()) <= 8 and not line.endswith((".", "!", "?", ":", ";", ","))
 
 
-def _echoes_by_line(text: str, asked: set[str]) -> bool:
+def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[str]) -> bool:
     """A block whose only lines sharing words with the question are titles of just those words
     ("...reports including: / The Casey Review and Report / Operation Hotton" for "What was
-    Operation Hotton?"): the block names the thing and says nothing about it."""
-    touched = [line for line in text.split("\n") if set(terms(line)) & asked]
-    return bool(touched) and all(_is_title(line) and set(terms(line)) <= asked for line in touched)
+    Operation Hotton?"): the block names the thing and says nothing about it. ``lines`` are the
+    block's (is a bare title, terms) pairs; a sentence has none."""
+    touched = [(title, line_terms) for title, line_terms in lines if line_terms & asked]
+    return bool(touched) and all(title and line_terms <= asked for title, line_terms in touched)
 
 
 def _overlaps(a: Span, b: Span) -> bool:

@@ -113,13 +113,13 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60, weights: list
 
 class HybridRetriever:
     def __init__(self, faiss_index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50,
-                 each_top: int = 2) -> None:
+                 each_top: int = 1) -> None:
         self.faiss_index = faiss_index
         self.chunk_vectors = chunk_vectors
         self.lexical = lexical
         self.rrf_k = rrf_k
         self.depth = depth
-        # Each ranking's own top chunks are kept even when fusion ranks them lower: a chunk BM25
+        # Each ranking's own top chunk is kept even when fusion ranks it lower: a chunk BM25
         # ranks first for a rare word ("until 1999") may sit 27th by meaning.
         self.each_top = each_top
 
