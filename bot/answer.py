@@ -30,6 +30,7 @@ from .qtype import (
 )
 from .index import Index
 from .lists import ListPassage, Lists, list_head
+from .quotes import QuotedSpans
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, Span
 from .suggest import Supersessions
@@ -121,20 +122,7 @@ class Extractor:
         # Each chunk's terms in order, space-joined with spaces around, to find names as sequences.
         self._chunk_seq = [f" {' '.join(terms(f'{index.documents[c.doc_id].title} {c.heading} {c.text}'))} "
                            for c in index.chunks]
-        self._by_text: dict[str, list[int]] = {}
-        for span_id, s in enumerate(index.spans):
-            self._by_text.setdefault(s.text, []).append(span_id)
-        # The next span in reading order: the first one starting at or after this one ends.
-        self._next: dict[int, int] = {}
-        order = sorted(range(len(index.spans)), key=lambda i: (index.spans[i].doc_id, index.spans[i].start))
-        for pos, span_id in enumerate(order):
-            span = index.spans[span_id]
-            for later in order[pos + 1:]:
-                if index.spans[later].doc_id != span.doc_id:
-                    break
-                if index.spans[later].start >= span.end:
-                    self._next[span_id] = later
-                    break
+        self.quotes = QuotedSpans(index.spans)
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -239,7 +227,7 @@ class Extractor:
         w = self.weights
         top_rrf = max(h.score for h in hits) or 1.0
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
-        quoted, after_quoted = self._quoted(query.quoted, query.last_quoted)
+        quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
             chunk_id = self.index.spans[span_id].chunk_id
             by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
@@ -301,20 +289,6 @@ class Extractor:
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
         return -self.weights.type_mismatch if wanted.required else 0.0
 
-    def _quoted(self, pieces: tuple[str, ...], last: tuple[str, ...]) -> tuple[set[int], set[int]]:
-        """Span ids of passages already quoted, and of those right after the last answer's."""
-        quoted = {i for p in pieces for i in self._spans_quoting(p)}
-        after = {self._next[i] for p in last for i in self._spans_quoting(p) if i in self._next}
-        return quoted, after - quoted
-
-    def _spans_quoting(self, piece: str) -> list[int]:
-        """Spans whose text is the piece, or, for a piece shortened by the client, holds it."""
-        exact = self._by_text.get(piece)
-        if exact or len(piece) < 20:
-            return exact or []
-        core = piece.rstrip(" .…")
-        return [i for i, s in enumerate(self.index.spans) if core in s.text]
-
     def confidence(self, score: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
 
@@ -348,7 +322,7 @@ class Extractor:
             pieces = self._figures(scored, figure_focus, shares, query.question)
         else:
             pieces = [best.span]
-            said = self._quoted(query.quoted, ())[0]  # a follow-up's answer doesn't repeat the last one
+            said = self.quotes.find(query.quoted)[0]  # a follow-up's answer doesn't repeat the last one
             for other in scored[1:]:
                 if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
                     break
