@@ -30,6 +30,7 @@ what what's when where which while who who's whom why will with would you your y
 yourselves anyone anything someone something thing things really currently actually mean means meant meaning
 else sort sorts type types stuff lot lots exactly basically bit bits kinda sorta describe info
 reckon wondering wonder guess mate innit hey hi hello thanks cheers anyway nowadays gonna wanna gotta ok okay yeah um pls
+say says said saying
 """.split())
 
 _WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")

@@ -50,7 +50,9 @@ class Vocabulary:
     per_word: int = 3
 
     def __post_init__(self) -> None:
-        self.stems = [terms(w)[0] for w in self.words]
+        # A word that is no term any more (a stop word since the index was built) can't match.
+        stems = [terms(w) for w in self.words]
+        self.stems = [s[0] if s else "" for s in stems]
 
     def unknown(self, question: str, known: Callable[[str], bool]) -> dict[str, str]:
         """The question's terms the corpus doesn't use, each with the word it came from."""

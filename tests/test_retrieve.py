@@ -27,6 +27,7 @@ def test_terms_stem_and_drop_stopwords():
     assert terms("Who else do they protect?") == terms("protect")
     assert terms("what sort of tech stuff, basically?") == terms("tech")  # chat filler
     assert terms("hi mate, i reckon the budget is big nowadays, yeah?") == terms("budget big")
+    assert terms("What did the report say about morale?") == terms("report morale")
 
 
 def test_bm25_finds_acronyms_and_numbers_exactly():

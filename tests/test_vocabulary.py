@@ -39,3 +39,10 @@ def test_a_known_question_word_is_left_alone():
     encode = _fake_encoder({"children": [1, 0]})
     vocab = Vocabulary(["children"], encode(["children"]))
     assert vocab.soft_terms("children", {"children"}.__contains__, encode) == {}
+
+
+def test_a_stored_word_that_became_a_stop_word_is_ignored_not_a_crash():
+    encode = _fake_encoder({"children": [1, 0], "said": [0, 1], "kids": [0.95, 0.1]})
+    vocab = Vocabulary(["children", "said"], encode(["children", "said"]))  # "said" is a stop word now
+    soft = vocab.soft_terms("kids", {"children"}.__contains__, encode)
+    assert [near for near, _ in soft[terms("kids")[0]]] == terms("children")
