@@ -65,9 +65,12 @@ class Engine:
         retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
         acronyms = AcronymMap.from_documents(docs)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
-        related = RelatedQuestions(index.documents, index.spans, [c.heading for c in index.chunks if c.heading])
-        vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
         lists = Lists.from_documents(docs)
+        # Headings that are list items ("We are innovative and open-minded") are no questions to offer.
+        items = {index.documents[p.doc_id].body[s:e] for p in lists for s, e in p.items}
+        related = RelatedQuestions(index.documents, index.spans,
+                                   [c.heading for c in index.chunks if c.heading and c.heading not in items])
+        vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
         return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms, lists),
                    QueryBuilder(acronyms), related, vocabulary)
 

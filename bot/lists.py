@@ -125,6 +125,9 @@ class Lists:
     def from_documents(cls, documents: Sequence[Document]) -> "Lists":
         return cls(p for doc in documents for p in find_lists(doc))
 
+    def __iter__(self):
+        return (p for passages in self._by_doc.values() for p in passages)
+
     def containing(self, doc_id: str, offset: int) -> ListPassage | None:
         """The list whose introduction or items hold this position."""
         return next((p for p in self._by_doc.get(doc_id, ()) if p.start <= offset < p.end), None)

@@ -96,6 +96,11 @@ class RelatedQuestions:
         self._candidates: list[Candidate] | None = None
         self._lock = threading.Lock()
 
+    @property
+    def texts(self) -> list[str]:
+        """The candidate questions and headings, before the engine checks that it answers them."""
+        return list(self._texts)
+
     def _build(self, ask: Callable[[str], Answer], encode: Callable[[list[str]], np.ndarray]) -> list[Candidate]:
         with self._lock:
             if self._candidates is None:

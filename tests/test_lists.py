@@ -114,3 +114,14 @@ def test_the_met_s_values_are_listed(real_engine):
     # The list must be about what the question names: the IOPC's functions are not the Met's.
     other = real_engine.ask("What are the IOPC's functions?")
     assert not any(c.quote.startswith("We serve London through") for c in other.citations)
+
+
+def test_list_items_standing_alone_are_not_offered_as_related_questions(tiny_settings, tiny_corpus):
+    (tiny_corpus / "skills.md").write_text(
+        "---\ntitle: Skills\n---\nHow we assess staff\n\nThere are three skills in the framework:\n\n"
+        "We are emotionally aware\n\nWe take full ownership\n\nWe work together well\n\nA closing paragraph here.\n",
+        encoding="utf-8")
+    engine = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    # "We work together well" is followed by a paragraph, so the chunker takes it for a heading.
+    assert "How we assess staff" in engine.related.texts
+    assert not set(engine.related.texts) & {"We are emotionally aware", "We take full ownership", "We work together well"}
