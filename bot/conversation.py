@@ -32,6 +32,8 @@ _ELABORATION = re.compile(
 )
 
 
+_YES_NO_LEAD = re.compile(r"^\s*(does|do|did|can|could|is|are|was|were|will|would|has|have|should)\s+(?=\S)", re.I)
+
 COLLOQUIAL_FILE = Path(__file__).parent / "data" / "colloquial.tsv"
 
 
@@ -153,6 +155,9 @@ class QueryBuilder:
         return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text)
 
     def _for_encoder(self, text: str) -> str:
+        # "Does the Met put the public first?" is encoded as the statement it asks about: the
+        # auxiliary carries no content, and the passage that answers is a statement.
+        text = _YES_NO_LEAD.sub("", text, count=1)
         return self.colloquial.for_encoder(self.spelled_out(text))
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:

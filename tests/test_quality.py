@@ -26,7 +26,7 @@ BLIND2_SET = Path(__file__).parent / "data" / "eval_blind2.jsonl"
 FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.87, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
 EXTRA_FLOORS = {"answerable_hit_rate": 0.86, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
-FRESH_FLOORS = {"answerable_hit_rate": 0.83, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.84, "verbatim_rate": 1.0}
+FRESH_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.84, "verbatim_rate": 1.0}
 BLIND_FLOORS = {"answerable_hit_rate": 0.77, "unanswerable_abstain_rate": 0.77, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
 BLIND2_FLOORS = {"answerable_hit_rate": 0.79, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
 SETS = {"dev": (DEV_SET, FLOORS), "extra": (EXTRA_SET, EXTRA_FLOORS), "fresh": (FRESH_SET, FRESH_FLOORS),

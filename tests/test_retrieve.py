@@ -100,6 +100,12 @@ def test_a_followup_without_names_inherits_the_thread_s_acronyms():
     assert all(frozenset(["ipcc"]) not in e for e in own.entities)
 
 
+def test_a_yes_no_question_is_encoded_as_the_statement_it_asks_about():
+    q = QueryBuilder(AcronymMap()).build("Does the Met put the public first?")
+    assert q.text == "the Met put the public first?" and q.question == "Does the Met put the public first?"
+    assert QueryBuilder(AcronymMap()).build("Who does the Met answer to?").text == "Who does the Met answer to?"
+
+
 def test_followup_knows_what_was_already_quoted():
     history = [Turn("user", "What's the top priority?"),
                Turn("assistant", "Bearing down on violent crime is the top priority. … It was set in 2020.")]
