@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from .acronyms import AcronymMap, name_run, with_equivalents
+from .chunk import is_bare_line
 from .conversation import Query
 from .qtype import (
     MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure,
@@ -110,7 +111,7 @@ class Extractor:
         ]
         self._own_terms = [set(terms(s.text)) for s in index.spans]
         # A block's lines, each (is it a bare title?, its terms), for the echo rule.
-        self._lines = [tuple((_is_title(line), frozenset(terms(line))) for line in s.text.split("\n") if line.strip())
+        self._lines = [tuple((is_bare_line(line, 8), frozenset(terms(line))) for line in s.text.split("\n") if line.strip())
                        if s.kind == "block" else () for s in index.spans]
         # How far each span is from a statement that can answer alone (see form_penalty).
         self._form = [form_penalty(s.text, weights.short_span_words) if s.kind == "sentence" else block_penalty(s.text)
@@ -123,6 +124,12 @@ class Extractor:
         self._chunk_seq = [f" {' '.join(terms(f'{index.documents[c.doc_id].title} {c.heading} {c.text}'))} "
                            for c in index.chunks]
         self.quotes = QuotedSpans(index.spans)
+        # Each list's words (with its page title and heading), to check a list question's other terms.
+        self._list_terms = {
+            p: with_equivalents(set(terms(f"{index.documents[p.doc_id].title} {p.heading} "
+                                          f"{index.documents[p.doc_id].body[p.start:p.end]}")), both_ways)
+            for p in self.lists
+        }
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -354,7 +361,7 @@ class Extractor:
             if passage is None or passage in found:
                 continue
             named_in_intro = set(heads) <= passage.intro_terms
-            if named_in_intro or set(heads) <= set(terms(passage.heading)):
+            if named_in_intro or set(heads) <= passage.heading_terms:
                 found[passage] = (named_in_intro, s.score)
         ranked = sorted(found, key=found.get, reverse=True)
         if ranked and not found[ranked[0]][0]:
@@ -363,9 +370,7 @@ class Extractor:
             ranked.insert(0, min((p for p in ranked if (p.doc_id, p.heading) == (top.doc_id, top.heading)),
                                  key=lambda p: p.start))
         for passage in ranked:
-            doc = self.index.documents[passage.doc_id]
-            text = with_equivalents(set(terms(f"{doc.title} {passage.heading} {doc.body[passage.start:passage.end]}")),
-                                    self._equivalents)
+            text = self._list_terms[passage]
             if all(t in text or self.lexical.variants(t) & text for t in query.focus_terms):
                 return passage
         return None
@@ -539,11 +544,6 @@ def multiword_names(question: str) -> list[str]:
     """
     body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
     return [m.group(0) for m in _NAME_RUN.finditer(body)]
-
-
-def _is_title(line: str) -> bool:
-    line = line.strip()
-    return len(line.split()) <= 8 and not line.endswith((".", "!", "?", ":", ";", ","))
 
 
 def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[str]) -> bool:

@@ -24,6 +24,12 @@ _ABBREVIATIONS = ("e.g.", "i.e.", "Mr.", "Mrs.", "Dr.", "St.", "No.", "c.", "etc
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£])")
 
 
+def is_bare_line(line: str, max_words: int = 10) -> bool:
+    """A short line without closing punctuation: a heading, a title, a name ("Operation Hotton")."""
+    line = line.strip()
+    return len(line.split()) <= max_words and not re.search(r"[.!?:;,\"”]$", line)
+
+
 @dataclass(frozen=True)
 class Block:
     """A run of non-blank lines in the body."""
@@ -39,12 +45,7 @@ class Block:
     @property
     def is_heading(self) -> bool:
         line = self.text.strip()
-        return (
-            "\n" not in line
-            and len(line.split()) <= 10
-            and not line.startswith("- ")
-            and not re.search(r"[.!?:;,\"”]$", line)
-        )
+        return "\n" not in line and not line.startswith("- ") and is_bare_line(line)
 
     @property
     def is_multiline(self) -> bool:

@@ -24,7 +24,6 @@ from .retrieve import terms
 from .schema import Document
 
 MIN_ITEMS = 3
-SHORT_LINE_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class ListPassage:
     intro: tuple[int, int] | None  # the sentences that introduce the list
     items: tuple[tuple[int, int], ...]  # each item's first sentence
     heading: str  # the section heading above the list ("" if none)
+    heading_terms: frozenset[str]
     intro_terms: frozenset[str]  # terms of the introduction (the whole paragraph before the list)
 
     def pieces(self) -> list[tuple[int, int]]:
@@ -52,10 +52,6 @@ def _bullets(block: Block) -> list[tuple[int, int]] | None:
         items.append((pos + 2, pos + len(line.rstrip())))
         pos += len(line) + 1
     return items
-
-
-def _is_short_line(block: Block) -> bool:
-    return block.is_heading and len(block.text.split()) <= SHORT_LINE_WORDS
 
 
 def _first_sentence(body: str, start: int, end: int) -> tuple[int, int]:
@@ -83,7 +79,7 @@ def find_lists(doc: Document) -> list[ListPassage]:
         last = i
         if items is None and block.text.rstrip().endswith(":") and not block.is_multiline:
             run = 0
-            while i + 1 + run < len(blocks) and _is_short_line(blocks[i + 1 + run]):
+            while i + 1 + run < len(blocks) and blocks[i + 1 + run].is_heading:
                 run += 1
             if run >= MIN_ITEMS:
                 items = [(b.start, b.end) for b in blocks[i + 1:i + 1 + run]]
@@ -95,7 +91,7 @@ def find_lists(doc: Document) -> list[ListPassage]:
             before = blocks[i - 1] if i else None
             intro_block = before if before is not None and not before.is_heading and not before.is_multiline else None
         if items is None:
-            if _is_short_line(block) and not (i + 1 < len(blocks) and blocks[i + 1].is_heading):
+            if block.is_heading and not (i + 1 < len(blocks) and blocks[i + 1].is_heading):
                 heading = block.text.strip()
             i += 1
             continue
@@ -107,6 +103,7 @@ def find_lists(doc: Document) -> list[ListPassage]:
             intro=intro,
             items=tuple(_first_sentence(body, s, e) for s, e in items),
             heading=heading,
+            heading_terms=frozenset(terms(heading)),
             intro_terms=frozenset(terms(body[intro_block.start:intro_block.end]) if intro_block else ()),
         ))
         i = last + 1
