@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-from .acronyms import name_run
+from .acronyms import letters, name_run, spells
 from .retrieve import terms
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
@@ -74,6 +74,7 @@ PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
 MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
+EXPANSION = AnswerType("expansion", True)  # "What does CVF stand for?": the words its letters spell
 SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, money) may say
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 
@@ -97,6 +98,11 @@ _WHICH_BODY = re.compile(
     r"(which|what) (part|bit|department|unit|team|section|branch|body|bodies|organisation|organization|group|"
     r"function|force|lot|office|agency|service)s?\b", re.IGNORECASE,
 )
+# "What does CVF stand for?", "what's CT short for", "What do the letters DPS mean?" (an acronym, not any word).
+_STANDS_FOR = re.compile(
+    r"\b([A-Za-z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
+    r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
+)
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
@@ -107,6 +113,8 @@ def expected_type(question: str) -> AnswerType | None:
     phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
     """
     q = _LEAD_IN.sub("", question.lower()).strip()
+    if stands_for(question):
+        return EXPANSION
     if re.search(r"\bwhat (percentage|proportion|share)\b|\bwhat per ?cent\b|\bhow (much|many) of (the|our|their|its|all)\b", q):
         return SHARE
     if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
@@ -286,6 +294,41 @@ def has_place(text: str, question: str) -> bool:
     )
 
 
+def stands_for(question: str) -> str | None:
+    """The acronym a question asks to spell out ("What does CVF stand for?" -> "CVF"), if any."""
+    match = _STANDS_FOR.search(question)
+    if not match:
+        return None
+    word = match.group(1) or match.group(2)
+    return None if word.lower() in _NOT_ACRONYMS else word
+
+
+_NOT_ACRONYMS = frozenset("what it that this which who they he she we one".split())
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether the text gives the acronym's words: "counter-terrorism (CT)", or a run of words whose
+    initials spell it ("the Competency and Values Framework" for CVF)."""
+    if re.search(rf"\({re.escape(acronym)}s?\)", text, re.IGNORECASE):
+        return True
+    want = letters(acronym) if len(letters(acronym)) > 1 else acronym.upper()
+    words = re.findall(r"[\w'’&]+", text)
+    capitalised = [w[:1].isupper() and w.upper() != acronym.upper() for w in words]
+    return any(capitalised[i] and capitalised[end - 1] and spells(words[i:end], want)
+               for i in range(len(words)) for end in range(i + len(want), min(len(words), i + 2 * len(want)) + 1))
+
+
+def has_duration(text: str, focus: list[str]) -> bool:
+    """A length of time in a sentence about what the question asks: "How long have I got to
+    complain?" is not answered by "Eleven years on from the Leveson Inquiry..."."""
+    about = set(focus) - _HOW_LONG
+    return any(DURATION_PATTERN.search(sentence) and (not about or about & set(terms(sentence)))
+               for sentence in re.split(r"(?<=[.!?])\s+|\n+", text))
+
+
+_HOW_LONG = frozenset(terms("how long take takes taking"))
+
+
 _FIGURE = re.compile(
     r"\d[\d,.]*|^(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
     r"|hundreds?|thousands?|millions?|dozens?)$",
@@ -308,7 +351,8 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
                                               for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
     "date": lambda text, question, focus: has_date(text, terms(question)),
-    "duration": lambda text, question, focus: bool(DURATION_PATTERN.search(text)),
+    "duration": lambda text, question, focus: has_duration(text, focus),
+    "expansion": lambda text, question, focus: spells_out(text, stands_for(question) or ""),
     "person": lambda text, question, focus: has_person_name(text, question),
     "name": lambda text, question, focus: has_new_name(text, question),
     "place": lambda text, question, focus: has_place(text, question),

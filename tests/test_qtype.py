@@ -3,8 +3,8 @@
 import pytest
 
 from bot.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, expected_type, has_new_name, has_person_name, mentions_figure, satisfies,
+    ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    SIZE, expected_type, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
 
@@ -159,3 +159,33 @@ def test_a_byline_date_dates_only_what_its_headline_is_about():
     assert has_date(launch, terms("When did the Met launch its new Policing Plan for London?"))
     assert has_date(headline, terms("when was that?"))  # a follow-up: nothing to check against
     assert has_date("The Met was founded in 1829.", terms("When was the IOPC set up?"))  # in the text: a date
+
+
+def test_a_duration_must_be_of_what_is_asked():
+    focus = terms("How long have I got to make a complaint about a police officer?")
+    leveson = ("One of the problems highlighted by the Leveson Inquiry was the secretiveness of the Met. "
+               "Eleven years on from the Leveson Inquiry, it would seem very little has changed.")
+    assert not has_duration(leveson, focus)  # a length of time, but not of complaining
+    assert has_duration("You have 12 months to make a complaint.", focus)
+    assert has_duration("The plan runs for two years.", terms("How long?"))  # nothing else asked: any length
+
+
+@pytest.mark.parametrize("question, acronym", [
+    ("What does CVF stand for?", "CVF"),
+    ("what's CT short for in the met's force statement", "CT"),
+    ("What do the letters DPS mean?", "DPS"),
+    ("what does cpeg stand for", "cpeg"),
+    ("What does accountability mean?", None),  # a word, not an acronym: a definition question
+    ("what does it stand for", None),
+])
+def test_which_acronym_a_question_asks_to_spell_out(question, acronym):
+    assert stands_for(question) == acronym
+    assert (expected_type(question) is EXPANSION) == (acronym is not None)
+
+
+def test_a_span_spells_out_an_acronym_by_its_initials_or_brackets():
+    assert spells_out("Level 3 of the Competency and Values Framework is also relevant", "CVF")
+    assert spells_out("Borough Community and Police Engagement Groups meet monthly", "cpeg")
+    assert spells_out("including in counter-terrorism (CT) and specialist protection", "CT")
+    assert not spells_out("There are six competencies in the CVF:", "CVF")  # uses it, doesn't spell it
+    assert not spells_out("The Met leads on CT policing for the UK.", "CT")  # small words give no letters at the end
