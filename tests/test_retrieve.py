@@ -103,7 +103,7 @@ def test_a_followup_without_names_inherits_the_thread_s_acronyms():
 def test_a_yes_no_question_is_encoded_as_the_statement_it_asks_about():
     q = QueryBuilder(AcronymMap()).build("Does the Met put the public first?")
     assert q.text == "the Met put the public first?" and q.question == "Does the Met put the public first?"
-    assert QueryBuilder(AcronymMap()).build("Who does the Met answer to?").text == "Who does the Met answer to?"
+    assert QueryBuilder(AcronymMap()).build("Who does the Met report to?").text == "Who does the Met report to?"
 
 
 def test_followup_knows_what_was_already_quoted():
@@ -128,6 +128,7 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
 
     slang = Colloquial.load()
     assert set(terms("corruption misconduct police officers")) <= set(slang.terms("which department goes after bent coppers"))
+    assert set(terms("accountable")) <= set(slang.terms("who does the met answer to"))
     assert slang.terms("what is the scope of the telescope") == []  # whole words only: no "cop" in "scope"
     assert slang.for_encoder("is the met strapped for cash") == "is the met strapped for cash (budget constraints)"
     assert slang.for_encoder("what did the casey report say") == "what did the casey report say"  # 'report': lexical only
