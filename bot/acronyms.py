@@ -131,8 +131,9 @@ class AcronymMap:
         lowered = question.lower()
         for acronym, names in self.pairs.items():
             if acronym in words or acronym.lower() in {w.lower() for w in words if len(w) > 2}:
-                for name in names:
-                    extra.extend(terms(name))
+                # Names differing only in spelling ("Mayor’s" / "Mayor's") add their terms once.
+                for name_terms in dict.fromkeys(tuple(terms(name)) for name in sorted(names)):
+                    extra.extend(name_terms)
             elif any(name.lower() in lowered for name in names):
                 extra.extend(terms(acronym))
         return extra

@@ -59,3 +59,10 @@ def test_an_acronym_only_the_question_uses_is_found_spelled_out():
     assert "Docklands Light Railway" in query.text and set(terms("docklands railway")) <= set(query.terms)
     builder.build("what about the XYZ?")  # spells nothing: remembered as unresolved, no error
     assert acronyms.names_for("XYZ") == set()
+
+
+def test_names_spelled_two_ways_add_their_terms_once():
+    acronyms = _learn("It answers to the Mayor’s Office for Policing and Crime (MOPAC).",
+                      "The Mayor's Office for Policing and Crime (MOPAC) replaced it.")
+    assert len(acronyms.names_for("MOPAC")) == 2  # curly and straight apostrophes
+    assert acronyms.expand("Who chairs MOPAC?") == terms("Mayor's Office for Policing and Crime")
