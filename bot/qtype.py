@@ -26,7 +26,7 @@ _NUMBER_WORDS = (
 YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A date or a time: "1829", "January", "16 Nov", "9am", "every weekday".
 DATE_PATTERN = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b)"
+    r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
     r"|\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
     r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
 )

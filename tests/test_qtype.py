@@ -4,7 +4,7 @@ import pytest
 
 from bot.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, expected_type, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
+    SIZE, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
 
@@ -189,3 +189,8 @@ def test_a_span_spells_out_an_acronym_by_its_initials_or_brackets():
     assert spells_out("including in counter-terrorism (CT) and specialist protection", "CT")
     assert not spells_out("There are six competencies in the CVF:", "CVF")  # uses it, doesn't spell it
     assert not spells_out("The Met leads on CT policing for the UK.", "CT")  # small words give no letters at the end
+
+
+def test_a_month_is_a_whole_word():
+    assert not has_date("accountable to the Mayor’s Office for Policing and Crime (MOPAC)", [])  # "May" in "Mayor"
+    assert has_date("The plan was launched in May.", [])
