@@ -141,7 +141,7 @@ def expected_type(question: str) -> AnswerType | None:
         return None if _WHEN_CONDITION.match(q) else DATE
     if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b", q):
         return ADDRESS
-    if re.match(r"where(?:'s|’s| is| are| was| were)\b", q):
+    if re.match(r"where(?:abouts)?(?: exactly)?(?:'s|’s| is| are| was| were)\b", q):
         # "Where is New Scotland Yard?" must be answered by a place; "where are directions to..." may not.
         named = re.search(r"\b(?:is|are|was|were|'s|’s)\s+(?:the\s+)?[A-Z]", question)
         return PLACE if named else PLACE_LIKELY

@@ -26,6 +26,9 @@ from bot.retrieve import terms
     ("Can I complain to the police by phone?", PHONE),
     ("Where do I post a complaint about the police?", ADDRESS),
     ("Where is New Scotland Yard?", PLACE),
+    ("Where exactly is New Scotland Yard?", PLACE),
+    ("whereabouts is the DPS?", PLACE),
+    ("where exactly is the office?", PLACE_LIKELY),
     ("Where are directions to the visitor centre?", PLACE_LIKELY),
     # The opening question word decides; words later in the question don't.
     ("who actually picks up when I phone in a complaint", NAME_LIKELY),
