@@ -162,7 +162,7 @@ _COUNTED_AFTER = re.compile(
 )
 _PHRASE_END = frozenset(
     "do does did is are was were have has had in on at for from to by with that who which will can could would "
-    "should work works live lives come comes get gets there".split()
+    "should work works live lives come comes get gets there long old big".split()
 )
 
 
@@ -178,6 +178,16 @@ def counted_phrase(question: str) -> list[str]:
             break
         words.append(word)
     return terms(" ".join(words))
+
+
+def counts_what_is_asked(text: str, question: str, focus_terms: list[str]) -> bool:
+    """A figure of the thing asked about: for "How many police stations...?", a passage with a
+    figure must also say "stations", the counted phrase's last word (a figure of "police
+    officers" counts something else)."""
+    head = counted_phrase(question)
+    if len(head) < 2:
+        return mentions_figure(text, focus_terms, shares=False)
+    return mentions_figure(text, focus_terms, shares=False) and head[-1] in terms(text)
 
 
 def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:
@@ -346,7 +356,7 @@ def _is_date(words: list[str], i: int) -> bool:
 
 
 _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
-    "count": lambda text, question, focus: mentions_figure(text, focus, shares=False),
+    "count": lambda text, question, focus: counts_what_is_asked(text, question, focus),
     "share": lambda text, question, focus: mentions_figure(text, focus),
     "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
                                               for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),

@@ -4,7 +4,7 @@ import pytest
 
 from bot.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
+    SIZE, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
 
@@ -197,3 +197,11 @@ def test_a_span_spells_out_an_acronym_by_its_initials_or_brackets():
 def test_a_month_is_a_whole_word():
     assert not has_date("accountable to the Mayor’s Office for Policing and Crime (MOPAC)", [])  # "May" in "Mayor"
     assert has_date("The plan was launched in May.", [])
+
+
+def test_a_count_must_count_the_thing_named():
+    question = "How many police stations in London still have a front counter open?"
+    officers = "As of April 2025, the Met had over 32,800 of the 146,868 police officers in England and Wales."
+    assert not satisfies(COUNT, officers, question, terms(question))  # a figure of police, not of stations
+    assert satisfies(COUNT, "There are 32 police stations open to the public.", question, terms(question))
+    assert counted_phrase("How many pages long is the plan?") == terms("pages")  # 'long' ends the phrase
