@@ -31,6 +31,7 @@ yourselves anyone anything someone something thing things really currently actua
 else sort sorts type types stuff lot lots exactly basically bit bits kinda sorta describe info
 reckon wondering wonder guess mate innit hey hi hello thanks cheers anyway nowadays gonna wanna gotta ok okay yeah um pls
 say says said saying
+still though although particularly especially quite rather pretty literally maybe perhaps
 """.split())
 
 _WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")
