@@ -78,6 +78,7 @@ class Weights:
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
     continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
+    yes_no: float = 0.05  # added to a yes/no question's best score: it shares fewer words with the statement answering it
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
@@ -315,7 +316,7 @@ class Extractor:
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
         figure_focus = self._counted(query.own_terms or query.focus_terms)
-        score = best.score
+        score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
         confidence = self.confidence(score)

@@ -112,10 +112,19 @@ class Query:
     quoted: tuple[str, ...] = ()
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
+    yes_no: bool = False  # "Is London a hotspot for organised crime?": answered by a statement, not a fact
     # Terms of informal phrases -> the plain terms that stand for them ("gay" -> {"lgbt"}).
     aliases: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
     soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question opening with an auxiliary ("Does the Met...?", "And is that enough...?")."""
+    return bool(_YES_NO_LEAD.match(_CONTINUATION_WORDS.sub("", question)))
+
+
+_CONTINUATION_WORDS = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then)\b[\s,]*)*", re.IGNORECASE)
 
 
 def is_followup(question: str, history: Sequence[Turn]) -> bool:
@@ -166,7 +175,8 @@ class QueryBuilder:
         entities = named_entities(question, self.acronyms)
         aliases = self.colloquial.aliases(question)
         if not is_followup(question, history):
-            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases)
+            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
+                         yes_no=is_yes_no(question))
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
@@ -175,6 +185,7 @@ class QueryBuilder:
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
+                     yes_no=is_yes_no(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 
     def spelled_out(self, text: str) -> str:

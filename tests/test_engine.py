@@ -261,3 +261,18 @@ def test_a_followup_number_question_counts_what_it_asks_now(tmp_path):
     assert "30,000" not in women.answer  # a figure of officers is no figure of women
     staff = engine.ask("And how many staff?", history)
     assert staff.answered and "9,000 police staff" in staff.answer
+
+
+def test_a_yes_no_question_is_given_a_little_more_room_to_answer(tmp_path):
+    import dataclasses
+
+    from bot.conversation import is_yes_no
+
+    assert is_yes_no("Is London a hotspot for organised crime?") and is_yes_no("And does it still exist?")
+    assert not is_yes_no("Who runs the Met?") and not is_yes_no("Isabel Smith chairs it, doesn't she?")
+    engine = _engine_on(tmp_path, text="The Example Police Service has 30,000 police officers.\n")
+    yes_no, wh = "Does the Example Police Service have 30,000 police officers?", "How many police officers are there?"
+    with_room = engine.ask(yes_no).confidence, engine.ask(wh).confidence
+    engine.extractor.weights = dataclasses.replace(engine.extractor.weights, yes_no=0.0)
+    assert engine.ask(yes_no).confidence < with_room[0]
+    assert engine.ask(wh).confidence == with_room[1]  # other questions are scored as before
