@@ -8,6 +8,7 @@ the last answer's (often the answer to "and then?", "what does that cover?").
 
 from __future__ import annotations
 
+import bisect
 from typing import Sequence
 
 from .schema import Span
@@ -19,23 +20,31 @@ class QuotedSpans:
         self._by_text: dict[str, list[int]] = {}
         for span_id, s in enumerate(spans):
             self._by_text.setdefault(s.text, []).append(span_id)
-        # The next span in reading order: the first one starting at or after this one ends.
-        self._next: dict[int, int] = {}
-        order = sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start))
-        for pos, span_id in enumerate(order):
-            span = spans[span_id]
-            for later in order[pos + 1:]:
-                if spans[later].doc_id != span.doc_id:
-                    break
-                if spans[later].start >= span.end:
-                    self._next[span_id] = later
-                    break
+        # Each document's spans in reading order, and their starts, to find what comes next.
+        self._order: dict[str, list[int]] = {}
+        for span_id in sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start)):
+            self._order.setdefault(spans[span_id].doc_id, []).append(span_id)
+        self._starts = {doc: [spans[i].start for i in ids] for doc, ids in self._order.items()}
 
     def find(self, pieces: Sequence[str], last: Sequence[str] = ()) -> tuple[set[int], set[int]]:
         """Span ids of the passages already quoted, and of those right after the last answer's."""
         quoted = {i for p in pieces for i in self.quoting(p)}
-        after = {self._next[i] for p in last for i in self.quoting(p) if i in self._next}
+        after = {i for p in last for i in self.following(p)}
         return quoted, after - quoted
+
+    def following(self, piece: str) -> list[int]:
+        """The first span starting after the piece ends, where the piece is quoted (the piece may
+        end inside a longer span: "...Authorities (APA). by:" is followed by the list it introduces)."""
+        core = piece.rstrip(" .…") if piece not in self._by_text else piece
+        out = []
+        for i in self.quoting(piece):
+            span = self.spans[i]
+            end = span.start + span.text.find(core) + len(core)
+            ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
+            pos = bisect.bisect_left(starts, end)
+            if pos < len(ids):
+                out.append(ids[pos])
+        return out
 
     def quoting(self, piece: str) -> list[int]:
         """Spans whose text is the piece, or, for a piece shortened by the client, holds it."""

@@ -27,3 +27,16 @@ def test_a_piece_shortened_by_the_client_still_finds_its_span():
     quotes = QuotedSpans(spans())
     assert quotes.quoting("Finally we report back to resid…") == [2]
     assert quotes.quoting("Then") == []  # too short to trust a partial match
+
+
+
+def test_what_follows_a_piece_ending_inside_a_longer_span_is_what_starts_after_the_piece():
+    intro, items, other = "Our work with residents includes:", "- listening to them;\n- reporting back.", "Other news."
+    body = f"{intro}\n{items}\n\n{other}"
+    block = Span(0, "d.md", 0, len(intro) + 1 + len(items), f"{intro}\n{items}")  # the introduction and its list
+    listed = Span(0, "d.md", len(intro) + 1, len(intro) + 1 + len(items), items)
+    later = Span(0, "d.md", body.index(other), len(body), other)
+    quotes = QuotedSpans([block, listed, later])
+    # The introduction alone was quoted: it ends inside the block, and the list comes next, not "Other news.".
+    assert quotes.find([intro], last=[intro]) == ({0}, {1})
+    assert quotes.find([items], last=[items]) == ({1}, {2})
