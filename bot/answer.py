@@ -131,6 +131,9 @@ class Extractor:
                                           f"{index.documents[p.doc_id].body[p.start:p.end]}")), both_ways)
             for p in self.lists
         }
+        # The spans starting each list's items, for "Which one of those...?" after its introduction.
+        self._item_spans = {p: [i for i, s in enumerate(index.spans) if s.doc_id == p.doc_id
+                                and any(start <= s.start < end for start, end in p.items)] for p in self.lists}
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -236,6 +239,7 @@ class Extractor:
         top_rrf = max(h.score for h in hits) or 1.0
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
+        after_quoted |= self._items_introduced(query.last_quoted) - quoted
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
             chunk_id = self.index.spans[span_id].chunk_id
             by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
@@ -383,6 +387,20 @@ class Extractor:
             return None
         passage = self.lists.containing(span.doc_id, span.end - 1)
         return passage if passage is not None and passage.intro and passage.intro[1] == span.end else None
+
+    def _items_introduced(self, pieces: Sequence[str]) -> set[int]:
+        """The items of the list a quoted introduction opens ("...five operational functions:"):
+        each of them, not only the first, comes next ("Which one of those deals with terrorism?")."""
+        out: set[int] = set()
+        for piece in pieces:
+            if not piece.rstrip().endswith(":"):
+                continue
+            for span_id in self.quotes.quoting(piece):
+                span = self.index.spans[span_id]
+                passage = self.lists.containing(span.doc_id, span.start + span.text.find(piece.rstrip()))
+                if passage is not None and passage.intro is not None:
+                    out.update(self._item_spans[passage])
+        return out
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
         """Passages saying that a body asked about or quoted was replaced (MPA -> MOPAC, IPCC -> IOPC)."""

@@ -276,3 +276,17 @@ def test_a_yes_no_question_is_given_a_little_more_room_to_answer(tmp_path):
     engine.extractor.weights = dataclasses.replace(engine.extractor.weights, yes_no=0.0)
     assert engine.ask(yes_no).confidence < with_room[0]
     assert engine.ask(wh).confidence == with_room[1]  # other questions are scored as before
+
+
+def test_which_one_of_a_list_just_introduced_is_answered_by_the_item_that_says(tmp_path):
+    intro = "We serve the city through three operational functions, each led by a director:"
+    engine = _engine_on(tmp_path, abstain_threshold=0.0, followup_abstain_threshold=0.0, text=(
+        f"{intro}\n\n"
+        "- Frontline Policing leads local policing and investigation across the city.\n"
+        "- Specialist Operations delivers counter terrorism and protective services.\n"
+        "- Met Operations leads the delivery of services that enhance effectiveness.\n\n"
+        "The service was founded in 1829 and has grown ever since.\n"
+    ))
+    history = [Turn("user", "How is the service organised?"), Turn("assistant", intro)]
+    answer = engine.ask("Which one of those deals with terrorism?", history)
+    assert answer.answered and answer.answer.startswith("Specialist Operations")
