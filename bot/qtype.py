@@ -92,7 +92,7 @@ _WHEN_CONDITION = re.compile(r"^when (should|can|could|would|will|do|must|might|
 # Asking for a number to ring, not about "phone hacking".
 _PHONE_QUESTION = re.compile(
     r"\b(phone|telephone|contact|helpline|complaint) (number|no|line)\b|\bnumber\b.*\b(call|ring|phone|dial|text)\b"
-    r"|\b(call|ring|phone|dial)\b.*\bnumber\b|\bby (phone|telephone)\b|\b(call|ring|phone|dial) (them|you|it|the|for)\b"
+    r"|\b(call|ring|phone|dial)\b.*\bnumber\b|\b(by|over|on) the (phone|telephone)\b|\bby (phone|telephone)\b|\b(call|ring|phone|dial) (them|you|it|the|for)\b"
 )
 _WHICH_BODY = re.compile(
     r"(which|what) (part|bit|department|unit|team|section|branch|body|bodies|organisation|organization|group|"

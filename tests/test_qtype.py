@@ -24,6 +24,7 @@ from bot.retrieve import terms
     ("Who chairs the LGBT+ Independent Advisory Group?", PERSON),
     ("What's the phone number for the IPCC?", PHONE),
     ("Can I complain to the police by phone?", PHONE),
+    ("Can I just do it over the phone?", PHONE),
     ("Where do I post a complaint about the police?", ADDRESS),
     ("Where is New Scotland Yard?", PLACE),
     ("Where exactly is New Scotland Yard?", PLACE),
