@@ -25,15 +25,14 @@ import numpy as np
 from .acronyms import AcronymMap, name_run, with_equivalents
 from .chunk import is_bare_line
 from .conversation import Query
-from .qtype import (
-    MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_phrase, expected_type, figure_terms, mentions_figure,
-    satisfies,
-)
+from .figures import FigurePicker
+from .forms import span_penalty
+from .qtype import MONTHS, NUMERIC, SHARE, SIZE, AnswerType, expected_type, mentions_figure, satisfies
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
 from .retrieve import LexicalIndex, terms
-from .schema import Answer, Citation, Hit, Span
+from .schema import Answer, Citation, Hit, ScoredSpan, Span
 from .suggest import Supersessions
 from .vocabulary import Soft
 
@@ -83,17 +82,6 @@ class Weights:
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
 
-@dataclass(frozen=True)
-class ScoredSpan:
-    span_id: int
-    span: Span
-    score: float
-    cos_span: float
-    cos_chunk: float
-    coverage: float
-    rank: float
-
-
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
                  supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
@@ -114,9 +102,8 @@ class Extractor:
         # A block's lines, each (is it a bare title?, its terms), for the echo rule.
         self._lines = [tuple((is_bare_line(line, 8), frozenset(terms(line))) for line in s.text.split("\n") if line.strip())
                        if s.kind == "block" else () for s in index.spans]
-        # How far each span is from a statement that can answer alone (see form_penalty).
-        self._form = [form_penalty(s.text, weights.short_span_words) if s.kind == "sentence" else block_penalty(s.text)
-                      for s in index.spans]
+        # How far each span is from a statement that can answer alone (forms.py).
+        self._form = [span_penalty(s, weights.short_span_words) for s in index.spans]
         self._chunk_terms = [
             with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
             for c in index.chunks
@@ -140,6 +127,7 @@ class Extractor:
             doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 1.0)
             for doc_id, d in index.documents.items()
         }
+        self.figures = FigurePicker(lexical, {doc_id: date_key(d.date) for doc_id, d in index.documents.items()})
 
     def chunks_missing_names(self, question: str) -> set[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
@@ -319,7 +307,7 @@ class Extractor:
         wanted = expected_type(query.question)
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
-        figure_focus = self._counted(query.own_terms or query.focus_terms)
+        figure_focus = self.figures.counted(query.own_terms or query.focus_terms)
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
@@ -331,7 +319,7 @@ class Extractor:
             citations = tuple(self._citation(listed.doc_id, s, e) for s, e in listed.pieces())
             return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
         if numeric:
-            pieces = self._figures(scored, figure_focus, shares, query.question)
+            pieces = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
         else:
             pieces = [best.span]
             said = self.quotes.find(query.quoted)[0]  # a follow-up's answer doesn't repeat the last one
@@ -437,50 +425,11 @@ class Extractor:
         for other in scored[1:]:
             if best.score - other.score > self.weights.other_source_margin:
                 break
-            if (other.span.doc_id not in docs and not _penalised(other.span, self.weights)
+            if (other.span.doc_id not in docs and not span_penalty(other.span, self.weights.short_span_words)
                     and self._has_all(other.span_id, specific, in_text=True)
                     and all(name.lower() in other.span.text.lower() for name in names)):
                 return [other.span]
         return []
-
-    def _counted(self, focus: list[str]) -> list[str]:
-        """What a number question counts: its terms, less those on most pages ("Met", "police")."""
-        counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
-                   and t not in _WHEN_WORDS and not YEAR_PATTERN.fullmatch(t)]
-        return counted or focus
-
-    def _figures(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, limit: int = 3) -> list[Span]:
-        """For a question asking for a number: the best figure from each source, newest source first.
-
-        Sources of different dates disagree (34,000 / 30,500 / 32,800 officers); each value is
-        quoted with its own citation rather than one being picked silently.
-        """
-        best = scored[0]
-        figures = [s for s in scored
-                   if mentions_figure(s.span.text, focus, shares=shares) and not _penalised(s.span, self.weights)]
-        if not figures or best.score - figures[0].score > self.weights.conflict_margin:
-            return [best.span]
-        # The figure of the very thing asked about: of the figures scoring near the top, the one
-        # whose neighbouring words carry most of what is counted ("Police Community Support
-        # Officers", not just "officers"). It is strong evidence by itself: other sources' figures
-        # are quoted even when their passages score lower overall.
-        head = counted_phrase(question)
-
-        def specificity(s: ScoredSpan) -> tuple[float, float]:
-            near = figure_terms(s.span.text, focus, shares)
-            return (sum(self.lexical.idf(t) for t in near & set(head)), sum(self.lexical.idf(t) for t in near))
-        near_top = [s for s in figures if figures[0].score - s.score <= self.weights.extra_piece_margin * 2]
-        anchor = max(near_top, key=lambda s: (specificity(s), s.score))
-        figures = [anchor] + [s for s in figures if s is not anchor]
-        chosen = [anchor.span]
-        # Other sources' figures must count much the same thing ("30,500 police officers" is no
-        # figure of Police Community Support Officers).
-        for other in figures[1:]:
-            if len(chosen) >= limit or anchor.score - other.score > self.weights.other_figures_margin:
-                break
-            if other.span.doc_id not in {c.doc_id for c in chosen} and specificity(other)[1] >= 0.5 * specificity(anchor)[1]:
-                chosen.append(other.span)
-        return sorted(chosen, key=lambda s: date_key(self.index.documents[s.doc_id].date), reverse=True)
 
     def _suggestions(self, scored: list[ScoredSpan], n: int = 3) -> list[Citation]:
         out, chunks = [], set()
@@ -503,47 +452,6 @@ def date_key(date: str) -> tuple[int, int]:
         return (0, 0)
     month = next((i + 1 for i, m in enumerate(MONTHS) if m in date.lower()), 0)
     return (int(year.group(1)), month)
-
-
-# A sentence that only introduces what follows: it ends in a colon after a small word.
-_LEAD_IN = re.compile(r"\b(to|at|on|by|via|from|include|includes|including|follows|following|below|are|is|also|as|"
-                      r"these|this|of|for|with)\s*:$", re.IGNORECASE)
-
-
-def form_penalty(text: str, short_words: int) -> float:
-    """1 for text that is not a statement: a question, a headline-style listing, a bare fragment."""
-    stripped = text.rstrip()
-    if stripped.endswith("?"):
-        return 1.0  # a question in the source answers nothing
-    if _LEAD_IN.search(stripped):
-        return 0.5  # a lead-in ("...or by post to:"): what it introduces is the answer
-    if " | " in stripped or len(stripped.split()) < short_words:
-        return 0.5
-    if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
-        return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
-    return 0.0
-
-
-# "How many murders last year?" counts murders, not years; "...as of April 2025?" counts no months.
-_WHEN_WORDS = frozenset(terms("last year years month months week day today now current currently ago annual annually "
-                              + " ".join(MONTHS)))
-
-
-def _penalised(span: Span, w: Weights) -> bool:
-    """A question, headline or caption: fine to find, not to quote as a figure."""
-    if span.kind == "sentence":
-        return form_penalty(span.text, w.short_span_words) > 0
-    return block_penalty(span.text) > 0
-
-
-def block_penalty(text: str) -> float:
-    """For a multi-line block (address, list): 1 if every line is a question, 0.5 if most are headlines."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if lines and all(line.endswith("?") for line in lines):
-        return 1.0
-    if sum(" | " in line for line in lines) * 2 > len(lines):
-        return 0.5
-    return 0.0
 
 
 _NAME_RUN = re.compile(r"\b" + name_run())

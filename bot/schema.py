@@ -65,6 +65,19 @@ class Span:
 
 
 @dataclass(frozen=True)
+class ScoredSpan:
+    """A candidate span and how it scored for one question (answer.py): the total and its main parts."""
+
+    span_id: int
+    span: Span
+    score: float
+    cos_span: float
+    cos_chunk: float
+    coverage: float
+    rank: float
+
+
+@dataclass(frozen=True)
 class Hit:
     """A chunk found by retrieval, with the evidence of each retriever."""
 

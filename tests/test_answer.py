@@ -1,6 +1,7 @@
 """Span-scoring helpers of answer.py: pure functions, no model."""
 
-from bot.answer import date_key, form_penalty
+from bot.answer import date_key
+from bot.forms import block_penalty, form_penalty
 from bot.acronyms import AcronymMap
 from bot.conversation import named_entities
 from bot.retrieve import terms
@@ -29,8 +30,6 @@ def test_named_entities_include_acronym_expansions():
 
 
 def test_blocks_of_questions_or_headlines_are_penalised():
-    from bot.answer import block_penalty
-
     assert block_penalty("- Who manages the Met?\n- What is MOPAC?") == 1.0
     assert block_penalty("Report A | BBC | 2023\nReport B | IOPC | 2023\nA plain line.") == 0.5
     assert block_penalty("Complaints Team\n1 High Street\nLondon AB1 2CD") == 0.0
