@@ -4,10 +4,10 @@ The issue's targets are answerable >= 0.95, unanswerable abstained >= 0.90, foll
 They are NOT met yet (see README "Quality"); the floors below are the figures reached so far,
 held so that no change makes answers worse. Raise them as the engine improves.
 
-eval.jsonl is the dev set the engine was built against; eval_extra.jsonl and eval_fresh.jsonl
+eval.jsonl is the dev set the engine was built against; eval_extra.jsonl and eval_fresh*.jsonl
 were written from the corpus by other authors who never saw the engine, then used in
-development; eval_blind.jsonl and eval_blind2.jsonl were written the same way and have only
-been measured, never tuned on: keep it that way (README "Quality").
+development; eval_blind*.jsonl were written the same way and have only been measured, never
+tuned on: keep it that way (README "Quality").
 """
 
 from pathlib import Path
@@ -23,14 +23,24 @@ EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
 BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
 FRESH_SET = Path(__file__).parent / "data" / "eval_fresh.jsonl"
 BLIND2_SET = Path(__file__).parent / "data" / "eval_blind2.jsonl"
-FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.87, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
+FRESH2_SET = Path(__file__).parent / "data" / "eval_fresh2.jsonl"
+FRESH3_SET = Path(__file__).parent / "data" / "eval_fresh3.jsonl"
+BLIND3_SET = Path(__file__).parent / "data" / "eval_blind3.jsonl"
+BLIND4_SET = Path(__file__).parent / "data" / "eval_blind4.jsonl"
+FLOORS = {"answerable_hit_rate": 0.91, "unanswerable_abstain_rate": 0.87, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
 EXTRA_FLOORS = {"answerable_hit_rate": 0.86, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
 FRESH_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.84, "verbatim_rate": 1.0}
-BLIND_FLOORS = {"answerable_hit_rate": 0.77, "unanswerable_abstain_rate": 0.77, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
-BLIND2_FLOORS = {"answerable_hit_rate": 0.79, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
+BLIND_FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.83, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
+BLIND2_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
+FRESH2_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.90, "followup_hit_rate": 0.85, "verbatim_rate": 1.0}
+FRESH3_FLOORS = {"answerable_hit_rate": 0.62, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
+BLIND3_FLOORS = {"answerable_hit_rate": 0.73, "unanswerable_abstain_rate": 0.66, "followup_hit_rate": 0.76, "verbatim_rate": 1.0}
+BLIND4_FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.68, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
 SETS = {"dev": (DEV_SET, FLOORS), "extra": (EXTRA_SET, EXTRA_FLOORS), "fresh": (FRESH_SET, FRESH_FLOORS),
-        "blind": (BLIND_SET, BLIND_FLOORS), "blind2": (BLIND2_SET, BLIND2_FLOORS)}
+        "fresh2": (FRESH2_SET, FRESH2_FLOORS), "fresh3": (FRESH3_SET, FRESH3_FLOORS),
+        "blind": (BLIND_SET, BLIND_FLOORS), "blind2": (BLIND2_SET, BLIND2_FLOORS),
+        "blind3": (BLIND3_SET, BLIND3_FLOORS), "blind4": (BLIND4_SET, BLIND4_FLOORS)}
 
 
 def test_dev_set_shape():
