@@ -217,6 +217,9 @@ def figure_terms(text: str, focus_terms: list[str], shares: bool = True) -> set[
     return best
 
 
+_FRACTIONS = frozenset("half halves third thirds quarter quarters majority".split())
+
+
 @lru_cache(maxsize=65536)
 def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[bool, frozenset[str]], ...]:
     """For each figure in the text that counts something: (is it a percentage, terms around it).
@@ -227,6 +230,9 @@ def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[b
     for line in text.split("\n"):
         words = line.split()
         for i, word in enumerate(words):
+            if word.lower().strip(".,;:()") in _FRACTIONS:  # "Just over half of Londoners perceive...": a share
+                windows.append((True, frozenset(terms(" ".join(words[i + 1: i + after + 6])))))
+                continue
             if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
                 continue
             if "%" not in word and i + 1 < len(words) and words[i + 1].lower() == "of":

@@ -206,3 +206,10 @@ def test_a_count_must_count_the_thing_named():
     assert not satisfies(COUNT, officers, question, terms(question))  # a figure of police, not of stations
     assert satisfies(COUNT, "There are 32 police stations open to the public.", question, terms(question))
     assert counted_phrase("How many pages long is the plan?") == terms("pages")  # 'long' ends the phrase
+
+
+def test_a_fraction_in_words_is_a_share():
+    question = "What share of people in the capital think the Met is reliable?"
+    text = "Just over half of Londoners perceive the Met as a reliable institution."
+    assert satisfies(SHARE, text, question, terms(question))
+    assert not satisfies(SHARE, "The Met is seen as a world leader in policing.", question, terms(question))
