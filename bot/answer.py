@@ -118,9 +118,6 @@ class Extractor:
                                           f"{index.documents[p.doc_id].body[p.start:p.end]}")), both_ways)
             for p in self.lists
         }
-        # The spans starting each list's items, for "Which one of those...?" after its introduction.
-        self._item_spans = {p: [i for i, s in enumerate(index.spans) if s.doc_id == p.doc_id
-                                and any(start <= s.start < end for start, end in p.items)] for p in self.lists}
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -387,7 +384,8 @@ class Extractor:
                 span = self.index.spans[span_id]
                 passage = self.lists.containing(span.doc_id, span.start + span.text.find(piece.rstrip()))
                 if passage is not None and passage.intro is not None:
-                    out.update(self._item_spans[passage])
+                    for start, end in passage.items:
+                        out.update(self.quotes.starting_within(passage.doc_id, start, end))
         return out
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:

@@ -46,6 +46,11 @@ class QuotedSpans:
                 out.append(ids[pos])
         return out
 
+    def starting_within(self, doc_id: str, start: int, end: int) -> list[int]:
+        """Spans of the document that start within [start, end)."""
+        ids, starts = self._order.get(doc_id, []), self._starts.get(doc_id, [])
+        return ids[bisect.bisect_left(starts, start): bisect.bisect_left(starts, end)]
+
     def quoting(self, piece: str) -> list[int]:
         """Spans whose text is the piece, or, for a piece shortened by the client, holds it."""
         exact = self._by_text.get(piece)

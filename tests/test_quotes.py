@@ -40,3 +40,10 @@ def test_what_follows_a_piece_ending_inside_a_longer_span_is_what_starts_after_t
     # The introduction alone was quoted: it ends inside the block, and the list comes next, not "Other news.".
     assert quotes.find([intro], last=[intro]) == ({0}, {1})
     assert quotes.find([items], last=[items]) == ({1}, {2})
+
+
+def test_spans_starting_within_a_range():
+    quotes = QuotedSpans(spans())
+    assert quotes.starting_within("d.md", 0, BODY.index("Finally")) == [0, 1]
+    assert quotes.starting_within("d.md", 1, len(BODY)) == [1, 2]
+    assert quotes.starting_within("other.md", 0, len(BODY)) == []
