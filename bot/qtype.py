@@ -100,7 +100,7 @@ _WHICH_BODY = re.compile(
 )
 # "What does CVF stand for?", "what's CT short for", "What do the letters DPS mean?" (an acronym, not any word).
 _STANDS_FOR = re.compile(
-    r"\b([A-Za-z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
+    r"\b([A-Z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
     r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
 )
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
@@ -316,10 +316,8 @@ def stands_for(question: str) -> str | None:
     if not match:
         return None
     word = match.group(1) or match.group(2)
-    return None if word.lower() in _NOT_ACRONYMS else word
-
-
-_NOT_ACRONYMS = frozenset("what it that this which who they he she we one".split())
+    # Two capitals at least: "What does the Met stand for?" asks about its values, not its letters.
+    return word if sum(ch.isupper() for ch in word) >= 2 else None
 
 
 def spells_out(text: str, acronym: str) -> bool:

@@ -178,9 +178,10 @@ def test_a_duration_must_be_of_what_is_asked():
     ("What does CVF stand for?", "CVF"),
     ("what's CT short for in the met's force statement", "CT"),
     ("What do the letters DPS mean?", "DPS"),
-    ("what does cpeg stand for", "cpeg"),
     ("What does accountability mean?", None),  # a word, not an acronym: a definition question
     ("what does it stand for", None),
+    ("What does the Met stand for?", None),  # its values, not its letters
+    ("what does cpeg stand for", None),  # lowercase: can't tell from a word; retrieval answers as usual
 ])
 def test_which_acronym_a_question_asks_to_spell_out(question, acronym):
     assert stands_for(question) == acronym
