@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .acronyms import AcronymMap
+from .qtype import without_lead_in
 from .retrieve import terms
 from .validate import Turn
 
@@ -121,10 +122,7 @@ class Query:
 
 def is_yes_no(question: str) -> bool:
     """A question opening with an auxiliary ("Does the Met...?", "And is that enough...?")."""
-    return bool(_YES_NO_LEAD.match(_CONTINUATION_WORDS.sub("", question)))
-
-
-_CONTINUATION_WORDS = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then)\b[\s,]*)*", re.IGNORECASE)
+    return bool(_YES_NO_LEAD.match(without_lead_in(question)))
 
 
 def is_followup(question: str, history: Sequence[Turn]) -> bool:

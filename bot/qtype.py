@@ -106,13 +106,18 @@ _STANDS_FOR = re.compile(
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
+def without_lead_in(question: str) -> str:
+    """The question without chat openers: "And so, when was it founded?" -> "when was it founded?"."""
+    return _LEAD_IN.sub("", question).strip()
+
+
 def expected_type(question: str) -> AnswerType | None:
     """What kind of text answers this question, if the question says.
 
     The question word that opens the question decides first ("who actually picks up when I
     phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
     """
-    q = _LEAD_IN.sub("", question.lower()).strip()
+    q = without_lead_in(question.lower())
     if stands_for(question):
         return EXPANSION
     if re.search(r"\bwhat (percentage|proportion|share)\b|\bwhat per ?cent\b|\bhow (much|many) of (the|our|their|its|all)\b", q):
