@@ -77,6 +77,7 @@ class Weights:
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
     continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
+    no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
     yes_no: float = 0.05  # added to a yes/no question's best score: it shares fewer words with the statement answering it
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
@@ -254,6 +255,8 @@ class Extractor:
             if span.chunk_id in missing_names:
                 score -= w.missing_name
             score -= w.form_penalty * self._form[span_id]
+            if query.action and not self._has_any(span_id, list(query.action)):
+                score -= w.no_action
             if query.quoted:
                 if span_id in quoted:  # asked to go on, the same passage is no answer at all
                     score -= 1.0 if query.elaboration else w.repeated
@@ -406,6 +409,11 @@ class Extractor:
         """Whether the span (with its heading, or with ``in_text`` its text alone) has every term."""
         found = with_equivalents(self._own_terms[span_id], self._equivalents) if in_text else self._span_terms[span_id]
         return all(t in found or self.lexical.variants(t) & found for t in wanted)
+
+    def _has_any(self, span_id: int, wanted: list[str]) -> bool:
+        """Whether the span (with its heading) has any of the terms."""
+        found = self._span_terms[span_id]
+        return any(t in found or self.lexical.variants(t) & found for t in wanted)
 
     def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
                       names: Sequence[str] = ()) -> list[Span]:

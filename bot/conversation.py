@@ -24,6 +24,10 @@ _ANAPHORA = re.compile(
     r"the same|the former|the latter|one)\b",
     re.IGNORECASE,
 )
+# "How do I join it?", "how can I go about reporting...": the action is the verb after the subject.
+_HOW_TO = re.compile(r"how (?:do|can|could|should|would|might) (?:i|you|we|one|people|someone) "
+                     r"(?:go about |actually |just |even )?([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)
+_LIGHT_VERBS = frozenset("make get go do have take find put give see know".split())
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
 _ELABORATION = re.compile(
     r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
@@ -114,6 +118,9 @@ class Query:
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
     yes_no: bool = False  # "Is London a hotspot for organised crime?": answered by a statement, not a fact
+    # "How do I join it?": the terms of the action asked about (with its plain words); a passage
+    # that never mentions it says nothing on how to do it.
+    action: tuple[str, ...] = ()
     # Terms of informal phrases -> the plain terms that stand for them ("gay" -> {"lgbt"}).
     aliases: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
@@ -174,7 +181,7 @@ class QueryBuilder:
         aliases = self.colloquial.aliases(question)
         if not is_followup(question, history):
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
-                         yes_no=is_yes_no(question))
+                         yes_no=is_yes_no(question), action=self.action(question))
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
@@ -183,8 +190,20 @@ class QueryBuilder:
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
-                     yes_no=is_yes_no(question),
+                     yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
+
+    def action(self, question: str) -> tuple[str, ...]:
+        """The terms of what a "how do I ..." question wants to do, with the plain words of an
+        informal verb ("how do I report a cop" -> report, complaint; "how do I grass" -> report)."""
+        match = _HOW_TO.match(without_lead_in(question))
+        if not match:
+            return ()
+        verb = match.group(1)
+        if verb.lower() in _LIGHT_VERBS:  # "how do I make a complaint?": the action is in the object
+            return ()
+        found = terms(verb) + self.colloquial.terms(verb) + self.colloquial.terms(f"{verb} {match.group(2) or ''}")
+        return tuple(dict.fromkeys(found))
 
     def spelled_out(self, text: str) -> str:
         """The text with the corpus's own acronyms spelled out for the dense encoder, which can't

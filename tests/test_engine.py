@@ -290,3 +290,24 @@ def test_which_one_of_a_list_just_introduced_is_answered_by_the_item_that_says(t
     history = [Turn("user", "How is the service organised?"), Turn("assistant", intro)]
     answer = engine.ask("Which one of those deals with terrorism?", history)
     assert answer.answered and answer.answer.startswith("Specialist Operations")
+
+
+def test_how_do_i_questions_want_a_passage_about_doing_it(tmp_path):
+    import dataclasses
+
+    from bot.conversation import QueryBuilder
+    from bot.acronyms import AcronymMap
+
+    builder = QueryBuilder(AcronymMap())
+    assert builder.action("How do I join it?") == ("join",)
+    assert set(builder.action("how do I report a cop who was rude")) >= {"report", "complaint"}  # informal -> plain
+    assert builder.action("How do I make a complaint?") == ()  # a light verb: the object carries the action
+    assert builder.action("Who runs the group?") == ()
+    description = "The Residents Advisory Group is a voluntary group of local people advising the service on its work."
+    engine = _engine_on(tmp_path, abstain_threshold=0.0, followup_abstain_threshold=0.0, text=(
+        f"{description}\n\nTo join, residents write to the group's secretary at the town hall.\n"))
+    history = [Turn("user", "What is the Residents Advisory Group?"), Turn("assistant", description)]
+    question = "How do I join the Residents Advisory Group?"
+    assert engine.ask(question, history).answer.startswith("To join")  # the description is no answer
+    engine.extractor.weights = dataclasses.replace(engine.extractor.weights, no_action=0.0)
+    assert engine.ask(question, history).answer.startswith("The Residents")  # without the rule it leads
