@@ -140,8 +140,8 @@ def expected_type(question: str) -> AnswerType | None:
         return DATE
     if re.search(r"\bhow long\b", q):
         return DURATION
-    if re.search(r"\b(what|which) (year|date|month|day)\b|\bsince when\b", q):
-        return DATE
+    if re.search(r"\b(what|which) (year|date|month|day|time|times)\b|\bsince when\b|\bopening (hours|times)\b", q):
+        return DATE  # "What are its opening hours?" wants days and times
     if re.match(r"when\b", q):
         return None if _WHEN_CONDITION.match(q) else DATE
     if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b", q):

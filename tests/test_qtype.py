@@ -18,6 +18,8 @@ from bot.retrieve import terms
     ("And when was it founded?", DATE),
     ("how old is the met police", DATE),
     ("In what year did the IOPC replace the IPCC?", DATE),
+    ("What are its opening hours?", DATE),
+    ("What time does the Tower of London open?", DATE),
     ("How long does the New Met for London plan run?", DURATION),
     ("Who is the current Deputy Commissioner?", PERSON),
     ("Who was the first Commissioner of the Metropolitan Police?", PERSON),
