@@ -311,6 +311,9 @@ class Extractor:
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
+        if query.elaboration and best.span_id in self.quotes.find(query.quoted, query.last_quoted)[1]:
+            # "And what happened after that?": what the source says next is the answer by construction.
+            score = max(score, self.weights.midpoint)
         confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))

@@ -311,3 +311,13 @@ def test_how_do_i_questions_want_a_passage_about_doing_it(tmp_path):
     assert engine.ask(question, history).answer.startswith("To join")  # the description is no answer
     engine.extractor.weights = dataclasses.replace(engine.extractor.weights, no_action=0.0)
     assert engine.ask(question, history).answer.startswith("The Residents")  # without the rule it leads
+
+
+def test_asked_what_happened_next_the_next_passage_answers_however_little_it_shares(tmp_path):
+    first = "Until 1999 the service was run by the Commissioner and the Home Secretary."
+    engine = _engine_on(tmp_path, abstain_threshold=0.99, followup_abstain_threshold=0.45, text=(
+        f"{first}\n\nThis position changed when an elected authority was established as its governing body.\n"))
+    history = [Turn("user", "Who ran the service before 1999?"), Turn("assistant", first)]
+    after = engine.ask("And what happened after that?", history)
+    assert after.answered and after.answer.startswith("This position changed")  # its score alone is far too low
+    assert not engine.ask("Who ran the service after 1999?").answered  # asked afresh, it is
