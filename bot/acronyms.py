@@ -73,6 +73,7 @@ class AcronymMap:
         # ("DLR") may be spelled out ("Docklands Light Railway").
         self._runs = list(names)
         self._unresolved: frozenset[str] = frozenset()
+        self._lower_names: dict[str, str] | None = None  # built on first use (names_in)
         self._lock = threading.Lock()
 
     @classmethod
@@ -102,6 +103,24 @@ class AcronymMap:
         """(acronym's terms, a full name's terms) pairs, for matching either against the other."""
         return [(frozenset(terms(acronym)), frozenset(terms(name)))
                 for acronym, names in self.pairs.items() for name in names if terms(acronym) and terms(name)]
+
+    def names_in(self, text: str) -> list[str]:
+        """The corpus's own multi-word names that the text uses, whatever its case: "how many
+        officers does the city of london police have" -> ["City of London Police"]."""
+        if self._lower_names is None:
+            names: dict[str, str] = {}
+            for run in self._runs:
+                for i in range(len(run)):
+                    for j in range(i + 2, len(run) + 1):
+                        part = run[i:j]
+                        if part[0] != "The" and part[0][:1].isupper() and part[-1][:1].isupper():
+                            names.setdefault(" ".join(w.lower() for w in part), " ".join(part))
+            self._lower_names = names
+        words = re.findall(r"[\w'’&+-]+", text.lower())
+        found = [self._lower_names[" ".join(words[i:j])] for i in range(len(words))
+                 for j in range(i + 2, min(len(words), i + 8) + 1) if " ".join(words[i:j]) in self._lower_names]
+        # The longest names only: "city of london police", not also "city of london".
+        return [n for n in found if not any(n != m and n.lower() in m.lower() for m in found)]
 
     def names_for(self, acronym: str) -> set[str]:
         return self.pairs.get(acronym.upper(), set())

@@ -92,6 +92,7 @@ class Extractor:
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
         self.weights = weights
+        self.acronyms = acronyms or AcronymMap()
         # Terms of each span (with its section heading): computed once, not per question.
         # An acronym and its full name count as the same words ("DSVB" = "Domestic and Sexual Violence Board").
         both_ways = self._equivalents = (acronyms or AcronymMap()).term_equivalents()
@@ -127,6 +128,16 @@ class Extractor:
         }
         self.figures = FigurePicker(lexical, {doc_id: date_key(d.date) for doc_id, d in index.documents.items()})
 
+    def names(self, question: str) -> list[str]:
+        """Multi-word names in the question: capitalised ones, and the corpus's own names however
+        they are typed ("the city of london police")."""
+        typed = multiword_names(question)
+        lowered = [n.lower() for n in typed]
+        # Typed in lower case, only names of three words or more: two ("professional standards",
+        # "met police") are as often a plain phrase or the corpus's own subject.
+        return typed + [n for n in self.acronyms.names_in(question)
+                        if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
+
     def chunks_missing_names(self, question: str) -> set[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
 
@@ -136,7 +147,7 @@ class Extractor:
         often shortened ("the Met"), and one no source uses ("Met Commissioner") is no name of theirs.
         """
         missing: set[int] = set()
-        for name in multiword_names(question):
+        for name in self.names(question):
             seq = f" {' '.join(terms(name))} "
             if len(seq.split()) < 2:
                 continue
@@ -331,7 +342,7 @@ class Extractor:
                     break
                 if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
-            pieces += self._other_source(scored, pieces, query.focus_terms, multiword_names(query.question))
+            pieces += self._other_source(scored, pieces, query.focus_terms, self.names(query.question))
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
             else:  # sources that may disagree: newest first

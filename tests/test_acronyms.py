@@ -66,3 +66,10 @@ def test_names_spelled_two_ways_add_their_terms_once():
                       "The Mayor's Office for Policing and Crime (MOPAC) replaced it.")
     assert len(acronyms.names_for("MOPAC")) == 2  # curly and straight apostrophes
     assert acronyms.expand("Who chairs MOPAC?") == terms("Mayor's Office for Policing and Crime")
+
+
+def test_the_corpus_names_are_found_in_a_question_typed_in_lower_case():
+    acronyms = _learn("The City of London Police polices the Square Mile. The British Transport Police polices railways.")
+    assert acronyms.names_in("how many officers does the city of london police have?") == ["City of London Police"]
+    assert acronyms.names_in("british transport police phone number") == ["British Transport Police"]
+    assert acronyms.names_in("who polices the trains") == []

@@ -321,3 +321,13 @@ def test_asked_what_happened_next_the_next_passage_answers_however_little_it_sha
     after = engine.ask("And what happened after that?", history)
     assert after.answered and after.answer.startswith("This position changed")  # its score alone is far too low
     assert not engine.ask("Who ran the service after 1999?").answered  # asked afresh, it is
+
+
+def test_a_name_typed_in_lower_case_still_has_to_be_in_the_passage(tmp_path):
+    engine = _engine_on(tmp_path, abstain_threshold=0.3, pages={
+        "met.md": "The Example Police Service has 30,000 police officers across the city.\n",
+        "others.md": "The Harbour Transport Police polices the docks and ferries of the city.\n",
+    })
+    typed = engine.ask("How many officers does the Harbour Transport Police have?")
+    lower = engine.ask("how many officers does the harbour transport police have?")
+    assert "30,000" not in typed.answer and "30,000" not in lower.answer  # a figure of another force's officers
