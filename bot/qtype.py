@@ -130,6 +130,9 @@ def expected_type(question: str) -> AnswerType | None:
         return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY
+    if re.match(r"what(?:'s|’s| is| was) (?:the )?name of\b", q):
+        # "What's the name of the current Deputy Commissioner?" asks who, in other words.
+        return PERSON if re.search(r"\b" + _ROLE + r"s?\b", q) else NAME_LIKELY
     if re.match(r"who\b", q):
         return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else NAME_LIKELY
     if re.match(r"why\b", q):
