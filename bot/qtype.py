@@ -30,6 +30,11 @@ DATE_PATTERN = re.compile(
     r"|\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
     r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
 )
+TIME_PATTERN = re.compile(
+    r"\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|\b(noon|midnight|24 hours|24/7|round the clock)\b"
+    r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily)\b",
+    re.IGNORECASE,
+)
 DURATION_PATTERN = re.compile(
     r"\b(\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[ -](years?|months?|weeks?|days?|hours?|minutes?|pages?|decades?)\b"
     r"|\b(1[89]|20)\d\d ?[-–] ?\d{2,4}\b",
@@ -67,6 +72,7 @@ SHARE = AnswerType("share", True)  # "What share of Londoners...?": a percentage
 NUMBER_LIKELY = AnswerType("count", False)  # "What is the budget?": usually, not surely, a figure
 DATE = AnswerType("date", True)
 DURATION = AnswerType("duration", True)
+TIME = AnswerType("time", True)  # a time of day or days of the week
 PERSON = AnswerType("person", True)
 NAME_LIKELY = AnswerType("name", False)  # "Who polices the Underground?": usually a body's or a person's name
 PLACE = AnswerType("place", True)  # where a named place is
@@ -143,8 +149,10 @@ def expected_type(question: str) -> AnswerType | None:
         return DATE
     if re.search(r"\bhow long\b", q):
         return DURATION
-    if re.search(r"\b(what|which) (year|date|month|day|time|times)\b|\bsince when\b|\bopening (hours|times)\b", q):
-        return DATE  # "What are its opening hours?" wants days and times
+    if re.search(r"\b(what|which) (time|times|hours)\b|\bopening (hours|times)\b", q):
+        return TIME  # "What are its opening hours?": days and times, not a year
+    if re.search(r"\b(what|which) (year|date|month|day)\b|\bsince when\b", q):
+        return DATE
     if re.match(r"when\b", q):
         return None if _WHEN_CONDITION.match(q) else DATE
     if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b", q):
@@ -374,6 +382,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
                                               for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
     "date": lambda text, question, focus: has_date(text, terms(question)),
     "duration": lambda text, question, focus: has_duration(text, focus),
+    "time": lambda text, question, focus: bool(TIME_PATTERN.search(text)),
     "expansion": lambda text, question, focus: spells_out(text, stands_for(question) or ""),
     "person": lambda text, question, focus: has_person_name(text, question),
     "name": lambda text, question, focus: has_new_name(text, question),

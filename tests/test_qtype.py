@@ -4,7 +4,7 @@ import pytest
 
 from bot.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
+    SIZE, TIME, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
 
@@ -18,8 +18,9 @@ from bot.retrieve import terms
     ("And when was it founded?", DATE),
     ("how old is the met police", DATE),
     ("In what year did the IOPC replace the IPCC?", DATE),
-    ("What are its opening hours?", DATE),
-    ("What time does the Tower of London open?", DATE),
+    ("What are its opening hours?", TIME),
+    ("What time does the Tower of London open?", TIME),
+    ("what hours is that line open?", TIME),
     ("How long does the New Met for London plan run?", DURATION),
     ("Who is the current Deputy Commissioner?", PERSON),
     ("Who was the first Commissioner of the Metropolitan Police?", PERSON),
@@ -218,3 +219,8 @@ def test_a_fraction_in_words_is_a_share():
     text = "Just over half of Londoners perceive the Met as a reliable institution."
     assert satisfies(SHARE, text, question, terms(question))
     assert not satisfies(SHARE, "The Met is seen as a world leader in policing.", question, terms(question))
+
+
+def test_a_time_is_a_time_of_day_or_a_day_not_a_year():
+    assert satisfies(TIME, "The line is open 9am to 5pm, Monday to Friday.", "What hours is it open?", [])
+    assert not satisfies(TIME, "Following the phone-hacking scandal of 2011, little has changed.", "What hours is it open?", [])
