@@ -4,7 +4,8 @@ import pytest
 
 from bot.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, TIME, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure, satisfies, spells_out, stands_for,
+    SIZE, TIME, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure,
+    satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
 
