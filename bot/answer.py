@@ -78,7 +78,7 @@ class Weights:
     continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
-    yes_no: float = 0.05  # added to a yes/no question's best score: it shares fewer words with its answer
+    yes_no: float = 0.08  # added to a yes/no question's best score: it shares fewer words with its answer
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
