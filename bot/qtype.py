@@ -130,7 +130,9 @@ def expected_type(question: str) -> AnswerType | None:
         return SHARE
     if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
         return SIZE  # "how big is it?": the size of what, the passage says
-    if re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
+    whether = re.match(r"(is|are|was|were|does|do|did|has|have|can|could|will|would|should)\b", q) \
+        and not re.search(r"\b(know|tell me)\b", q)
+    if not whether and re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT  # "how big an area...?" counts the area
     if re.search(r"\b(salary|salaries|wage|wages|pay|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
         return MONEY

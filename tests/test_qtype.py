@@ -12,6 +12,8 @@ from bot.retrieve import terms
 
 @pytest.mark.parametrize("question, wanted", [
     ("How many officers does the Met have?", COUNT),
+    ("Can you tell me how many officers the Met has?", COUNT),
+    ("were they meant to boost how much people trust the police?", None),  # whether, not how much
     ("What is the Met's budget?", NUMBER_LIKELY),
     ("roughly what share of londoners are from minority backgrounds", SHARE),
     ("how much of the country's organised crime is in london", SHARE),
