@@ -130,12 +130,13 @@ class Query:
 def is_yes_no(question: str) -> bool:
     """A question opening with an auxiliary ("Does the Met...?", "And is that enough...?")."""
     question = without_lead_in(question)
-    if _IF_CLAUSE.match(question):  # "If I ring 101, will I be talking to ...?"
-        return bool(_IF_THEN_AUX.search(question))
+    if _IF_CLAUSE.match(question):  # "If I ring 101, will I be talking to ...?" (not "..., who deals with it?")
+        return bool(_IF_THEN_AUX.search(question)) and not _WH_WORD.search(question)
     return bool(_YES_NO_LEAD.match(question))
 
 
 _IF_CLAUSE = re.compile(r"if\b", re.IGNORECASE)
+_WH_WORD = re.compile(r"\b(who|what|where|when|why|how|which)\b", re.IGNORECASE)
 _IF_THEN_AUX = re.compile(r"\b(am|is|are|was|were|do|does|did|can|could|will|would|should|has|have) "
                           r"(i|you|we|they|it|he|she|there)\b", re.IGNORECASE)
 

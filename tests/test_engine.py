@@ -272,6 +272,7 @@ def test_a_yes_no_question_is_given_a_little_more_room_to_answer(tmp_path):
     assert not is_yes_no("Who runs the Met?") and not is_yes_no("Isabel Smith chairs it, doesn't she?")
     assert is_yes_no("if i ring 101 am i talking to professional standards?")  # the question after a condition
     assert not is_yes_no("if I complain, who deals with it?") and not is_yes_no("when was it founded?")
+    assert not is_yes_no("if it's closed, where do they send you?")
     engine = _engine_on(tmp_path, text="The Example Police Service has 30,000 police officers.\n")
     yes_no, wh = "Does the Example Police Service have 30,000 police officers?", "How many police officers are there?"
     with_room = engine.ask(yes_no).confidence, engine.ask(wh).confidence
