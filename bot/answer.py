@@ -322,7 +322,8 @@ class Extractor:
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
-        if query.elaboration and best.span_id in self.quotes.find(query.quoted, query.last_quoted)[1]:
+        said, after_said = self.quotes.find(query.quoted, query.last_quoted)
+        if query.elaboration and best.span_id in after_said:
             # "And what happened after that?": what the source says next is the answer by construction.
             score = max(score, self.weights.midpoint)
         confidence = self.confidence(score)
@@ -336,8 +337,7 @@ class Extractor:
             pieces = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
         else:
             pieces = [best.span]
-            said = self.quotes.find(query.quoted)[0]  # a follow-up's answer doesn't repeat the last one
-            for other in scored[1:]:
+            for other in scored[1:]:  # a follow-up's answer doesn't repeat what was said (``said``)
                 if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
                     break
                 if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .acronyms import AcronymMap
-from .qtype import without_lead_in
+from .qtype import YES_NO_LEAD, without_lead_in
 from .retrieve import terms
 from .validate import Turn
 
@@ -37,7 +37,6 @@ _ELABORATION = re.compile(
 )
 
 
-_YES_NO_LEAD = re.compile(r"^\s*(does|do|did|can|could|is|are|was|were|will|would|has|have|should)\s+(?=\S)", re.I)
 
 COLLOQUIAL_FILE = Path(__file__).parent / "data" / "colloquial.tsv"
 
@@ -132,7 +131,7 @@ def is_yes_no(question: str) -> bool:
     question = without_lead_in(question)
     if _IF_CLAUSE.match(question):  # "If I ring 101, will I be talking to ...?" (not "..., who deals with it?")
         return bool(_IF_THEN_AUX.search(question)) and not _WH_WORD.search(question)
-    return bool(_YES_NO_LEAD.match(question))
+    return bool(YES_NO_LEAD.match(question))
 
 
 _IF_CLAUSE = re.compile(r"if\b", re.IGNORECASE)
@@ -180,7 +179,7 @@ class QueryBuilder:
     def _for_encoder(self, text: str) -> str:
         # "Does the Met put the public first?" is encoded as the statement it asks about: the
         # auxiliary carries no content, and the passage that answers is a statement.
-        text = _YES_NO_LEAD.sub("", text, count=1)
+        text = YES_NO_LEAD.sub("", text, count=1)
         return self.colloquial.for_encoder(self.spelled_out(text))
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:

@@ -112,6 +112,10 @@ _STANDS_FOR = re.compile(
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
+# A yes/no question's opening auxiliary ("Does the Met...", "is that enough...").
+YES_NO_LEAD = re.compile(r"^\s*(does|do|did|can|could|is|are|was|were|will|would|has|have|should)\s+(?=\S)", re.I)
+
+
 def without_lead_in(question: str) -> str:
     """The question without chat openers: "And so, when was it founded?" -> "when was it founded?"."""
     return _LEAD_IN.sub("", question).strip()
@@ -130,8 +134,7 @@ def expected_type(question: str) -> AnswerType | None:
         return SHARE
     if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
         return SIZE  # "how big is it?": the size of what, the passage says
-    whether = re.match(r"(is|are|was|were|does|do|did|has|have|can|could|will|would|should)\b", q) \
-        and not re.search(r"\b(know|tell me)\b", q)
+    whether = YES_NO_LEAD.match(q) and not re.search(r"\b(know|tell me)\b", q)
     if not whether and re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT  # "how big an area...?" counts the area
     if re.search(r"\b(salary|salaries|wage|wages|pay|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
@@ -205,7 +208,7 @@ def counts_what_is_asked(text: str, question: str, focus_terms: list[str]) -> bo
     head = counted_phrase(question)
     if len(head) < 2:
         return mentions_figure(text, focus_terms, shares=False)
-    return mentions_figure(text, focus_terms, shares=False) and head[-1] in terms(text)
+    return mentions_figure(text, focus_terms, shares=False) and head[-1] in _text_terms(text)
 
 
 def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:
@@ -233,6 +236,12 @@ def figure_terms(text: str, focus_terms: list[str], shares: bool = True) -> set[
         if len(found) > len(best):
             best = found
     return best
+
+
+@lru_cache(maxsize=65536)
+def _text_terms(text: str) -> frozenset[str]:
+    """A passage's terms, worked out once: the same passages are checked question after question."""
+    return frozenset(terms(text))
 
 
 _FRACTIONS = frozenset("half halves third thirds quarter quarters majority".split())
@@ -354,7 +363,7 @@ def has_duration(text: str, focus: list[str]) -> bool:
     """A length of time in a sentence about what the question asks: "How long have I got to
     complain?" is not answered by "Eleven years on from the Leveson Inquiry..."."""
     about = set(focus) - _HOW_LONG
-    return any(DURATION_PATTERN.search(sentence) and (not about or about & set(terms(sentence)))
+    return any(DURATION_PATTERN.search(sentence) and (not about or about & _text_terms(sentence))
                for sentence in re.split(r"(?<=[.!?])\s+|\n+", text))
 
 
