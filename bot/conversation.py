@@ -149,19 +149,31 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
         return True
     if _CONTINUATION.match(question):
         return True
-    return len(question.split()) <= 8 and bool(_ANAPHORA.search(question))
+    if len(question.split()) <= 8 and _ANAPHORA.search(question):
+        return True
+    # "What's the address?", "Can I phone instead?": a short question naming nothing leans on the conversation.
+    words = _WORD.findall(question)
+    return len(words) <= _SHORT_WORDS and not any(_is_name(w, first=i == 0) for i, w in enumerate(words))
+
+
+_SHORT_WORDS = 4
+_WORD = re.compile(r"[A-Za-z][\w'’+-]*")
+
+
+def _is_name(word: str, first: bool) -> bool:
+    """An acronym ("MPS"), or a capitalised word not opening the question ("Met", not "What")."""
+    return (len(word) >= 2 and word.isupper()) or (word[0].isupper() and not first and word != "I")
 
 
 def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset[str], ...], ...]:
     """Capitalised words after the first, and acronyms: what a real answer's context must mention."""
-    words = re.findall(r"[A-Za-z][\w'’+-]*", question)
+    words = _WORD.findall(question)
     out = []
     for i, word in enumerate(words):
-        is_acronym = len(word) >= 2 and word.isupper()
-        if word == "I" or (i == 0 and not is_acronym) or not word[0].isupper():
+        if not _is_name(word, first=i == 0):
             continue
         ways = [frozenset(terms(word))] if terms(word) else []
-        for name in acronyms.names_for(word.strip("'’s")) if is_acronym else ():
+        for name in acronyms.names_for(word.strip("'’s")) if len(word) >= 2 and word.isupper() else ():
             ways.append(frozenset(terms(name)))
         if ways:
             out.append(tuple(ways))

@@ -123,6 +123,9 @@ def test_the_issue_s_own_conversations(real_engine):
         (["Who founded the Met?", "When?"], "1829"),
         (["What was the MPA?", "What replaced it?"], "Mayor's Office for Policing and Crime"),
         (["How do I complain to the MPS?", "What's their postal address?"], "SW6 1TR"),
+        # Short questions that name nothing lean on the thread too.
+        (["Where do I complain?", "What's the address?"], "SW6 1TR"),
+        (["Where do I complain?", "Can I phone instead?"], "Call 101"),
     ]
     for questions, expected in conversations:
         history = []

@@ -64,6 +64,10 @@ def test_acronyms_are_learned_from_the_documents():
 @pytest.mark.parametrize("question, expected", [
     ("When?", True), ("What's their postal address?", True), ("What replaced it?", True),
     ("And how many staff?", True), ("What about the IOPC?", True), ("Who founded the Metropolitan Police?", False),
+    # Short and naming nothing: it leans on the thread. Naming something, it stands alone.
+    ("What's the address?", True), ("Can I phone instead?", True),
+    ("What are PCSOs?", False), ("Where is Scotland Yard?", False),
+    ("Where can I complain about an officer?", False),
 ])
 def test_followup_detection(question, expected):
     history = [Turn("user", "Who founded the Met?"), Turn("assistant", "Sir Robert Peel.")]
