@@ -271,7 +271,8 @@ class Extractor:
             if query.quoted:
                 if span_id in quoted:  # asked to go on, the same passage is no answer at all
                     score -= 1.0 if query.elaboration else w.repeated
-                elif span_id in after_quoted:
+                elif span_id in after_quoted and not (query.parallel and not self._has_any(span_id, query.own_terms)):
+                    # ("And special constables?" is not answered by what followed the officer figures.)
                     score += w.elaboration if query.elaboration else w.continuation
             scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)

@@ -29,6 +29,11 @@ _HOW_TO = re.compile(r"how (?:do|can|could|should|would|might) (?:i|you|we|one|p
                      r"(?:go about |actually |just |even )?([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)
 _LIGHT_VERBS = frozenset("make get go do have take find put give see know".split())
 _CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
+# "And X?" / "What about X?" with no question of its own after the opener.
+_PARALLEL = re.compile(
+    r"^\s*(and|what about|how about)\s+(?!(who|what|when|where|why|how|which|is|are|do|does|did|can|could|was|were|"
+    r"has|have|will|would|should|if|then|after|before)\b)", re.IGNORECASE,
+)
 _ELABORATION = re.compile(
     r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
     r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way|"
@@ -116,6 +121,8 @@ class Query:
     quoted: tuple[str, ...] = ()
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
+    # "And special constables?", "What about the IOPC?": the last question asked again of something else.
+    parallel: bool = False
     yes_no: bool = False  # "Is London a hotspot for organised crime?": answered by a statement, not a fact
     # "How do I join it?": the terms of the action asked about (with its plain words); a passage
     # that never mentions it says nothing on how to do it.
@@ -210,6 +217,7 @@ class QueryBuilder:
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
+                     parallel=bool(_PARALLEL.match(question)) and not _ELABORATION.search(question),
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 

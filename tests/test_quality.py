@@ -126,6 +126,8 @@ def test_the_issue_s_own_conversations(real_engine):
         # Short questions that name nothing lean on the thread too.
         (["Where do I complain?", "What's the address?"], "SW6 1TR"),
         (["Where do I complain?", "Can I phone instead?"], "Call 101"),
+        # "And X?" asks the last question of X: what followed the last answer is no answer unless it names X.
+        (["How big is the Met?", "How many of them are PCSOs?", "And special constables?"], "1,114 Met Specials"),
     ]
     for questions, expected in conversations:
         history = []

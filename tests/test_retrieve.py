@@ -75,6 +75,15 @@ def test_followup_detection(question, expected):
     assert is_followup(question, []) is False
 
 
+@pytest.mark.parametrize("question, parallel", [
+    ("And special constables?", True), ("What about the IOPC?", True),
+    ("And what did it find?", False), ("And then what happened?", False), ("When?", False),
+])
+def test_a_followup_asking_the_last_question_of_something_else_is_parallel(question, parallel):
+    q = QueryBuilder(AcronymMap()).build(question, [Turn("user", "How many PCSOs are there?")])
+    assert q.followup and q.parallel is parallel
+
+
 def test_followup_query_carries_the_previous_question():
     q = QueryBuilder(AcronymMap()).build("What's their postal address?", [Turn("user", "How do I complain to the MPS?")])
     assert q.followup and "complain" in q.text and "complain" in q.terms and "address" in q.terms
