@@ -22,7 +22,7 @@ from .acronyms import AcronymMap
 from .conversation import QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
-from .index import Index, chunk_embedding_text, open_index
+from .index import Index, chunk_search_text, open_index
 from .lists import Lists
 from .retrieve import HybridRetriever, LexicalIndex
 from .schema import Answer, Document, Hit
@@ -61,7 +61,8 @@ class Engine:
     @classmethod
     def from_index(cls, settings: Settings, embedder: Embedder, index: Index, weights: Weights = Weights()) -> "Engine":
         docs = list(index.documents.values())
-        lexical = LexicalIndex([chunk_embedding_text(index.documents[c.doc_id], c) for c in index.chunks])
+        lexical = LexicalIndex([chunk_search_text(index.documents[c.doc_id], index.chunks, i)
+                                for i, c in enumerate(index.chunks)])
         retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
         acronyms = AcronymMap.from_documents(docs)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)

@@ -110,6 +110,18 @@ def chunk_embedding_text(doc: Document, chunk: Chunk) -> str:
     return f"{doc.title}\n{heading}{chunk.text}"
 
 
+def chunk_search_text(doc: Document, chunks: list[Chunk], i: int) -> str:
+    """What BM25 searches for chunk ``i``: its embedded text and, for the items of a list the
+    previous chunk introduced ("We serve London through five operational functions...:"), that
+    introduction. (Embedding the introduction too blurred the items' vectors: dev set.)"""
+    chunk, before = chunks[i], chunks[i - 1] if i else None
+    text = chunk_embedding_text(doc, chunk)
+    if before is None or before.doc_id != chunk.doc_id or before.heading != chunk.heading:
+        return text
+    last = before.text.rstrip().rsplit("\n", 1)[-1].strip()
+    return f"{text}\n{last}" if last.endswith(":") else text
+
+
 def span_embedding_text(chunk: Chunk, text: str) -> str:
     # Spans are embedded as they stand: prefixing the section heading blurred them (dev set).
     return text

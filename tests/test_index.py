@@ -113,3 +113,24 @@ def test_a_span_opening_with_a_pronoun_carries_the_sentence_before_it():
     np.testing.assert_allclose(out[1], np.array([1, 1, 0]) / np.sqrt(2), atol=1e-6)  # "It ..." + the sentence before
     np.testing.assert_allclose(out[[0, 2]], vectors[[0, 2]])  # the others are unchanged
     np.testing.assert_allclose(vectors, np.eye(3))  # the input is not modified
+
+
+def test_items_of_a_list_split_across_chunks_are_searched_with_its_introduction():
+    from bot.index import chunk_search_text
+    from bot.schema import Chunk, Document
+
+    sections = [("Our Structure\n\nWe serve London through five operational functions:", "Our Structure"),
+                ("- Met Operations leads the delivery of services.", "Our Structure"),
+                ("- Specialist Operations delivers counter terrorism.", "Our Structure"),
+                ("Our Values\n\nIntegrity comes first.", "Our Values")]
+    body = "\n".join(text for text, _ in sections)
+    doc = Document("a.md", "About us", body)
+    chunks = []
+    for text, heading in sections:
+        start = body.index(text)
+        chunks.append(Chunk("a.md", start, start + len(text), text, heading))
+    texts = [chunk_search_text(doc, chunks, i) for i in range(len(chunks))]
+    assert "five operational functions" in texts[1]  # the introduction the chunk boundary cut off
+    assert "five operational functions" not in texts[2]  # the chunk before introduces nothing
+    assert "five operational functions" not in texts[3]  # another section
+    assert texts[0].startswith("About us\nOur Structure")

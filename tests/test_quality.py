@@ -117,6 +117,12 @@ def test_the_sources_statements_of_the_same_thing_are_shown_side_by_side(real_en
     assert len(set(docs)) >= 2 and docs[0] == "met-about-us.md"  # April 2025 first
 
 
+def test_an_item_of_a_list_split_across_chunks_is_found_by_the_list_s_words(real_engine):
+    # "function" is only in the list's introduction, which the chunk boundary put in the chunk before.
+    answer = real_engine.ask("What does the Met Operations function do?")
+    assert answer.answered and answer.answer.startswith("Met Operations and Performance leads")
+
+
 def test_the_issue_s_own_conversations(real_engine):
     """Each answer goes back in as history, as a chat client would send it."""
     conversations = [
