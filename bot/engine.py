@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer import Extractor, Weights
+from .answer import NOT_COVERED, Extractor, Weights
 from .qtype import NUMERIC, expected_type
 from .acronyms import AcronymMap
 from .conversation import QueryBuilder
@@ -130,7 +130,10 @@ class Engine:
         k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)
         hits = self.retriever.search(vector, query.terms, k)
         t2 = time.perf_counter()
-        threshold = self.settings.followup_abstain_threshold if query.followup else self.settings.abstain_threshold
+        # A follow-up shares fewer words with its answer, so it needs less, unless the thread it
+        # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
+        leans_on_answer = query.followup and not (history and history[-1].content == NOT_COVERED)
+        threshold = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
         answer = self.extractor.answer(query, vector, hits, threshold)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)

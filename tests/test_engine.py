@@ -238,6 +238,7 @@ def test_a_list_of_titles_that_only_names_the_thing_asked_about_does_not_answer(
 def test_followups_have_their_own_abstention_threshold(tmp_path):
     import pytest
 
+    from bot.answer import NOT_COVERED
     from bot.settings import Settings
 
     engine = _engine_on(tmp_path, abstain_threshold=1.0, followup_abstain_threshold=0.0,
@@ -245,6 +246,9 @@ def test_followups_have_their_own_abstention_threshold(tmp_path):
     assert not engine.ask("Who founded the Example Police Service?").answered  # 1.0: nothing is sure enough
     history = [Turn("user", "Who founded the Example Police Service?"), Turn("assistant", "...")]
     assert engine.ask("When?", history).answered
+    # A thread that went unanswered gives a follow-up no head start.
+    unanswered = [Turn("user", "Who founded the Example Police Service?"), Turn("assistant", NOT_COVERED)]
+    assert not engine.ask("When?", unanswered).answered
     with pytest.raises(ValueError, match="followup_abstain_threshold must be within"):
         Settings(followup_abstain_threshold=1.5)
 
