@@ -27,7 +27,7 @@ from .chunk import is_bare_line
 from .conversation import Query
 from .figures import FigurePicker
 from .forms import span_penalty
-from .qtype import MONTHS, NUMERIC, SHARE, SIZE, AnswerType, expected_type, mentions_figure, satisfies
+from .qtype import MONTHS, NUMERIC, SHARE, SIZE, AnswerType, counted_terms, expected_type, mentions_figure, satisfies
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
@@ -319,7 +319,7 @@ class Extractor:
         wanted = expected_type(query.question)
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
-        figure_focus = self.figures.counted(query.own_terms or query.focus_terms)
+        figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms))
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number

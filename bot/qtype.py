@@ -204,11 +204,28 @@ def counted_phrase(question: str) -> list[str]:
 def counts_what_is_asked(text: str, question: str, focus_terms: list[str]) -> bool:
     """A figure of the thing asked about: for "How many police stations...?", a passage with a
     figure must also say "stations", the counted phrase's last word (a figure of "police
-    officers" counts something else)."""
+    officers" counts something else). "How many people work for the Met?" is answered by a
+    figure of its workforce ("46,500 officers and staff")."""
     head = counted_phrase(question)
-    if len(head) < 2:
-        return mentions_figure(text, focus_terms, shares=False)
+    if len(head) < 2 or workforce_asked(question):
+        return mentions_figure(text, counted_terms(question, focus_terms), shares=False)
     return mentions_figure(text, focus_terms, shares=False) and head[-1] in _text_terms(text)
+
+
+def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
+    """The terms a figure must stand beside: the question's and, for the people working
+    somewhere, the kinds of people who do ("officers", "staff", "volunteers")."""
+    return list(focus_terms) + sorted(_WORKFORCE) if workforce_asked(question) else list(focus_terms)
+
+
+def workforce_asked(question: str) -> bool:
+    """ "How many people work for it?", "how many people does the Met employ?" """
+    return bool(_PEOPLE_WORKING.search(question))
+
+
+_PEOPLE_WORKING = re.compile(r"\bhow many (?:[\w-]+ ){0,2}?(people|persons|individuals|folk)\b.*\b(work|works|working|employ|employs|employed)\b",
+                             re.IGNORECASE)
+_WORKFORCE = frozenset(terms("officers staff volunteers employees constables specials workforce"))
 
 
 def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:

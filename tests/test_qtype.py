@@ -217,6 +217,17 @@ def test_a_count_must_count_the_thing_named():
     assert counted_phrase("How many pages long is the plan?") == terms("pages")  # 'long' ends the phrase
 
 
+def test_the_people_working_somewhere_are_counted_by_its_workforce():
+    workforce = "Today, the Met is made up of more than 46,500 officers and staff and volunteers."
+    residents = "The territory served covers 620 square miles and is home to over 9 million people."
+    for question in ("And how many people work for it today?", "how many non-uniform people work for the met?"):
+        assert satisfies(COUNT, workforce, question, terms(question)), question
+    # The people a force polices are its population, not its staff.
+    question = "How many people does the Met police?"
+    assert satisfies(COUNT, residents, question, terms(question))
+    assert not satisfies(COUNT, workforce, question, terms(question))
+
+
 def test_a_fraction_in_words_is_a_share():
     question = "What share of people in the capital think the Met is reliable?"
     text = "Just over half of Londoners perceive the Met as a reliable institution."
