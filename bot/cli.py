@@ -173,9 +173,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, read_rows
+    from .evaluate import evaluate, read_rows, with_typos
 
     rows = read_rows(Path(args.file))
+    if args.typos:
+        rows = with_typos(rows)
     engine = _load_engine(args)
     report = evaluate(engine, rows)
     for name, value in report.metrics.items():
@@ -223,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
     ev.add_argument("file", help="e.g. tests/data/eval.jsonl")
     ev.add_argument("--json-out", help="also write the metrics to this JSON file")
+    ev.add_argument("--typos", action="store_true", help="put one typo in each question first (seeded)")
     ev.set_defaults(func=cmd_eval)
 
     ing = sub.add_parser("ingest", help="clean the seed pages into corpus/ files")

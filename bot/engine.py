@@ -28,6 +28,7 @@ from .retrieve import HybridRetriever, LexicalIndex
 from .schema import Answer, Document, Hit
 from .suggest import RelatedQuestions, Supersessions
 from .settings import Settings
+from .spelling import Speller, read_dictionary
 from .vocabulary import Vocabulary
 from .validate import Request, RequestError, Turn, clean_question, parse_request
 
@@ -46,6 +47,7 @@ class Engine:
     queries: QueryBuilder
     related: RelatedQuestions | None = None
     vocabulary: Vocabulary | None = None
+    speller: Speller | None = None
     _word_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -72,8 +74,11 @@ class Engine:
         related = RelatedQuestions(index.documents, index.spans,
                                    [c.heading for c in index.chunks if c.heading and c.heading not in items])
         vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
+        # Typos are put right only with the model's vocabulary to tell them from real words.
+        vocab_file = settings.model_path / "vocab.txt"
+        speller = Speller.from_documents(docs, read_dictionary(vocab_file)) if vocab_file.is_file() else None
         return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms, lists),
-                   QueryBuilder(acronyms), related, vocabulary)
+                   QueryBuilder(acronyms), related, vocabulary, speller)
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer one question; ``history`` holds the earlier turns, oldest first.
@@ -120,6 +125,7 @@ class Engine:
         if not question:
             return Answer.failure("question is empty"), None
         t0 = time.perf_counter()
+        question, history = self._spelled(question, history)
         query = self.queries.build(question, history)
         vector = self.embedder.encode([query.text])[0]
         unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
@@ -141,9 +147,16 @@ class Engine:
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""
-        query = self.queries.build(clean_question(question), history)
+        query = self.queries.build(*self._spelled(clean_question(question), history))
         vector = self.embedder.encode([query.text])[0]
         return self.retriever.search(vector, query.terms, k or self.settings.top_k_chunks)
+
+    def _spelled(self, question: str, history: Sequence[Turn]) -> tuple[str, Sequence[Turn]]:
+        """The question and the user's earlier questions with their typos put right ("complian")."""
+        if self.speller is None:
+            return question, history
+        return (self.speller.correct(question),
+                [Turn(t.role, self.speller.correct(t.content)) if t.role == "user" else t for t in history])
 
     def ask_request(self, request: Request) -> Answer:
         return self.ask(request.question, request.history)

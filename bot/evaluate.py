@@ -12,8 +12,10 @@ was verbatim from the corpus.
 from __future__ import annotations
 
 import json
+import random
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +138,25 @@ def retrieval_rank(engine: Engine, row: Row, depth: int = 10) -> int | None:
         if chunk.doc_id == row.expected_doc and row.expected_text in chunk.text:
             return rank
     return None
+
+
+def with_typos(rows: list[Row], seed: int = 0) -> list[Row]:
+    """The rows with one typo in each question: in one of its words of five letters or more, a
+    letter dropped, doubled, swapped with the next or changed to a vowel. Seeded, so runs compare."""
+    rng = random.Random(seed)
+    out = []
+    for row in rows:
+        words = list(re.finditer(r"[a-z]{5,}", row.question))
+        if not words:
+            out.append(row)
+            continue
+        word = rng.choice(words)
+        w, i = word.group(0), rng.randrange(1, len(word.group(0)) - 1)
+        slip = rng.choice(["drop", "double", "swap", "vowel"])
+        typed = {"drop": w[:i] + w[i + 1:], "double": w[:i] + w[i] + w[i:],
+                 "swap": w[:i] + w[i + 1] + w[i] + w[i + 2:], "vowel": w[:i] + rng.choice("aeiou") + w[i + 1:]}[slip]
+        out.append(replace(row, question=row.question[:word.start()] + typed + row.question[word.end():]))
+    return out
 
 
 def evaluate(engine: Engine, rows: list[Row]) -> Report:

@@ -18,6 +18,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .spelling import read_dictionary
+
 # Whole lines that are page furniture, not content.
 CHROME_LINES = [
     r"top of page",
@@ -44,11 +46,7 @@ ARCHIVED = re.compile(r"\bthis is archived material\b", re.IGNORECASE)
 
 def load_vocabulary(vocab_file: Path) -> set[str]:
     """Whole words (not '##' pieces) of a WordPiece vocabulary, used to mend broken words."""
-    words = set()
-    for line in vocab_file.read_text(encoding="utf-8").splitlines():
-        if line.isalpha() and line.islower():
-            words.add(line)
-    return words
+    return set(read_dictionary(vocab_file))
 
 
 def mend_broken_words(text: str, vocabulary: set[str]) -> str:
