@@ -27,7 +27,7 @@ from .chunk import is_bare_line
 from .conversation import Query
 from .figures import FigurePicker
 from .forms import span_penalty
-from .qtype import MONTHS, NUMERIC, SHARE, SIZE, AnswerType, counted_terms, expected_type, mentions_figure, satisfies
+from .qtype import DURATION, MONTHS, NUMERIC, SHARE, SIZE, AnswerType, counted_terms, expected_type, mentions_figure, satisfies
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
@@ -294,8 +294,10 @@ class Extractor:
         if wanted is None:
             return 0.0
         # What a figure must count is what is asked now ("And how many of them are women?"),
-        # not the thread's earlier subject ("officers").
-        if satisfies(wanted, span.text, query.question, query.own_terms or query.focus_terms):
+        # not the thread's earlier subject ("officers"); a length of time may be the thread's
+        # subject's ("[New Met for London] How long does it run?": "a two-year plan").
+        focus = query.focus_terms if wanted is DURATION else (query.own_terms or query.focus_terms)
+        if satisfies(wanted, span.text, query.question, focus):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
