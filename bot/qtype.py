@@ -137,7 +137,7 @@ def expected_type(question: str) -> AnswerType | None:
     whether = YES_NO_LEAD.match(q) and not re.search(r"\b(know|tell me)\b", q)
     if not whether and re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT  # "how big an area...?" counts the area
-    if re.search(r"\b(salary|salaries|wage|wages|pay|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
+    if re.search(r"\b(salary|salaries|wage|wages|pay|paid|earn|earns|earning|earnings|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
         return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY

@@ -15,6 +15,7 @@ from bot.retrieve import terms
     ("Can you tell me how many officers the Met has?", COUNT),
     ("were they meant to boost how much people trust the police?", None),  # whether, not how much
     ("What is the Met's budget?", NUMBER_LIKELY),
+    ("What does a PCSO earn?", MONEY), ("what are officers paid", MONEY),
     ("roughly what share of londoners are from minority backgrounds", SHARE),
     ("how much of the country's organised crime is in london", SHARE),
     ("When was the Met founded?", DATE),

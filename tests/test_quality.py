@@ -96,7 +96,7 @@ def test_where_do_i_complain(real_engine):
 
 
 @pytest.mark.parametrize("question", ["What is the capital of France?", "How do I renew my passport?",
-                                      "What time does the Tower of London open?"])
+                                      "What time does the Tower of London open?", "What does a PCSO earn?"])
 def test_questions_the_sources_do_not_cover_abstain(real_engine, question):
     answer = real_engine.ask(question)
     assert not answer.answered and answer.suggestions and not answer.citations
