@@ -27,7 +27,8 @@ from .chunk import is_bare_line
 from .conversation import Query
 from .figures import FigurePicker
 from .forms import span_penalty
-from .qtype import DURATION, MONTHS, NUMERIC, SHARE, SIZE, AnswerType, counted_terms, expected_type, mentions_figure, satisfies
+from .qtype import (DATE, DURATION, MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms, expected_type,
+                    mentions_figure, satisfies)
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
@@ -293,6 +294,10 @@ class Extractor:
         """
         if wanted is None:
             return 0.0
+        if wanted is DATE and _NEXT.search(query.question) and not self._dated_after_source(span):
+            # "When is the next MOPAC meeting?" asks about the future: a source can only answer
+            # with a year after its own date, not "(in 2010)".
+            return -self.weights.type_mismatch
         # What a figure must count is what is asked now ("And how many of them are women?"),
         # not the thread's earlier subject ("officers"); a length of time may be the thread's
         # subject's ("[New Met for London] How long does it run?": "a two-year plan").
@@ -302,6 +307,11 @@ class Extractor:
             specific = wanted.name in ("address", "phone")
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
         return -self.weights.type_mismatch if wanted.required else 0.0
+
+    def _dated_after_source(self, span: Span) -> bool:
+        """A year in the span later than its source's own date (any year, for an undated source)."""
+        since = date_key(self.index.documents[span.doc_id].date)[0]
+        return any(int(y) > since for y in YEAR_PATTERN.findall(span.text))
 
     def confidence(self, score: float) -> float:
         return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
@@ -479,6 +489,9 @@ def date_key(date: str) -> tuple[int, int]:
 
 _NAME_RUN = re.compile(r"\b" + name_run())
 
+
+_NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
+                   re.IGNORECASE)
 
 _SUCCESSION = re.compile(
     r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"

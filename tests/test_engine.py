@@ -338,3 +338,22 @@ def test_a_name_typed_in_lower_case_still_has_to_be_in_the_passage(tmp_path):
     typed = engine.ask("How many officers does the Harbour Transport Police have?")
     lower = engine.ask("how many officers does the harbour transport police have?")
     assert "30,000" not in typed.answer and "30,000" not in lower.answer  # a figure of another force's officers
+
+
+def test_the_next_event_needs_a_date_after_the_source_s_own(tmp_path):
+    from bot.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    def ask(body: str):
+        root = tmp_path / str(len(body))
+        (root / "corpus").mkdir(parents=True)
+        (root / "corpus" / "board.md").write_text(f"---\ntitle: The Example Board\ndate: June 2017\n---\n{body}")
+        engine = Engine.load(Settings(corpus_dir=root / "corpus", index_dir=root / "idx", abstain_threshold=0.2),
+                             embedder=HashingEmbedder(), progress=lambda _: None)
+        return engine.ask("When is the next Example Board meeting?")
+
+    past = "The Example Board held its first meeting in 2010.\n"
+    assert not ask(past).answered  # a 2017 page's 2010 is no next meeting
+    answer = ask(past + "\nThe next Example Board meeting is in March 2018.\n")
+    assert answer.answered and "2018" in answer.answer
