@@ -299,9 +299,12 @@ class Extractor:
             # with a year after its own date, not "(in 2010)".
             return -self.weights.type_mismatch
         # What a figure must count is what is asked now ("And how many of them are women?"),
-        # not the thread's earlier subject ("officers"); a length of time may be the thread's
+        # not the thread's earlier subject ("officers"), nor a word of time ("How many complaints
+        # a year?" is not answered by "Eleven years on"); a length of time may be the thread's
         # subject's ("[New Met for London] How long does it run?": "a two-year plan").
         focus = query.focus_terms if wanted is DURATION else (query.own_terms or query.focus_terms)
+        if wanted in NUMERIC:
+            focus = self.figures.counted(focus)
         if satisfies(wanted, span.text, query.question, focus):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")
