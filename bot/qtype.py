@@ -318,6 +318,22 @@ def has_person_name(text: str, question: str) -> bool:
 _NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{3,}\b")  # acronyms of three letters or more: not "UK"
 
 
+def names_the_role(text: str, question: str, focus: list[str] = ()) -> bool:
+    """For "Who is the head of the IOPC?", a passage that names the role asked about, in the
+    question's words or their plain ones ("boss" -> Commissioner): the people a passage names
+    without it ("...the murders of Anthony Walgate...") don't hold that role."""
+    asked = set(terms(" ".join(m.group(1) for m in _ROLE_ASKED.finditer(question)))) - _NO_TITLE
+    if not asked:
+        return True
+    asked |= set(focus) & _ROLE_TERMS
+    return bool(asked & _text_terms(text))
+
+
+_ROLE_ASKED = re.compile(r"\b" + _ROLE + r"s?\b", re.IGNORECASE)
+_NO_TITLE = frozenset(terms("founder"))  # "Founded by Sir Robert Peel" names the founder without the word
+_ROLE_TERMS = frozenset(terms(_ROLE.strip("()").replace("|", " "))) - _NO_TITLE
+
+
 def has_new_name(text: str, question: str) -> bool:
     """A name of two or more capitalised words, or an acronym, with a word the question doesn't use
     ("British Transport Police" for "Who polices the London Underground?")."""
@@ -412,7 +428,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "duration": lambda text, question, focus: has_duration(text, focus),
     "time": lambda text, question, focus: bool(TIME_PATTERN.search(text)),
     "expansion": lambda text, question, focus: spells_out(text, stands_for(question) or ""),
-    "person": lambda text, question, focus: has_person_name(text, question),
+    "person": lambda text, question, focus: has_person_name(text, question) and names_the_role(text, question, focus),
     "name": lambda text, question, focus: has_new_name(text, question),
     "place": lambda text, question, focus: has_place(text, question),
     "address": lambda text, question, focus: bool(PLACE_PATTERN.search(text)),

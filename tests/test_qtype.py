@@ -218,6 +218,16 @@ def test_a_count_must_count_the_thing_named():
     assert counted_phrase("How many pages long is the plan?") == terms("pages")  # 'long' ends the phrase
 
 
+def test_a_role_holder_is_named_by_a_passage_that_names_the_role():
+    question = "Who is the current head of the IOPC?"
+    victims = "Our re-investigation into how the murders of Anthony Walgate and Gabriel Kovari were handled."
+    assert not satisfies(PERSON, victims, question, terms(question))  # names, but of no head
+    assert satisfies(PERSON, "The IOPC's head, Rachel Watson, said...", question, terms(question))
+    # The role's plain word counts ("boss" -> Commissioner), and a founder needs no such word.
+    assert satisfies(PERSON, "Forward (Commissioner Mark Rowley), pg 2", "who's the boss", ["boss", "commission"])
+    assert satisfies(PERSON, "Founded by Sir Robert Peel in 1829.", "Who was the founder of the Met?", [])
+
+
 def test_the_people_working_somewhere_are_counted_by_its_workforce():
     workforce = "Today, the Met is made up of more than 46,500 officers and staff and volunteers."
     residents = "The territory served covers 620 square miles and is home to over 9 million people."
