@@ -81,6 +81,7 @@ ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
 MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
 EXPANSION = AnswerType("expansion", True)  # "What does CVF stand for?": the words its letters spell
+EXPANSION_LIKELY = AnswerType("expansion", False)  # "What is CT?": best said with the words its letters spell
 SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, money) may say
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 
@@ -109,6 +110,8 @@ _STANDS_FOR = re.compile(
     r"\b([A-Z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
     r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
 )
+_WHAT_IS_ACRONYM = re.compile(r"(?:and\s+)?[Ww]hat(?:'s|’s| is| are| was| were)\s+(?:the\s+|an?\s+)?"
+                              r"([A-Z][A-Za-z&]*?[A-Z][A-Za-z&]*?)s?\s*\??$")
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
@@ -130,6 +133,8 @@ def expected_type(question: str) -> AnswerType | None:
     q = without_lead_in(question.lower())
     if stands_for(question):
         return EXPANSION
+    if _WHAT_IS_ACRONYM.match(question.strip()):
+        return EXPANSION_LIKELY
     if re.search(r"\bwhat (percentage|proportion|share)\b|\bwhat per ?cent\b|\bhow (much|many) of (the|our|their|its|all)\b", q):
         return SHARE
     if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
@@ -380,6 +385,12 @@ def stands_for(question: str) -> str | None:
     return word if sum(ch.isupper() for ch in word) >= 2 else None
 
 
+def acronym_asked(question: str) -> str | None:
+    """The acronym a question asks about by itself: "What does CVF stand for?", "What is CT?"."""
+    match = _WHAT_IS_ACRONYM.match(question.strip())
+    return stands_for(question) or (match.group(1) if match else None)
+
+
 def spells_out(text: str, acronym: str) -> bool:
     """Whether the text gives the acronym's words: "counter-terrorism (CT)", or a run of words whose
     initials spell it ("the Competency and Values Framework" for CVF)."""
@@ -427,7 +438,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "date": lambda text, question, focus: has_date(text, terms(question)),
     "duration": lambda text, question, focus: has_duration(text, focus),
     "time": lambda text, question, focus: bool(TIME_PATTERN.search(text)),
-    "expansion": lambda text, question, focus: spells_out(text, stands_for(question) or ""),
+    "expansion": lambda text, question, focus: spells_out(text, acronym_asked(question) or ""),
     "person": lambda text, question, focus: has_person_name(text, question) and names_the_role(text, question, focus),
     "name": lambda text, question, focus: has_new_name(text, question),
     "place": lambda text, question, focus: has_place(text, question),

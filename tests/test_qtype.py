@@ -3,8 +3,8 @@
 import pytest
 
 from bot.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, EXPANSION, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, TIME, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure,
+    ADDRESS, COUNT, DATE, DURATION, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    SIZE, TIME, acronym_asked, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure,
     satisfies, spells_out, stands_for,
 )
 from bot.retrieve import terms
@@ -47,7 +47,7 @@ from bot.retrieve import terms
     ("Who founded the Metropolitan Police?", NAME_LIKELY),
     ("When should I go to the IPCC?", None),
     ("Which inquiry looked at the police and the media after phone hacking?", None),
-    ("What is MOPAC?", None),
+    ("What is MOPAC?", EXPANSION_LIKELY),  # best said with "Mayor's Office for Policing and Crime (MOPAC)"
     ("Which part of the Met is responsible for counter terrorism?", NAME_LIKELY),
     ("which bit of the met goes after bent coppers", NAME_LIKELY),
     ("What department handles complaints?", NAME_LIKELY),
@@ -195,6 +195,15 @@ def test_a_duration_must_be_of_what_is_asked():
 def test_which_acronym_a_question_asks_to_spell_out(question, acronym):
     assert stands_for(question) == acronym
     assert (expected_type(question) is EXPANSION) == (acronym is not None)
+
+
+@pytest.mark.parametrize("question, acronym", [
+    ("What is CT?", "CT"), ("What are PCSOs?", "PCSO"), ("What is DDaT?", "DDaT"), ("and what's the DPS", "DPS"),
+    ("What is the Met?", None), ("What is the CT budget?", None),
+])
+def test_what_is_an_acronym_is_best_answered_by_its_spelling_out(question, acronym):
+    assert acronym_asked(question) == acronym
+    assert (expected_type(question) is EXPANSION_LIKELY) == (acronym is not None)  # a bonus, not a must
 
 
 def test_a_span_spells_out_an_acronym_by_its_initials_or_brackets():
