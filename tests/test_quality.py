@@ -141,6 +141,11 @@ def test_an_item_of_a_list_split_across_chunks_is_found_by_the_list_s_words(real
     assert answer.answered and answer.answer.startswith("Met Operations and Performance leads")
 
 
+def test_what_is_an_acronym_is_answered_first_by_the_passage_spelling_it_out(real_engine):
+    answer = real_engine.ask("What is CT?")
+    assert answer.answered and "counter-terrorism (CT)" in answer.citations[0].quote
+
+
 def test_the_issue_s_own_conversations(real_engine):
     """Each answer goes back in as history, as a chat client would send it."""
     conversations = [
