@@ -237,7 +237,11 @@ class Extractor:
         top_rrf = max(h.score for h in hits) or 1.0
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
-        after_quoted |= self._items_introduced(query.last_quoted) - quoted
+        if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
+            items = self._items_introduced(query.last_quoted) | self._items_of_quoted_lists(query.last_quoted)
+            quoted, after_quoted = quoted - items, after_quoted | items
+        else:
+            after_quoted |= self._items_introduced(query.last_quoted) - quoted
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
             chunk_id = self.index.spans[span_id].chunk_id
             by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
@@ -345,7 +349,8 @@ class Extractor:
         confidence = self.confidence(score)
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
-        listed = None if numeric else self._list(scored, query) or self._introduced(best.span)
+        # One item of a list is asked for ("Which one...?"), or a figure: no list to quote whole.
+        listed = None if numeric or query.selection else self._list(scored, query) or self._introduced(best.span)
         if listed is not None:  # "What are the Met's values?": the list's introduction and its items
             citations = tuple(self._citation(listed.doc_id, s, e) for s, e in listed.pieces())
             return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
@@ -417,6 +422,18 @@ class Extractor:
                 span = self.index.spans[span_id]
                 passage = self.lists.containing(span.doc_id, span.start + span.text.find(piece.rstrip()))
                 if passage is not None and passage.intro is not None:
+                    for start, end in passage.items:
+                        out.update(self.quotes.starting_within(passage.doc_id, start, end))
+        return out
+
+    def _items_of_quoted_lists(self, pieces: Sequence[str]) -> set[int]:
+        """The items of every list a quoted piece is part of (its introduction or an item)."""
+        out: set[int] = set()
+        for piece in pieces:
+            for span_id in self.quotes.quoting(piece):
+                span = self.index.spans[span_id]
+                passage = self.lists.containing(span.doc_id, span.start + max(0, span.text.find(piece.rstrip())))
+                if passage is not None:
                     for start, end in passage.items:
                         out.update(self.quotes.starting_within(passage.doc_id, start, end))
         return out

@@ -157,6 +157,8 @@ def test_the_issue_s_own_conversations(real_engine):
         (["Where do I complain?", "Can I phone instead?"], "Call 101"),
         # "And X?" asks the last question of X: what followed the last answer is no answer unless it names X.
         (["How big is the Met?", "How many of them are PCSOs?", "And special constables?"], "1,114 Met Specials"),
+        # One of the things just listed, though all of them were quoted.
+        (["What are the Met's principles?", "Which one is about the frontline?"], "Frontline-focused: We will"),
         # A length of time about the thread's subject: the plan, not "running".
         (["What are the priorities of New Met for London?", "How long does it run?"], "two-year plan"),
     ]

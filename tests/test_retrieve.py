@@ -84,6 +84,15 @@ def test_a_followup_asking_the_last_question_of_something_else_is_parallel(quest
     assert q.followup and q.parallel is parallel
 
 
+@pytest.mark.parametrize("question, selection", [
+    ("Which one is about the frontline?", True), ("and which of those deals with terrorism?", True),
+    ("Which part of the Met handles IT?", False), ("What about the frontline?", False),
+])
+def test_a_followup_choosing_among_what_was_listed_is_a_selection(question, selection):
+    q = QueryBuilder(AcronymMap()).build(question, [Turn("user", "What are the Met's principles?")])
+    assert q.followup and q.selection is selection
+
+
 def test_followup_query_carries_the_previous_question():
     q = QueryBuilder(AcronymMap()).build("What's their postal address?", [Turn("user", "How do I complain to the MPS?")])
     assert q.followup and "complain" in q.text and "complain" in q.terms and "address" in q.terms
