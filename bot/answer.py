@@ -304,9 +304,10 @@ class Extractor:
             return -self.weights.type_mismatch
         # What a figure must count is what is asked now ("And how many of them are women?"),
         # not the thread's earlier subject ("officers"), nor a word of time ("How many complaints
-        # a year?" is not answered by "Eleven years on"); a length of time may be the thread's
-        # subject's ("[New Met for London] How long does it run?": "a two-year plan").
-        focus = query.focus_terms if wanted is DURATION else (query.own_terms or query.focus_terms)
+        # a year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[New
+        # Met for London] How long does it run?" is answered by "a two-year plan", and "[What is
+        # Met Direction?] When does it end?" not by a headline on something else that says "end".
+        focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
         if wanted in NUMERIC:
             focus = self.figures.counted(focus)
         if satisfies(wanted, span.text, query.question, focus):

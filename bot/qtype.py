@@ -350,8 +350,9 @@ def has_new_name(text: str, question: str) -> bool:
 def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) -> bool:
     """A date in the text. A date only in a headline's byline ("... | The Guardian | 21 Mar 2023")
     is when the piece was published: it dates the question's event only when the headline is
-    about that event, i.e. holds most of the question's own terms (a follow-up's "when was
-    that?" has none, and takes the date as it finds it)."""
+    about that event, i.e. holds most of the question's terms (with a follow-up's, the thread's:
+    "[What is Met Direction?] When does it end?" is not dated by "...do not begin and end at
+    the top | 11 Feb 2022")."""
     if not DATE_PATTERN.search(text):
         return False
     lines = text.split("\n")
@@ -435,7 +436,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
     "share": lambda text, question, focus: mentions_figure(text, focus),
     "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
                                               for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
-    "date": lambda text, question, focus: has_date(text, terms(question)),
+    "date": lambda text, question, focus: has_date(text, focus),
     "duration": lambda text, question, focus: has_duration(text, focus),
     "time": lambda text, question, focus: bool(TIME_PATTERN.search(text)),
     "expansion": lambda text, question, focus: spells_out(text, acronym_asked(question) or ""),

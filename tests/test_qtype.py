@@ -171,6 +171,8 @@ def test_a_byline_date_dates_only_what_its_headline_is_about():
     launch = "Met launches new Policing Plan for London | MPS 17 Jul 2023"
     assert has_date(launch, terms("When did the Met launch its new Policing Plan for London?"))
     assert has_date(headline, terms("when was that?"))  # a follow-up: nothing to check against
+    # ...but with the thread's words: "[What is Met Direction?] When does it end?" is no headline's "end".
+    assert not has_date(headline, terms("end") + terms("Met Direction"))
     assert has_date("The Met was founded in 1829.", terms("When was the IOPC set up?"))  # in the text: a date
 
 

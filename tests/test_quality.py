@@ -146,6 +146,12 @@ def test_what_is_an_acronym_is_answered_first_by_the_passage_spelling_it_out(rea
     assert answer.answered and "counter-terrorism (CT)" in answer.citations[0].quote
 
 
+def test_a_followup_s_date_is_about_the_thread_s_subject(real_engine):
+    history = [Turn("user", "What is Met Direction?"),
+               Turn("assistant", real_engine.ask("What is Met Direction?").answer)]
+    assert "begin and end at the top" not in real_engine.ask("When does it end?", history).answer
+
+
 def test_the_issue_s_own_conversations(real_engine):
     """Each answer goes back in as history, as a chat client would send it."""
     conversations = [
