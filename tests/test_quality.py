@@ -31,15 +31,15 @@ FRESH4_SET = Path(__file__).parent / "data" / "eval_fresh4.jsonl"
 BLIND5_SET = Path(__file__).parent / "data" / "eval_blind5.jsonl"
 FLOORS = {"answerable_hit_rate": 0.91, "unanswerable_abstain_rate": 0.89, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
           "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
-EXTRA_FLOORS = {"answerable_hit_rate": 0.86, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
+EXTRA_FLOORS = {"answerable_hit_rate": 0.87, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
 FRESH_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.84, "verbatim_rate": 1.0}
-BLIND_FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.83, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
+BLIND_FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.88, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
 BLIND2_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
 FRESH2_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.95, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
-FRESH3_FLOORS = {"answerable_hit_rate": 0.66, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
+FRESH3_FLOORS = {"answerable_hit_rate": 0.66, "unanswerable_abstain_rate": 0.83, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
 BLIND3_FLOORS = {"answerable_hit_rate": 0.73, "unanswerable_abstain_rate": 0.71, "followup_hit_rate": 0.76, "verbatim_rate": 1.0}
 BLIND4_FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
-FRESH4_FLOORS = {"answerable_hit_rate": 0.66, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.71, "verbatim_rate": 1.0}
+FRESH4_FLOORS = {"answerable_hit_rate": 0.69, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
 BLIND5_FLOORS = {"answerable_hit_rate": 0.78, "unanswerable_abstain_rate": 0.81, "followup_hit_rate": 0.71, "verbatim_rate": 1.0}
 SETS = {"dev": (DEV_SET, FLOORS), "extra": (EXTRA_SET, EXTRA_FLOORS), "fresh": (FRESH_SET, FRESH_FLOORS),
         "fresh2": (FRESH2_SET, FRESH2_FLOORS), "fresh3": (FRESH3_SET, FRESH3_FLOORS), "fresh4": (FRESH4_SET, FRESH4_FLOORS),
