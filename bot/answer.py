@@ -250,6 +250,7 @@ class Extractor:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
         wanted = expected_type(query.question)
+        type_focus = self._type_focus(wanted, query)
         missing_names = self.chunks_missing_names(query.question)
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
@@ -261,7 +262,7 @@ class Extractor:
             cov = self._covered(plan, span_id)
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
-            score += self._type_score(wanted, span, query)
+            score += self._type_score(wanted, span, query, type_focus)
             if span_id in succession:
                 score += w.succession
             if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):
@@ -291,7 +292,19 @@ class Extractor:
         return {sup.span_id for sup in self.supersessions.items
                 if not self.missing_entities(query, self.index.spans[sup.span_id].chunk_id)}
 
-    def _type_score(self, wanted: AnswerType | None, span: Span, query: Query) -> float:
+    def _type_focus(self, wanted: AnswerType | None, query: Query) -> list[str]:
+        """The terms what the question asks for must stand with (worked out once per question).
+
+        What a figure must count is what is asked now ("And how many of them are women?"), not
+        the thread's earlier subject ("officers"), nor a word of time ("How many complaints a
+        year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[New Met
+        for London] How long does it run?" is answered by "a two-year plan", and "[What is Met
+        Direction?] When does it end?" not by a headline on something else that says "end".
+        """
+        focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
+        return self.figures.counted(focus) if wanted in NUMERIC else focus
+
+    def _type_score(self, wanted: AnswerType | None, span: Span, query: Query, focus: list[str]) -> float:
         """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
 
         A number question wants a figure *of what it counts* ("How many officers?"), not any number.
@@ -302,14 +315,6 @@ class Extractor:
             # "When is the next MOPAC meeting?" asks about the future: a source can only answer
             # with a year after its own date, not "(in 2010)".
             return -self.weights.type_mismatch
-        # What a figure must count is what is asked now ("And how many of them are women?"),
-        # not the thread's earlier subject ("officers"), nor a word of time ("How many complaints
-        # a year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[New
-        # Met for London] How long does it run?" is answered by "a two-year plan", and "[What is
-        # Met Direction?] When does it end?" not by a headline on something else that says "end".
-        focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
-        if wanted in NUMERIC:
-            focus = self.figures.counted(focus)
         if satisfies(wanted, span.text, query.question, focus):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")

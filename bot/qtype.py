@@ -195,15 +195,21 @@ _PHRASE_END = frozenset(
 def counted_phrase(question: str) -> list[str]:
     """The terms of what a number question counts: "How many [Police Community Support Officers]
     did the Met have?", "What share of [police officers] in England and Wales...?"."""
+    return list(_counted_phrase(question))
+
+
+@lru_cache(maxsize=4096)
+def _counted_phrase(question: str) -> tuple[str, ...]:
+    """Worked out once per question: it is asked again for every candidate span."""
     match = _COUNTED_AFTER.search(question)
     if not match:
-        return []
+        return ()
     words = []
     for word in match.group(1).split():
         if word.lower().strip("?.,") in _PHRASE_END:
             break
         words.append(word)
-    return terms(" ".join(words))
+    return tuple(terms(" ".join(words)))
 
 
 def counts_what_is_asked(text: str, question: str, focus_terms: list[str]) -> bool:
@@ -223,6 +229,7 @@ def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
     return list(focus_terms) + sorted(_WORKFORCE) if workforce_asked(question) else list(focus_terms)
 
 
+@lru_cache(maxsize=4096)
 def workforce_asked(question: str) -> bool:
     """ "How many people work for it?", "how many people does the Met employ?" """
     return bool(_PEOPLE_WORKING.search(question))
