@@ -238,10 +238,10 @@ class Extractor:
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
         if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
-            items = self._items_introduced(query.last_quoted) | self._items_of_quoted_lists(query.last_quoted)
+            items = self._list_items(query.last_quoted, introduced_only=False)
             quoted, after_quoted = quoted - items, after_quoted | items
         else:
-            after_quoted |= self._items_introduced(query.last_quoted) - quoted
+            after_quoted |= self._list_items(query.last_quoted) - quoted
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
             chunk_id = self.index.spans[span_id].chunk_id
             by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
@@ -417,29 +417,19 @@ class Extractor:
         passage = self.lists.containing(span.doc_id, span.end - 1)
         return passage if passage is not None and passage.intro and passage.intro[1] == span.end else None
 
-    def _items_introduced(self, pieces: Sequence[str]) -> set[int]:
-        """The items of the list a quoted introduction opens ("...five operational functions:"):
-        each of them, not only the first, comes next ("Which one of those deals with terrorism?")."""
+    def _list_items(self, pieces: Sequence[str], introduced_only: bool = True) -> set[int]:
+        """The items of the lists quoted pieces belong to. By default only of a list whose quoted
+        introduction opens it ("...five operational functions:"): each item, not only the first,
+        comes next. With ``introduced_only=False``, of any list a piece is part of, item or
+        introduction ("Which one is about the frontline?" after the principles were listed)."""
         out: set[int] = set()
         for piece in pieces:
-            if not piece.rstrip().endswith(":"):
+            if introduced_only and not piece.rstrip().endswith(":"):
                 continue
             for span_id in self.quotes.quoting(piece):
                 span = self.index.spans[span_id]
-                passage = self.lists.containing(span.doc_id, span.start + span.text.find(piece.rstrip()))
-                if passage is not None and passage.intro is not None:
-                    for start, end in passage.items:
-                        out.update(self.quotes.starting_within(passage.doc_id, start, end))
-        return out
-
-    def _items_of_quoted_lists(self, pieces: Sequence[str]) -> set[int]:
-        """The items of every list a quoted piece is part of (its introduction or an item)."""
-        out: set[int] = set()
-        for piece in pieces:
-            for span_id in self.quotes.quoting(piece):
-                span = self.index.spans[span_id]
                 passage = self.lists.containing(span.doc_id, span.start + max(0, span.text.find(piece.rstrip())))
-                if passage is not None:
+                if passage is not None and (passage.intro is not None or not introduced_only):
                     for start, end in passage.items:
                         out.update(self.quotes.starting_within(passage.doc_id, start, end))
         return out
