@@ -369,7 +369,7 @@ class Extractor:
                     break
                 if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
-            pieces += self._other_source(scored, pieces, query.focus_terms, self.names(query.question))
+            pieces += self._other_source(scored, pieces, query.focus_terms, self.names(query.question), query.question)
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
             else:  # sources that may disagree: newest first
@@ -453,13 +453,22 @@ class Extractor:
         found = with_equivalents(self._own_terms[span_id], self._equivalents) if in_text else self._span_terms[span_id]
         return all(t in found or self.lexical.variants(t) & found for t in wanted)
 
+    def _says_all(self, span_id: int, wanted: list[str], named: set[str]) -> bool:
+        """Whether the span has every term: those of names the question uses (``named``) anywhere in
+        its text, the others in its own words, outside the names it mentions. "Five of the officers
+        were subjects in the investigation by ... the Independent Police Complaints Commission
+        (IPCC)" says nothing about complaining."""
+        own = set(terms(_NAME_RUN.sub(" ", self.index.spans[span_id].text)))
+        return (self._has_all(span_id, [t for t in wanted if t in named], in_text=True)
+                and all(t in own or self.lexical.variants(t) & own for t in wanted if t not in named))
+
     def _has_any(self, span_id: int, wanted: list[str]) -> bool:
         """Whether the span (with its heading) has any of the terms."""
         found = self._span_terms[span_id]
         return any(t in found or self.lexical.variants(t) & found for t in wanted)
 
     def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
-                      names: Sequence[str] = ()) -> list[Span]:
+                      names: Sequence[str] = (), question: str = "") -> list[Span]:
         """Another source's statement of the same thing ("the Met's mission" in two pages).
 
         Both passages must name every specific term of the question (the other in its own words,
@@ -471,11 +480,13 @@ class Extractor:
         if not specific or not self._has_all(best.span_id, specific):
             return []
         docs = {p.doc_id for p in pieces}
+        named = {t for name in names for t in terms(name)} | set(self.acronyms.expand(question))
+        named |= {t for word in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", question) for t in terms(word)}
         for other in scored[1:]:
             if best.score - other.score > self.weights.other_source_margin:
                 break
             if (other.span.doc_id not in docs and not span_penalty(other.span, self.weights.short_span_words)
-                    and self._has_all(other.span_id, specific, in_text=True)
+                    and self._says_all(other.span_id, specific, named)
                     and all(name.lower() in other.span.text.lower() for name in names)):
                 return [other.span]
         return []

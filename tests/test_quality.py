@@ -37,8 +37,8 @@ BLIND_FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.88, 
 BLIND2_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
 FRESH2_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.95, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
 FRESH3_FLOORS = {"answerable_hit_rate": 0.66, "unanswerable_abstain_rate": 0.83, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
-BLIND3_FLOORS = {"answerable_hit_rate": 0.73, "unanswerable_abstain_rate": 0.71, "followup_hit_rate": 0.76, "verbatim_rate": 1.0}
-BLIND4_FLOORS = {"answerable_hit_rate": 0.90, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
+BLIND3_FLOORS = {"answerable_hit_rate": 0.76, "unanswerable_abstain_rate": 0.71, "followup_hit_rate": 0.76, "verbatim_rate": 1.0}
+BLIND4_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
 FRESH4_FLOORS = {"answerable_hit_rate": 0.69, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
 BLIND5_FLOORS = {"answerable_hit_rate": 0.78, "unanswerable_abstain_rate": 0.81, "followup_hit_rate": 0.71, "verbatim_rate": 1.0}
 SETS = {"dev": (DEV_SET, FLOORS), "extra": (EXTRA_SET, EXTRA_FLOORS), "fresh": (FRESH_SET, FRESH_FLOORS),
@@ -127,6 +127,15 @@ def test_related_questions_are_ones_the_bot_answers(real_engine):
         related = real_engine.ask(question).related
         assert 1 <= len(related) <= 3 and question not in related
         assert all(real_engine.ask(q).answered for q in related)
+
+
+def test_a_name_holding_the_question_s_word_is_no_other_source_s_statement(real_engine):
+    # "...our predecessor the Independent Police Complaints Commission (IPCC)" names complaints,
+    # it says nothing about how to make one.
+    answer = real_engine.ask("How do I complain about a police officer?")
+    assert answer.answered and answer.citations[0].doc_id == "london-police-accountability.md"
+    # It may still close the answer, as the passage saying the IPCC was replaced (by the IOPC).
+    assert not any(c.quote.startswith("Five of the officers") for c in answer.citations[:-1])
 
 
 def test_the_sources_statements_of_the_same_thing_are_shown_side_by_side(real_engine):
