@@ -170,9 +170,13 @@ _SHORT_WORDS = 4
 _WORD = re.compile(r"[A-Za-z][\w'’+-]*")
 
 
+def _is_acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isupper()
+
+
 def _is_name(word: str, first: bool) -> bool:
     """An acronym ("MPS"), or a capitalised word not opening the question ("Met", not "What")."""
-    return (len(word) >= 2 and word.isupper()) or (word[0].isupper() and not first and word != "I")
+    return _is_acronym(word) or (word[0].isupper() and not first and word != "I")
 
 
 def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset[str], ...], ...]:
@@ -183,7 +187,7 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
         if not _is_name(word, first=i == 0):
             continue
         ways = [frozenset(terms(word))] if terms(word) else []
-        for name in acronyms.names_for(word.strip("'’s")) if len(word) >= 2 and word.isupper() else ():
+        for name in acronyms.names_for(word.strip("'’s")) if _is_acronym(word) else ():
             ways.append(frozenset(terms(name)))
         if ways:
             out.append(tuple(ways))

@@ -24,17 +24,15 @@ _NUMBER_WORDS = (
 )
 
 YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A time of day ("9am", "17:30") and days ("every weekday"): part of a date, and all a time is.
+_CLOCK = r"\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
+_DAYS = r"\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
 # A date or a time: "1829", "January", "16 Nov", "9am", "every weekday".
 DATE_PATTERN = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
-    r"|\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
-    r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
+    + "|" + _CLOCK + "|" + _DAYS
 )
-TIME_PATTERN = re.compile(
-    r"\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b|\b(noon|midnight|24 hours|24/7|round the clock)\b"
-    r"|\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily)\b",
-    re.IGNORECASE,
-)
+TIME_PATTERN = re.compile(_CLOCK + r"|\b(noon|midnight|24/7|round the clock)\b|" + _DAYS, re.IGNORECASE)
 DURATION_PATTERN = re.compile(
     r"\b(\d[\d,.]*|" + _NUMBER_WORDS + r"|a|an)[ -](years?|months?|weeks?|days?|hours?|minutes?|pages?|decades?)\b"
     r"|\b(1[89]|20)\d\d ?[-–] ?\d{2,4}\b",

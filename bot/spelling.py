@@ -70,7 +70,7 @@ class Speller:
 
     def corrections(self, question: str) -> dict[str, str]:
         """{typed word: correction} for the words ``correct`` would change."""
-        return {w: self._fixed(w) for w in _WORD.findall(question) if self._fixed(w) != w}
+        return {w: fixed for w in _WORD.findall(question) if (fixed := self._fixed(w)) != w}
 
     def is_word(self, word: str) -> bool:
         """A word of the corpus or the dictionary, or one of those with a common ending
@@ -92,12 +92,12 @@ class Speller:
         if lower in _CONTRACTIONS:
             full = _CONTRACTIONS[lower]
             return full[0].upper() + full[1:] if word[0].isupper() or full.startswith("i'") else full
-        if len(lower) < MIN_LENGTH or word.isupper() or self.is_word(lower):
+        if len(lower) < MIN_LENGTH or word.isupper() or lower in self.counts:
             return word
-        if lower not in self._cache:
+        if lower not in self._cache:  # the same few unknown words come back: decide each once
             if len(self._cache) >= 10_000:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[lower] = self._nearest(lower)
+            self._cache[lower] = None if self.is_word(lower) else self._nearest(lower)
         fixed = self._cache[lower]
         if fixed is None:
             return word
