@@ -240,6 +240,11 @@ class Extractor:
         if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
             items = self._list_items(query.last_quoted, introduced_only=False)
             quoted, after_quoted = quoted - items, after_quoted | items
+        elif query.other:
+            # "Are there any other functions?" after "...five operational functions:": the five
+            # were what the answer announced; the answer is past the list, not in it.
+            items, after_lists = self._list_items(query.last_quoted), self._after_lists(query.last_quoted)
+            quoted, after_quoted = quoted | items, (after_quoted - items) | after_lists
         else:
             after_quoted |= self._list_items(query.last_quoted) - quoted
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
@@ -422,7 +427,20 @@ class Extractor:
         introduction opens it ("...five operational functions:"): each item, not only the first,
         comes next. With ``introduced_only=False``, of any list a piece is part of, item or
         introduction ("Which one is about the frontline?" after the principles were listed)."""
+        return {span_id for passage in self._quoted_lists(pieces, introduced_only)
+                for start, end in passage.items for span_id in self.quotes.starting_within(passage.doc_id, start, end)}
+
+    def _after_lists(self, pieces: Sequence[str]) -> set[int]:
+        """The span right after each list whose introduction was quoted."""
         out: set[int] = set()
+        for passage in self._quoted_lists(pieces):
+            body_end = len(self.index.documents[passage.doc_id].body)
+            out.update(self.quotes.starting_within(passage.doc_id, passage.end, body_end)[:1])
+        return out
+
+    def _quoted_lists(self, pieces: Sequence[str], introduced_only: bool = True) -> list[ListPassage]:
+        """The lists the quoted pieces belong to (see ``_list_items``)."""
+        out = []
         for piece in pieces:
             if introduced_only and not piece.rstrip().endswith(":"):
                 continue
@@ -430,8 +448,7 @@ class Extractor:
                 span = self.index.spans[span_id]
                 passage = self.lists.containing(span.doc_id, span.start + max(0, span.text.find(piece.rstrip())))
                 if passage is not None and (passage.intro is not None or not introduced_only):
-                    for start, end in passage.items:
-                        out.update(self.quotes.starting_within(passage.doc_id, start, end))
+                    out.append(passage)
         return out
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:

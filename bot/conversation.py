@@ -35,6 +35,7 @@ _PARALLEL = re.compile(
     r"has|have|will|would|should|if|then|after|before)\b)", re.IGNORECASE,
 )
 _SELECTION = re.compile(r"^\s*(?:and\s+|so\s+)?which\s+(?:one|ones|of\s+(?:them|those|these)|is|are)\b", re.IGNORECASE)
+_OTHER = re.compile(r"\b(any|some) (other|more|additional|further)\b|\banother\b", re.IGNORECASE)
 _ELABORATION = re.compile(
     r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
     r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way|"
@@ -126,6 +127,8 @@ class Query:
     parallel: bool = False
     # "Which one is about the frontline?": one of the things just listed is asked for.
     selection: bool = False
+    # "Are there any other functions?": something besides what the last answer listed or introduced.
+    other: bool = False
     yes_no: bool = False  # "Is London a hotspot for organised crime?": answered by a statement, not a fact
     # "How do I join it?": the terms of the action asked about (with its plain words); a passage
     # that never mentions it says nothing on how to do it.
@@ -225,7 +228,7 @@ class QueryBuilder:
                      focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
                      parallel=bool(_PARALLEL.match(question)) and not _ELABORATION.search(question),
-                     selection=bool(_SELECTION.match(question)),
+                     selection=bool(_SELECTION.match(question)), other=bool(_OTHER.search(question)),
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 

@@ -161,6 +161,16 @@ def test_a_followup_s_date_is_about_the_thread_s_subject(real_engine):
     assert "begin and end at the top" not in real_engine.ask("When does it end?", history).answer
 
 
+def test_other_things_than_a_list_just_announced_are_past_that_list(real_engine):
+    # The history holds only the list's introduction (a client may shorten it): its five items
+    # were what it announced, so "any other" is answered by what comes after them.
+    intro = ("We serve London through five operational functions, each headed by an Assistant Commissioner "
+             "who sits on the Management Board and all reporting into the Deputy Commissioner:")
+    history = [Turn("user", "How is the Met structured?"), Turn("assistant", intro)]
+    answer = real_engine.ask("Are there any other functions?", history)
+    assert answer.answered and answer.answer.startswith("We have four additional support functions"), answer.answer
+
+
 def test_the_issue_s_own_conversations(real_engine):
     """Each answer goes back in as history, as a chat client would send it."""
     conversations = [

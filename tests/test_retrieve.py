@@ -93,6 +93,15 @@ def test_a_followup_choosing_among_what_was_listed_is_a_selection(question, sele
     assert q.followup and q.selection is selection
 
 
+@pytest.mark.parametrize("question, other", [
+    ("Are there any other functions?", True), ("Is there another way?", True), ("Any more functions?", True),
+    ("What are the functions?", False), ("What does the other one do?", False),
+])
+def test_a_followup_asking_for_something_besides_what_was_said_is_marked(question, other):
+    q = QueryBuilder(AcronymMap()).build(question, [Turn("user", "How is the Met structured?")])
+    assert q.followup and q.other is other
+
+
 def test_followup_query_carries_the_previous_question():
     q = QueryBuilder(AcronymMap()).build("What's their postal address?", [Turn("user", "How do I complain to the MPS?")])
     assert q.followup and "complain" in q.text and "complain" in q.terms and "address" in q.terms
