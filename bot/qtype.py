@@ -147,6 +147,8 @@ def expected_type(question: str) -> AnswerType | None:
     if re.match(r"what(?:'s|’s| is| was) (?:the )?name of\b", q):
         # "What's the name of the current Deputy Commissioner?" asks who, in other words.
         return PERSON if re.search(r"\b" + _ROLE + r"s?\b", q) else NAME_LIKELY
+    if re.match(r"who\b.*\b(write|writing|post|send|address)\b", q):
+        return ADDRESS  # "Who do I address the letter to?": the recipient, as a letter is addressed
     if re.match(r"who\b", q):
         return PERSON if _WHO_IS_ROLE.search(q) or re.match(r"who (chairs|chaired)\b", q) else NAME_LIKELY
     if re.match(r"why\b", q):

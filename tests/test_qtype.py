@@ -35,6 +35,9 @@ from bot.retrieve import terms
     ("Can I complain to the police by phone?", PHONE),
     ("Can I just do it over the phone?", PHONE),
     ("Where do I post a complaint about the police?", ADDRESS),
+    # Who a letter goes to is where it goes: the recipient's name heads the address.
+    ("who do I address the letter to?", ADDRESS),
+    ("Who should I write to about my complaint?", ADDRESS),
     ("Where is New Scotland Yard?", PLACE),
     ("Where exactly is New Scotland Yard?", PLACE),
     ("whereabouts is the DPS?", PLACE),

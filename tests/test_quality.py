@@ -184,6 +184,9 @@ def test_the_issue_s_own_conversations(real_engine):
         (["How big is the Met?", "How many of them are PCSOs?", "And special constables?"], "1,114 Met Specials"),
         # One of the things just listed, though all of them were quoted.
         (["What are the Met's principles?", "Which one is about the frontline?"], "Frontline-focused: We will"),
+        # Writing is complaining by post; who a letter goes to is the address it is sent to.
+        (["I want to complain about the Met, can I write to them?", "who do I address the letter to?"],
+         "DPS Complaints and Satisfaction Team"),
         # A length of time about the thread's subject: the plan, not "running".
         (["What are the priorities of New Met for London?", "How long does it run?"], "two-year plan"),
     ]
