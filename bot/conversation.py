@@ -36,6 +36,8 @@ _PARALLEL = re.compile(
 )
 _SELECTION = re.compile(r"^\s*(?:and\s+|so\s+)?which\s+(?:one|ones|of\s+(?:them|those|these)|is|are)\b", re.IGNORECASE)
 _OTHER = re.compile(r"\b(any|some) (other|more|additional|further)\b|\banother\b", re.IGNORECASE)
+# "... as well?", "... instead?": a question closing on a word that points back at the conversation.
+_TRAILING = re.compile(r"\b(as well|too|though|instead|either|then)\s*[?.!]*\s*$", re.IGNORECASE)
 _ELABORATION = re.compile(
     r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
     r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way|"
@@ -161,6 +163,10 @@ def is_followup(question: str, history: Sequence[Turn]) -> bool:
     if not own:
         return True
     if _CONTINUATION.match(question):
+        return True
+    if _OTHER.search(question) or _TRAILING.search(question):
+        # "Is there another way to get through?", "...keeping an eye on them as well?": each
+        # presupposes something the conversation already said, however long the question.
         return True
     if len(question.split()) <= 8 and _ANAPHORA.search(question):
         return True

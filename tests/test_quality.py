@@ -187,6 +187,9 @@ def test_the_issue_s_own_conversations(real_engine):
         # Writing is complaining by post; who a letter goes to is the address it is sent to.
         (["I want to complain about the Met, can I write to them?", "who do I address the letter to?"],
          "DPS Complaints and Satisfaction Team"),
+        # A long question closing on "as well" leans on the thread all the same.
+        (["Does the Met protect the Royal Family?", "Does that cover foreign embassies and diplomats as well?"],
+         "diplomatic matters"),
         # A length of time about the thread's subject: the plan, not "running".
         (["What are the priorities of New Met for London?", "How long does it run?"], "two-year plan"),
     ]

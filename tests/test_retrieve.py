@@ -68,6 +68,11 @@ def test_acronyms_are_learned_from_the_documents():
     ("What's the address?", True), ("Can I phone instead?", True),
     ("What are PCSOs?", False), ("Where is Scotland Yard?", False),
     ("Where can I complain about an officer?", False),
+    # Long, but presupposing what was said: "another", "as well", "instead" point back at it.
+    ("I'm hard of hearing though, is there another way to get through?", True),
+    ("Is there anyone independent keeping an eye on the Met as well?", True),
+    ("Could I send my complaint to the Independent Office for Police Conduct instead?", True),
+    ("Is there an independent group keeping an eye on the Met?", False),
 ])
 def test_followup_detection(question, expected):
     history = [Turn("user", "Who founded the Met?"), Turn("assistant", "Sir Robert Peel.")]
