@@ -122,8 +122,10 @@ def without_lead_in(question: str) -> str:
     return _LEAD_IN.sub("", question).strip()
 
 
+@lru_cache(maxsize=4096)
 def expected_type(question: str) -> AnswerType | None:
-    """What kind of text answers this question, if the question says.
+    """What kind of text answers this question, if the question says (worked out once per
+    question: retrieval, span scoring and answer assembly each ask).
 
     The question word that opens the question decides first ("who actually picks up when I
     phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
