@@ -9,6 +9,7 @@ the last answer's (often the answer to "and then?", "what does that cover?").
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 from typing import Sequence
 
 from .schema import Span
@@ -25,6 +26,8 @@ class QuotedSpans:
         for span_id in sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start)):
             self._order.setdefault(spans[span_id].doc_id, []).append(span_id)
         self._starts = {doc: [spans[i].start for i in ids] for doc, ids in self._order.items()}
+        # Finding a shortened piece scans every span: one follow-up asks for the same pieces several times.
+        self._holding = lru_cache(maxsize=1024)(self._scan)
 
     def find(self, pieces: Sequence[str], last: Sequence[str] = ()) -> tuple[set[int], set[int]]:
         """Span ids of the passages already quoted, and of those right after the last answer's."""
@@ -56,5 +59,7 @@ class QuotedSpans:
         exact = self._by_text.get(piece)
         if exact or len(piece) < 20:
             return exact or []
-        core = piece.rstrip(" .…")
-        return [i for i, s in enumerate(self.spans) if core in s.text]
+        return list(self._holding(piece.rstrip(" .…")))
+
+    def _scan(self, core: str) -> tuple[int, ...]:
+        return tuple(i for i, s in enumerate(self.spans) if core in s.text)
