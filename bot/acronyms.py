@@ -122,6 +122,13 @@ class AcronymMap:
         # The longest names only: "city of london police", not also "city of london".
         return [n for n in found if not any(n != m and n.lower() in m.lower() for m in found)]
 
+    def names_written_in(self, text: str) -> list[str]:
+        """The full name of each acronym the text writes in capitals ("HMICFRS", "PCSOs"), once:
+        a passage saying "HMICFRS" speaks of His Majesty’s Inspectorate of Constabulary..."""
+        written = dict.fromkeys(key for w in re.findall(r"\b[A-Z][A-Z&]+s?\b", text)
+                                for key in [w.upper() if w.upper() in self.pairs else w.rstrip("s")] if key in self.pairs)
+        return [min(sorted(self.pairs[key]), key=len) for key in written]
+
     def names_for(self, acronym: str) -> set[str]:
         return self.pairs.get(acronym.upper(), set())
 

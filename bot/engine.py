@@ -63,10 +63,12 @@ class Engine:
     @classmethod
     def from_index(cls, settings: Settings, embedder: Embedder, index: Index, weights: Weights = Weights()) -> "Engine":
         docs = list(index.documents.values())
-        lexical = LexicalIndex([chunk_search_text(index.documents[c.doc_id], index.chunks, i)
-                                for i, c in enumerate(index.chunks)])
-        retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
         acronyms = AcronymMap.from_documents(docs)
+        # BM25 reads each acronym a chunk writes with its full name: "is that the inspectorate's
+        # view?" finds the disclaimer that only says "HMICFRS".
+        texts = [chunk_search_text(index.documents[c.doc_id], index.chunks, i) for i, c in enumerate(index.chunks)]
+        lexical = LexicalIndex([" ".join([text, *acronyms.names_written_in(text)]) for text in texts])
+        retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
         lists = Lists.from_documents(docs)
         # Headings that are list items ("We are innovative and open-minded") are no questions to offer.

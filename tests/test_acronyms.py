@@ -73,3 +73,18 @@ def test_the_corpus_names_are_found_in_a_question_typed_in_lower_case():
     assert acronyms.names_in("how many officers does the city of london police have?") == ["City of London Police"]
     assert acronyms.names_in("british transport police phone number") == ["British Transport Police"]
     assert acronyms.names_in("who polices the trains") == []
+
+
+def test_a_passage_writing_an_acronym_is_found_by_its_full_name():
+    acronyms = _learn("Recognised by His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS).",
+                      "We have 1,440 Police Community Support Officers (PCSOs).")
+    disclaimer = "The views and information in it are not necessarily those of HMICFRS. Ask our PCSOs."
+    assert acronyms.names_written_in(disclaimer) == [
+        "His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services", "Police Community Support Officers"]
+    assert acronyms.names_written_in("Nothing here (NOW) is an acronym we know; nor is hmicfrs.") == []
+
+
+def test_bm25_reads_the_full_names_of_a_chunk_s_acronyms(real_engine):
+    # Only "HMICFRS" is written in the disclaimer's chunk: "inspectorate" still finds it.
+    hits = real_engine.retriever.lexical.search(terms("inspectorate"), len(real_engine.index.chunks))
+    assert any("not necessarily those of HMICFRS" in real_engine.index.chunks[i].text for i, _ in hits)
