@@ -167,7 +167,8 @@ def expected_type(question: str) -> AnswerType | None:
         return DATE
     if re.match(r"when\b", q):
         return None if _WHEN_CONDITION.match(q) else DATE
-    if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b", q):
+    if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b"
+                 r"|\bwhere (?:do|should|can|could|would|must) (?:i|we|you) (?:write|post|send)\b", q):
         return ADDRESS
     if re.match(r"where(?:abouts)?(?: exactly)?(?:'s|’s| is| are| was| were)\b", q):
         # "Where is New Scotland Yard?" must be answered by a place; "where are directions to..." may not.

@@ -37,6 +37,7 @@ from bot.retrieve import terms
     ("Where do I post a complaint about the police?", ADDRESS),
     # Who a letter goes to is where it goes: the recipient's name heads the address.
     ("who do I address the letter to?", ADDRESS),
+    ("If I want to post a complaint about the Met, where do I send it?", ADDRESS),
     ("Who should I write to about my complaint?", ADDRESS),
     ("Where is New Scotland Yard?", PLACE),
     ("Where exactly is New Scotland Yard?", PLACE),
