@@ -92,6 +92,8 @@ _WHO_IS_ROLE = re.compile(
     + r"s?\b(?:\s+(?:of|for|at|in)\b[^?]*)?\s*\??\s*$",
     re.IGNORECASE,
 )
+_MONEY_WORDS = re.compile(r"\b(salary|salaries|wage|wages|pay|paid|earn|earns|earning|earnings|cost|costs|price|fee|fees"
+                          r"|spend|spends|spent|charge|charges)\b")
 # "When should I complain?" asks for a condition, not a date.
 _WHEN_CONDITION = re.compile(r"^when (should|can|could|would|will|do|must|might|may) (i|you|we|someone|people|they)\b", re.I)
 # Asking for a number to ring, not about "phone hacking".
@@ -140,9 +142,11 @@ def expected_type(question: str) -> AnswerType | None:
     if re.search(r"\bhow (big|large) (is|are|was|were)\b", q):
         return SIZE  # "how big is it?": the size of what, the passage says
     whether = YES_NO_LEAD.match(q) and not re.search(r"\b(know|tell me)\b", q)
+    if re.search(r"\bhow much (do|does|did)\b", q) and not _MONEY_WORDS.search(q):
+        return SHARE  # "How much do Londoners trust the Met?": how many of them, not an amount
     if not whether and re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT  # "how big an area...?" counts the area
-    if re.search(r"\b(salary|salaries|wage|wages|pay|paid|earn|earns|earning|earnings|cost|costs|price|fee|fees)\b", q) and re.match(r"(what|how)\b", q):
+    if _MONEY_WORDS.search(q) and re.match(r"(what|how)\b", q):
         return MONEY
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY

@@ -18,6 +18,9 @@ from bot.retrieve import terms
     ("What does a PCSO earn?", MONEY), ("what are officers paid", MONEY),
     ("roughly what share of londoners are from minority backgrounds", SHARE),
     ("how much of the country's organised crime is in london", SHARE),
+    # How much people do something: how many of them do, not an amount; money stays an amount.
+    ("How much do Londoners actually trust the Met?", SHARE),
+    ("how much does the met spend on policing?", COUNT),
     ("When was the Met founded?", DATE),
     ("And when was it founded?", DATE),
     ("how old is the met police", DATE),
