@@ -80,6 +80,7 @@ class Weights:
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
     yes_no: float = 0.08  # added to a yes/no question's best score: it shares fewer words with its answer
+    unheard_of: float = 0.5  # taken from the best score when an informal word asked about means nothing the sources say
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
 
@@ -289,6 +290,14 @@ class Extractor:
         scored.sort(key=lambda s: -s.score)
         return scored
 
+    def _unheard_of(self, query: Query) -> list[str]:
+        """The informal words asked about whose plain words the sources never use either ("sacked"
+        -> "dismissed"): what they mean is known, and it is nowhere in the sources."""
+        def known(term: str) -> bool:
+            return term in self.lexical.df or bool(self.lexical.variants(term))
+        return [t for t in query.own_terms or query.focus_terms
+                if t in query.aliases and not known(t) and not any(known(p) for p in query.aliases[t])]
+
     def _succession_spans(self, query: Query) -> set[int]:
         """For a question about what came before or after a body, the passages saying a body was
         replaced, in chunks naming a body the question names."""
@@ -351,6 +360,8 @@ class Extractor:
         shares = wanted is SHARE
         figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms))
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
+        if self._unheard_of(query):
+            score -= self.weights.unheard_of  # "Were they sacked?": the sources never speak of dismissal
         if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
             score -= self.weights.no_figure  # "How many murders?": no passage gives that number
         said, after_said = self.quotes.find(query.quoted, query.last_quoted)

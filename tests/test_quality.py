@@ -99,10 +99,18 @@ def test_where_do_i_complain(real_engine):
                                       "What time does the Tower of London open?", "What does a PCSO earn?",
                                       "When is the next MOPAC meeting?",  # a 2017 page's "(in 2010)" is no next date
                                       "How many complaints does the Met get a year?",  # not "Eleven years on"
-                                      "Who is the current head of the IOPC?"])  # not the murder victims' names
+                                      "Who is the current head of the IOPC?",  # not the murder victims' names
+                                      # "sacked" means dismissed, which no source speaks of
+                                      "Can the Commissioner be sacked by the Mayor?"])
 def test_questions_the_sources_do_not_cover_abstain(real_engine, question):
     answer = real_engine.ask(question)
     assert not answer.answered and answer.suggestions and not answer.citations
+
+
+def test_a_followup_on_something_no_source_speaks_of_abstains(real_engine):
+    first = "Are any Met officers under investigation over Stephen Port?"
+    history = [Turn("user", first), Turn("assistant", real_engine.ask(first).answer)]
+    assert not real_engine.ask("Were they sacked in the end?", history).answered
 
 
 def test_figures_from_different_sources_are_quoted_newest_first(real_engine):
