@@ -124,6 +124,10 @@ def without_lead_in(question: str) -> str:
     return _LEAD_IN.sub("", question).strip()
 
 
+# A closing word of chat: "Who was the first Commissioner then?" asks what "Who was the first Commissioner?" asks.
+_TRAILER = re.compile(r",?\s+(?:then|though|anyway|exactly|again)(?=\s*[?.!]*\s*$)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def expected_type(question: str) -> AnswerType | None:
     """What kind of text answers this question, if the question says (worked out once per
@@ -132,7 +136,7 @@ def expected_type(question: str) -> AnswerType | None:
     The question word that opens the question decides first ("who actually picks up when I
     phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
     """
-    q = without_lead_in(question.lower())
+    q = _TRAILER.sub("", without_lead_in(question.lower()))
     if stands_for(question):
         return EXPANSION
     if _WHAT_IS_ACRONYM.match(question.strip()):

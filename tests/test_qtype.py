@@ -33,6 +33,7 @@ from bot.retrieve import terms
     ("Who was the first Commissioner of the Metropolitan Police?", PERSON),
     ("Who chairs the LGBT+ Independent Advisory Group?", PERSON),
     ("What's the name of the Met's current Deputy Commissioner?", PERSON),
+    ("Who was the first Commissioner then?", PERSON),  # a closing word of chat changes nothing
     ("What is the name of the reform plan?", NAME_LIKELY),
     ("What's the phone number for the IPCC?", PHONE),
     ("Can I complain to the police by phone?", PHONE),
