@@ -155,7 +155,7 @@ class Extractor:
                 continue
             docs = {self.index.chunks[i].doc_id for i, text in enumerate(self._chunk_seq) if seq in text}
             if len(docs) == 1:
-                missing |= {i for i, text in enumerate(self._chunk_seq) if seq not in text}
+                missing |= self._chunks_without(name)
         return missing
 
     def missing_entities(self, query: Query, chunk_id: int) -> float:
@@ -258,6 +258,9 @@ class Extractor:
         wanted = expected_type(query.question)
         type_focus = self._type_focus(wanted, query)
         missing_names = self.chunks_missing_names(query.question)
+        # "How many officers have they got?" after an answer about another force: about that force.
+        answered_name = self._answered_name(query)
+        off_subject = self._chunks_without(answered_name) if answered_name else set()
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
@@ -275,7 +278,7 @@ class Extractor:
                 score -= w.echo
             score += w.recency * self._recency[span.doc_id]
             score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
-            if span.chunk_id in missing_names:
+            if span.chunk_id in missing_names or span.chunk_id in off_subject:
                 score -= w.missing_name
             score -= w.form_penalty * self._form[span_id]
             if query.action and not self._has_any(span_id, list(query.action)):
@@ -289,6 +292,23 @@ class Extractor:
             scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _answered_name(self, query: Query) -> str | None:
+        """A follow-up's "they" may be what the last answer was about, named only by the heading
+        above it: "[Who polices the Tube?] -> A national police service responsible for policing
+        the London Underground..." is under "British Transport Police", and "How many officers
+        have they got?" asks about that force, not the Met."""
+        if not (query.followup and _THEY.search(query.question)):
+            return None
+        headings = {self.index.chunks[self.index.spans[i].chunk_id].heading
+                    for piece in query.last_quoted for i in self.quotes.quoting(piece)}
+        names = [h for h in headings if _NAME_HEADING.match(h)]
+        return names[0] if len(names) == 1 else None
+
+    def _chunks_without(self, name: str) -> set[int]:
+        """Chunks (with title and heading) that don't have the name's terms in a row."""
+        seq = f" {' '.join(terms(name))} "
+        return {i for i, text in enumerate(self._chunk_seq) if seq not in text}
 
     def _unheard_of(self, query: Query) -> list[str]:
         """The informal words asked about whose plain words the sources never use either ("sacked"
@@ -548,6 +568,11 @@ _NAME_RUN = re.compile(r"\b" + name_run())
 _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
                    re.IGNORECASE)
 
+_THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
+# A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of London
+# Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",
+# "About Us"), nor pairing two things with "and" ("MPS and the LGBT+ Community").
+_NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?:(?:of|the|&)\s+)*[A-Z][\w’'+]*)+$")
 _SUCCESSION = re.compile(
     r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
     r"came after|abolished|old name|called then)\b",

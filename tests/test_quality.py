@@ -113,6 +113,15 @@ def test_a_followup_on_something_no_source_speaks_of_abstains(real_engine):
     assert not real_engine.ask("Were they sacked in the end?", history).answered
 
 
+@pytest.mark.parametrize("first", ["Who polices the Underground?", "What is the City of London Police?"])
+def test_they_after_an_answer_about_another_force_means_that_force(real_engine, first):
+    # The answer is under the force's name; no source gives that force's officer numbers.
+    history = [Turn("user", first), Turn("assistant", real_engine.ask(first).answer)]
+    assert not real_engine.ask("How many officers do they have?", history).answered
+    answer = real_engine.ask("What do they cover?", history)
+    assert answer.answered and "London" in answer.answer
+
+
 def test_figures_from_different_sources_are_quoted_newest_first(real_engine):
     from bot.answer import date_key
 
