@@ -336,7 +336,7 @@ class Extractor:
         Direction?] When does it end?" not by a headline on something else that says "end".
         """
         focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
-        return self.figures.counted(focus) if wanted in NUMERIC else focus
+        return self.figures.counted(focus, query.question) if wanted in NUMERIC else focus
 
     def _type_score(self, wanted: AnswerType | None, span: Span, query: Query, focus: list[str]) -> float:
         """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
@@ -378,7 +378,7 @@ class Extractor:
         wanted = expected_type(query.question)
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
-        figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms))
+        figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms), query.question)
         score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
         if self._unheard_of(query):
             score -= self.weights.unheard_of  # "Were they sacked?": the sources never speak of dismissal

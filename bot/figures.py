@@ -28,10 +28,12 @@ class FigurePicker:
         self.lexical = lexical
         self.doc_order = doc_order  # each source's (year, month): newest figures are quoted first
 
-    def counted(self, focus: list[str]) -> list[str]:
-        """What a number question counts: its terms, less those on most pages ("Met", "police")."""
+    def counted(self, focus: list[str], question: str = "") -> list[str]:
+        """What a number question counts: its terms, less those on most pages ("Met", "police")
+        and words of time, unless time is what is counted ("How many weeks of evidence...?")."""
+        unit = set(counted_phrase(question)[:1]) & _WHEN_WORDS
         counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
-                   and t not in _WHEN_WORDS and not YEAR_PATTERN.fullmatch(t)]
+                   and (t not in _WHEN_WORDS or t in unit) and not YEAR_PATTERN.fullmatch(t)]
         return counted or focus
 
     def pick(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, w: "Weights",

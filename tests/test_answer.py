@@ -33,3 +33,15 @@ def test_blocks_of_questions_or_headlines_are_penalised():
     assert block_penalty("- Who manages the Met?\n- What is MOPAC?") == 1.0
     assert block_penalty("Report A | BBC | 2023\nReport B | IOPC | 2023\nA plain line.") == 0.5
     assert block_penalty("Complaints Team\n1 High Street\nLondon AB1 2CD") == 0.0
+
+
+def test_what_a_number_question_counts_keeps_time_only_when_time_is_counted():
+    from bot.figures import FigurePicker
+    from bot.retrieve import LexicalIndex
+
+    picker = FigurePicker(LexicalIndex(["murders last year in London", "seven weeks of evidence", "officers and staff"]), {})
+    focus = terms("murders last year evidence weeks")
+    # "How many murders last year?" counts murders, not years...
+    assert "year" not in picker.counted(focus, "How many murders last year?")
+    # ...but "How many weeks of evidence...?" counts weeks.
+    assert "week" in picker.counted(focus, "How many weeks of evidence did the jury hear?")

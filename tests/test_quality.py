@@ -18,33 +18,29 @@ from bot.evaluate import evaluate, read_rows, with_typos
 from bot.validate import Turn
 
 pytestmark = pytest.mark.integration
-DEV_SET = Path(__file__).parent / "data" / "eval.jsonl"
-EXTRA_SET = Path(__file__).parent / "data" / "eval_extra.jsonl"
-BLIND_SET = Path(__file__).parent / "data" / "eval_blind.jsonl"
-FRESH_SET = Path(__file__).parent / "data" / "eval_fresh.jsonl"
-BLIND2_SET = Path(__file__).parent / "data" / "eval_blind2.jsonl"
-FRESH2_SET = Path(__file__).parent / "data" / "eval_fresh2.jsonl"
-FRESH3_SET = Path(__file__).parent / "data" / "eval_fresh3.jsonl"
-BLIND3_SET = Path(__file__).parent / "data" / "eval_blind3.jsonl"
-BLIND4_SET = Path(__file__).parent / "data" / "eval_blind4.jsonl"
-FRESH4_SET = Path(__file__).parent / "data" / "eval_fresh4.jsonl"
-BLIND5_SET = Path(__file__).parent / "data" / "eval_blind5.jsonl"
-FLOORS = {"answerable_hit_rate": 0.91, "unanswerable_abstain_rate": 0.89, "followup_hit_rate": 0.94, "conflict_hit_rate": 1.0,
-          "replaced_body_hit_rate": 1.0, "verbatim_rate": 1.0}
-EXTRA_FLOORS = {"answerable_hit_rate": 0.87, "unanswerable_abstain_rate": 0.94, "followup_hit_rate": 0.90, "verbatim_rate": 1.0}
-FRESH_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.84, "verbatim_rate": 1.0}
-BLIND_FLOORS = {"answerable_hit_rate": 0.81, "unanswerable_abstain_rate": 0.88, "followup_hit_rate": 0.64, "verbatim_rate": 1.0}
-BLIND2_FLOORS = {"answerable_hit_rate": 0.85, "unanswerable_abstain_rate": 1.0, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
-FRESH2_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.95, "followup_hit_rate": 0.92, "verbatim_rate": 1.0}
-FRESH3_FLOORS = {"answerable_hit_rate": 0.66, "unanswerable_abstain_rate": 0.83, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
-BLIND3_FLOORS = {"answerable_hit_rate": 0.76, "unanswerable_abstain_rate": 0.71, "followup_hit_rate": 0.76, "verbatim_rate": 1.0}
-BLIND4_FLOORS = {"answerable_hit_rate": 0.93, "unanswerable_abstain_rate": 0.72, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
-FRESH4_FLOORS = {"answerable_hit_rate": 0.69, "unanswerable_abstain_rate": 0.79, "followup_hit_rate": 0.78, "verbatim_rate": 1.0}
-BLIND5_FLOORS = {"answerable_hit_rate": 0.78, "unanswerable_abstain_rate": 0.81, "followup_hit_rate": 0.71, "verbatim_rate": 1.0}
-SETS = {"dev": (DEV_SET, FLOORS), "extra": (EXTRA_SET, EXTRA_FLOORS), "fresh": (FRESH_SET, FRESH_FLOORS),
-        "fresh2": (FRESH2_SET, FRESH2_FLOORS), "fresh3": (FRESH3_SET, FRESH3_FLOORS), "fresh4": (FRESH4_SET, FRESH4_FLOORS),
-        "blind": (BLIND_SET, BLIND_FLOORS), "blind2": (BLIND2_SET, BLIND2_FLOORS),
-        "blind3": (BLIND3_SET, BLIND3_FLOORS), "blind4": (BLIND4_SET, BLIND4_FLOORS), "blind5": (BLIND5_SET, BLIND5_FLOORS)}
+DATA = Path(__file__).parent / "data"
+DEV_SET = DATA / "eval.jsonl"
+# Set -> (file, floors: answerable, unanswerable abstained, follow-ups). Every set also holds
+# verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
+SET_FLOORS = {
+    "dev": ("eval.jsonl", 0.91, 0.89, 0.94),
+    "extra": ("eval_extra.jsonl", 0.87, 0.94, 0.90),
+    "fresh": ("eval_fresh.jsonl", 0.85, 1.0, 0.92),
+    "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
+    "fresh3": ("eval_fresh3.jsonl", 0.66, 0.87, 0.87),
+    "fresh4": ("eval_fresh4.jsonl", 0.69, 0.83, 0.78),
+    "fresh5": ("eval_fresh5.jsonl", 0.85, 0.75, 0.85),
+    "blind": ("eval_blind.jsonl", 0.81, 0.88, 0.64),
+    "blind2": ("eval_blind2.jsonl", 0.85, 1.0, 0.92),
+    "blind3": ("eval_blind3.jsonl", 0.76, 0.76, 0.76),
+    "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.78),
+    "blind5": ("eval_blind5.jsonl", 0.78, 0.87, 0.71),
+}
+SETS = {
+    name: (DATA / file, {"answerable_hit_rate": ans, "unanswerable_abstain_rate": unans, "followup_hit_rate": fu,
+                         "verbatim_rate": 1.0, **({"conflict_hit_rate": 1.0, "replaced_body_hit_rate": 1.0} if name == "dev" else {})})
+    for name, (file, ans, unans, fu) in SET_FLOORS.items()
+}
 
 
 def test_dev_set_shape():
