@@ -61,8 +61,10 @@ class Colloquial:
 
     def __post_init__(self) -> None:
         # Longest phrases first, whole words only ("strapped for cash" before "cash"; no "cop" in "scope").
+        # A phrase written in capitals matches only in capitals: "IT" the department, not "it".
         phrases = sorted(self.lexical, key=len, reverse=True)
-        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])", re.IGNORECASE)
+        alternatives = [re.escape(p) if p.islower() else f"(?-i:{re.escape(p)})" for p in phrases]
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
         object.__setattr__(self, "_pattern", pattern if phrases else None)
 
     @classmethod
@@ -74,14 +76,18 @@ class Colloquial:
             parts = line.split("\t")
             if len(parts) != 3 or parts[2] not in ("both", "lexical"):
                 raise ValueError(f"{path}:{line_no}: expected 'phrase<TAB>plain words<TAB>both|lexical', got {line!r}")
-            phrase, plain, scope = parts[0].strip().lower(), parts[1].strip(), parts[2]
+            phrase, plain, scope = parts[0].strip(), parts[1].strip(), parts[2]
+            phrase = phrase if phrase.isupper() else phrase.lower()
             lexical[phrase] = plain
             if scope == "both":
                 dense[phrase] = plain
         return cls(lexical, dense)
 
     def _matches(self, text: str) -> list[str]:
-        return [m.group(1).lower() for m in self._pattern.finditer(text)] if self._pattern else []
+        if not self._pattern:
+            return []
+        found = [m.group(1) for m in self._pattern.finditer(text)]
+        return [f if f.isupper() and f in self.lexical else f.lower() for f in found]
 
     def terms(self, question: str) -> list[str]:
         """Lexical terms for the colloquial phrases in the question."""

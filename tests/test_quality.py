@@ -85,6 +85,11 @@ def test_a_typo_is_put_right_but_a_word_the_sources_never_use_is_not(real_engine
     assert not real_engine.ask("Where is the nearest police station in Croydon?").answered
 
 
+def test_it_in_capitals_is_the_department(real_engine):
+    answer = real_engine.ask("Who looks after IT at the Met?")
+    assert answer.answered and answer.answer.startswith("Digital, Data & Technology (DDaT)"), answer.answer
+
+
 def test_where_do_i_complain(real_engine):
     answer = real_engine.ask("Where do I complain?")
     assert answer.answered and "complaint" in answer.answer.lower()

@@ -170,8 +170,11 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
     assert slang.for_encoder("is the met strapped for cash") == "is the met strapped for cash (budget constraints)"
     assert slang.for_encoder("what did the casey report say") == "what did the casey report say"  # 'report': lexical only
     assert "complaint" in slang.terms("what did the casey report say")
-    # Everyday abbreviations the sources only spell out: "HR" is "Human Resources".
-    assert set(terms("human resources")) <= set(slang.terms("and who does HR?"))
+    # Everyday abbreviations the sources only spell out: "HR" is "Human Resources". A phrase
+    # written in capitals matches only in capitals: "IT" the department, never the pronoun.
+    assert set(terms("human resources")) <= set(slang.terms("and who does hr?"))
+    assert "technolog" in slang.terms("Who looks after IT at the Met?")
+    assert slang.terms("what is it for?") == [] and slang.for_encoder("is it free?") == "is it free?"
     bad = tmp_path / "bad.tsv"
     bad.write_text("cop\tpolice officer\tboth\nbroken line\n")
     with pytest.raises(ValueError, match=r"bad.tsv:2: expected"):
