@@ -174,6 +174,7 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
     # written in capitals matches only in capitals: "IT" the department, never the pronoun.
     assert set(terms("human resources")) <= set(slang.terms("and who does hr?"))
     assert "technolog" in slang.terms("Who looks after IT at the Met?")
+    assert "purpos" in slang.terms("What was the old police authority actually there for?")
     assert slang.terms("what is it for?") == [] and slang.for_encoder("is it free?") == "is it free?"
     bad = tmp_path / "bad.tsv"
     bad.write_text("cop\tpolice officer\tboth\nbroken line\n")
