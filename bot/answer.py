@@ -405,6 +405,8 @@ class Extractor:
                     break
                 if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
                     pieces.append(other.span)
+            if wanted is None and len(pieces) == 1:
+                pieces = [self._with_follow_on(best.span, said)]
             pieces += self._other_source(scored, pieces, query.focus_terms, self.names(query.question), query.question)
             if len({p.doc_id for p in pieces}) == 1:
                 pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
@@ -413,6 +415,20 @@ class Extractor:
         pieces += self._replacements(pieces, query.question)
         citations = tuple(self.cite(p) for p in pieces)
         return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
+
+    def _with_follow_on(self, span: Span, said: set[int]) -> Span:
+        """The span and the sentence right after it, when that sentence only goes on from it
+        ("...a mechanism for local people to speak to their borough command about policing
+        issues. In most boroughs this takes the form of Borough Community and Police Engagement
+        Groups (CPEGs)."): one passage, quoted whole."""
+        after = self.quotes.starting_within(span.doc_id, span.end, span.end + 3)[:1]
+        if not after or after[0] in said:
+            return span
+        follow = self.index.spans[after[0]]
+        if follow.kind != "sentence" or len(follow.text) > _FOLLOW_ON_CHARS or not _REFERS_BACK.match(follow.text):
+            return span
+        body = self.index.documents[span.doc_id].body
+        return Span(span.chunk_id, span.doc_id, span.start, follow.end, body[span.start:follow.end], span.kind)
 
     def _list(self, scored: list[ScoredSpan], query: Query) -> ListPassage | None:
         """For a question asking for a list, the list that answers it, if one scores near the best.
@@ -568,6 +584,10 @@ _NAME_RUN = re.compile(r"\b" + name_run())
 _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
                    re.IGNORECASE)
 
+# A sentence that goes on from the one before: "This includes...", "They have also found...",
+# "In most boroughs this takes the form of...".
+_REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
+_FOLLOW_ON_CHARS = 200
 _THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
 # A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of London
 # Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",

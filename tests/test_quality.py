@@ -85,6 +85,14 @@ def test_a_typo_is_put_right_but_a_word_the_sources_never_use_is_not(real_engine
     assert not real_engine.ask("Where is the nearest police station in Croydon?").answered
 
 
+def test_a_sentence_going_on_from_the_answer_is_quoted_with_it(real_engine):
+    answer = real_engine.ask("How do local people speak to their borough command about policing issues?")
+    first = answer.citations[0]
+    assert "mechanism for local people" in first.quote and "In most boroughs this takes the form of" in first.quote
+    body = real_engine.index.documents[first.doc_id].body
+    assert body[first.start:first.end] == first.quote  # one passage, quoted whole
+
+
 def test_it_in_capitals_is_the_department(real_engine):
     answer = real_engine.ask("Who looks after IT at the Met?")
     assert answer.answered and answer.answer.startswith("Digital, Data & Technology (DDaT)"), answer.answer
