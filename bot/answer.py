@@ -27,8 +27,8 @@ from .chunk import is_bare_line
 from .conversation import Query
 from .figures import FigurePicker
 from .forms import span_penalty
-from .qtype import (DATE, DURATION, MONTHS, NUMERIC, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms, expected_type,
-                    mentions_figure, satisfies)
+from .qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms,
+                    expected_type, mentions_figure, roles_asked, satisfies)
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
@@ -237,6 +237,15 @@ class Extractor:
         w = self.weights
         top_rrf = max(h.score for h in hits) or 1.0
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
+        if expected_type(query.question) is PERSON:
+            # "Who is the current Commissioner?": whoever holds the role may be named far from the
+            # question's other words ("Forward (Commissioner Mark Rowley), pg 2"): the chunks
+            # saying the role are candidates too.
+            roles = sorted(roles_asked(query.question, query.focus_terms))
+            for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS) if roles else []:
+                if chunk_id not in by_chunk:
+                    by_chunk[chunk_id] = Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector))
+                    span_ids.extend(self.index.chunk_spans[chunk_id])
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
         if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
             items = self._list_items(query.last_quoted, introduced_only=False)
@@ -588,6 +597,7 @@ _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\
 # "In most boroughs this takes the form of...".
 _REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
 _FOLLOW_ON_CHARS = 200
+_ROLE_CHUNKS = 20  # chunks saying the role asked about, taken as candidates for a who-question
 _THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
 # A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of London
 # Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",

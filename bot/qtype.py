@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 
 from .acronyms import letters, name_run, spells
 from .retrieve import terms
@@ -345,11 +345,14 @@ def names_the_role(text: str, question: str, focus: list[str] = ()) -> bool:
     """For "Who is the head of the IOPC?", a passage that names the role asked about, in the
     question's words or their plain ones ("boss" -> Commissioner): the people a passage names
     without it ("...the murders of Anthony Walgate...") don't hold that role."""
+    asked = roles_asked(question, focus)
+    return not asked or bool(asked & _text_terms(text))
+
+
+def roles_asked(question: str, focus: Sequence[str] = ()) -> set[str]:
+    """The terms of the role a who-question asks about ("commission" for "Who is the Commissioner?")."""
     asked = set(terms(" ".join(m.group(1) for m in _ROLE_ASKED.finditer(question)))) - _NO_TITLE
-    if not asked:
-        return True
-    asked |= set(focus) & _ROLE_TERMS
-    return bool(asked & _text_terms(text))
+    return asked | (set(focus) & _ROLE_TERMS) if asked else set()
 
 
 _ROLE_ASKED = re.compile(r"\b" + _ROLE + r"s?\b", re.IGNORECASE)

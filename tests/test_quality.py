@@ -93,6 +93,12 @@ def test_a_sentence_going_on_from_the_answer_is_quoted_with_it(real_engine):
     assert body[first.start:first.end] == first.quote  # one passage, quoted whole
 
 
+def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
+    # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
+    answer = real_engine.ask("Who is the current Commissioner of the Met?")
+    assert answer.answered and "Commissioner Mark Rowley" in answer.answer
+
+
 def test_it_in_capitals_is_the_department(real_engine):
     answer = real_engine.ask("Who looks after IT at the Met?")
     assert answer.answered and answer.answer.startswith("Digital, Data & Technology (DDaT)"), answer.answer
