@@ -42,7 +42,8 @@ class QuotedSpans:
         out = []
         for i in self.quoting(piece):
             span = self.spans[i]
-            end = span.start + span.text.find(core) + len(core)
+            at = span.text.find(core)  # -1: the span is one of several the piece quotes whole
+            end = span.start + at + len(core) if at >= 0 else span.start - core.find(span.text) + len(core)
             ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
             pos = bisect.bisect_left(starts, end)
             if pos < len(ids):
@@ -55,11 +56,17 @@ class QuotedSpans:
         return ids[bisect.bisect_left(starts, start): bisect.bisect_left(starts, end)]
 
     def quoting(self, piece: str) -> list[int]:
-        """Spans whose text is the piece, or, for a piece shortened by the client, holds it."""
+        """Spans whose text is the piece; for a piece shortened by the client, those holding it;
+        for a piece quoting a sentence with the one that goes on from it, both."""
         exact = self._by_text.get(piece)
-        if exact or len(piece) < 20:
+        if exact or len(piece) < _SHORTEST:
             return exact or []
-        return list(self._holding(piece.rstrip(" .…")))
+        return list(self._holding(piece))
 
-    def _scan(self, core: str) -> tuple[int, ...]:
-        return tuple(i for i, s in enumerate(self.spans) if core in s.text)
+    def _scan(self, piece: str) -> tuple[int, ...]:
+        core = piece.rstrip(" .…")
+        holding = tuple(i for i, s in enumerate(self.spans) if core in s.text)
+        return holding or tuple(i for i, s in enumerate(self.spans) if s.text in piece)
+
+
+_SHORTEST = 20  # a shorter piece is matched only exactly: too little to trust a partial match

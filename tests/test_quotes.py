@@ -47,3 +47,10 @@ def test_spans_starting_within_a_range():
     assert quotes.starting_within("d.md", 0, BODY.index("Finally")) == [0, 1]
     assert quotes.starting_within("d.md", 1, len(BODY)) == [1, 2]
     assert quotes.starting_within("other.md", 0, len(BODY)) == []
+
+
+def test_a_piece_quoting_two_spans_whole_finds_both_and_what_follows_them():
+    quotes = QuotedSpans(spans())
+    piece = "First we listen. Then we act on what we heard."
+    assert quotes.quoting(piece) == [0, 1]
+    assert quotes.find([piece], last=[piece]) == ({0, 1}, {2})
