@@ -293,8 +293,8 @@ class Extractor:
             if query.action and not self._has_any(span_id, list(query.action)):
                 score -= w.no_action
             if query.quoted:
-                if span_id in quoted:  # asked to go on, the same passage is no answer at all
-                    score -= 1.0 if query.elaboration else w.repeated
+                if span_id in quoted:  # asked to go on, or for something else, the same passage is no answer at all
+                    score -= 1.0 if query.elaboration or query.other else w.repeated
                 elif span_id in after_quoted and not (query.parallel and not self._has_any(span_id, query.own_terms)):
                     # ("And special constables?" is not answered by what followed the officer figures.)
                     score += w.elaboration if query.elaboration else w.continuation

@@ -35,7 +35,8 @@ _PARALLEL = re.compile(
     r"has|have|will|would|should|if|then|after|before)\b)", re.IGNORECASE,
 )
 _SELECTION = re.compile(r"^\s*(?:and\s+|so\s+)?which\s+(?:one|ones|of\s+(?:them|those|these)|is|are)\b", re.IGNORECASE)
-_OTHER = re.compile(r"\b(any|some|what|which) (other|more|additional|further)\b|\banother\b", re.IGNORECASE)
+_OTHER = re.compile(r"\b(any|some|what|which) (other|more|additional|further)\b|\banother\b"
+                    r"|\b(who|where|anyone|anybody|anywhere|someone|somebody|somewhere) else\b", re.IGNORECASE)
 # "... as well?", "... instead?": a question closing on a word that points back at the conversation.
 _TRAILING = re.compile(r"\b(as well|too|though|instead|either|then)\s*[?.!]*\s*$", re.IGNORECASE)
 _ELABORATION = re.compile(

@@ -100,6 +100,13 @@ def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_e
     assert answer.answered and "Commissioner Mark Rowley" in answer.answer
 
 
+def test_asked_where_else_the_bot_does_not_repeat_itself(real_engine):
+    first = real_engine.ask("Where do I complain?")
+    history = [Turn("user", "Where do I complain?"), Turn("assistant", first.answer)]
+    again = real_engine.ask("Where else can I complain?", history)
+    assert again.answered and not {c.quote for c in again.citations} & {c.quote for c in first.citations}, again.answer
+
+
 def test_it_in_capitals_is_the_department(real_engine):
     answer = real_engine.ask("Who looks after IT at the Met?")
     assert answer.answered and answer.answer.startswith("Digital, Data & Technology (DDaT)"), answer.answer

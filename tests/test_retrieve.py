@@ -101,7 +101,8 @@ def test_a_followup_choosing_among_what_was_listed_is_a_selection(question, sele
 @pytest.mark.parametrize("question, other", [
     ("Are there any other functions?", True), ("Is there another way?", True), ("Any more functions?", True),
     ("What are the functions?", False), ("What does the other one do?", False),
-    ("what other responsibilities has it got along those lines?", True),
+    ("what other responsibilities has it got along those lines?", True), ("Where else can I complain?", True),
+    ("who else can I go to?", True), ("What else did it find?", False),  # "what else" asks to go on
 ])
 def test_a_followup_asking_for_something_besides_what_was_said_is_marked(question, other):
     q = QueryBuilder(AcronymMap()).build(question, [Turn("user", "How is the Met structured?")])
