@@ -212,23 +212,24 @@ class Extractor:
                 got += share * max((sim for term, sim in near if term in found), default=0.0)
         return got
 
-    def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int) -> tuple[list[int], dict[int, Hit]]:
-        """Spans of the retrieved chunks, plus the spans most similar to the question anywhere.
+    def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int,
+                   more_chunks: Sequence[int] = ()) -> tuple[list[int], dict[int, Hit]]:
+        """Spans of the retrieved chunks, plus the spans most similar to the question anywhere,
+        plus those of ``more_chunks``.
 
         Chunk embeddings blur a sentence among its neighbours; searching spans directly
         recovers the one sentence that answers a paraphrased question.
         """
         by_chunk = {h.chunk_id: h for h in hits}
         span_ids = [s for h in hits for s in self.index.chunk_spans[h.chunk_id]]
+        dense_top: list[int] = []
         if n_dense and len(self.index.spans):
             sims = self.index.span_vectors @ query_vector
-            top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense]
-            for span_id in top.tolist():
-                chunk_id = self.index.spans[span_id].chunk_id
-                if chunk_id not in by_chunk:
-                    dense = float(self.index.chunk_vectors[chunk_id] @ query_vector)
-                    by_chunk[chunk_id] = Hit(chunk_id, 0.0, dense)
-                    span_ids.extend(self.index.chunk_spans[chunk_id])
+            dense_top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense].tolist()
+        for chunk_id in [self.index.spans[i].chunk_id for i in dense_top] + list(more_chunks):
+            if chunk_id not in by_chunk:
+                by_chunk[chunk_id] = Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector))
+                span_ids.extend(self.index.chunk_spans[chunk_id])
         return span_ids, by_chunk
 
     def score(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
@@ -236,16 +237,15 @@ class Extractor:
             return []
         w = self.weights
         top_rrf = max(h.score for h in hits) or 1.0
-        span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates)
-        if expected_type(query.question) is PERSON:
+        wanted = expected_type(query.question)
+        role_chunks = []
+        if wanted is PERSON:
             # "Who is the current Commissioner?": whoever holds the role may be named far from the
             # question's other words ("Forward (Commissioner Mark Rowley), pg 2"): the chunks
             # saying the role are candidates too.
             roles = sorted(roles_asked(query.question, query.focus_terms))
-            for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS) if roles else []:
-                if chunk_id not in by_chunk:
-                    by_chunk[chunk_id] = Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector))
-                    span_ids.extend(self.index.chunk_spans[chunk_id])
+            role_chunks = [chunk_id for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS)] if roles else []
+        span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates, role_chunks)
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
         if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
             items = self._list_items(query.last_quoted, introduced_only=False)
@@ -264,7 +264,6 @@ class Extractor:
         if not span_ids:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
-        wanted = expected_type(query.question)
         type_focus = self._type_focus(wanted, query)
         missing_names = self.chunks_missing_names(query.question)
         # "How many officers have they got?" after an answer about another force: about that force.

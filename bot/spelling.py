@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -55,7 +56,8 @@ class Speller:
         self.rank = {word: i for i, word in enumerate(dictionary)}
         self.targets = [w for w in counts if len(w) >= MIN_LENGTH - 1]
         self.targets += [w for w in dictionary if len(w) >= MIN_LENGTH - 1 and w not in counts]
-        self._cache: dict[str, str | None] = {}
+        # The same few unknown words come back: each is decided once (lru_cache is thread-safe).
+        self._decided = lru_cache(maxsize=10_000)(self._decide)
 
     @classmethod
     def from_documents(cls, documents: Sequence[Document], dictionary: Sequence[str]) -> "Speller":
@@ -94,14 +96,14 @@ class Speller:
             return full[0].upper() + full[1:] if word[0].isupper() or full.startswith("i'") else full
         if len(lower) < MIN_LENGTH or word.isupper() or lower in self.counts:
             return word
-        if lower not in self._cache:  # the same few unknown words come back: decide each once
-            if len(self._cache) >= 10_000:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[lower] = None if self.is_word(lower) else self._nearest(lower)
-        fixed = self._cache[lower]
+        fixed = self._decided(lower)
         if fixed is None:
             return word
         return fixed.capitalize() if word[0].isupper() else fixed
+
+    def _decide(self, word: str) -> str | None:
+        """The correction of an unknown lower-case word, or None for a real word or no near one."""
+        return None if self.is_word(word) else self._nearest(word)
 
     def _nearest(self, word: str) -> str | None:
         limit = 2 if len(word) >= LONG else 1

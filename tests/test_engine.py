@@ -113,36 +113,33 @@ def _engine_on(tmp_path, text: str = "", pages: dict[str, str] | None = None, **
                        progress=lambda _: None)
 
 
-def test_asking_to_go_on_gets_the_next_passage_not_the_same_one(tmp_path):
+def _priority_thread(tmp_path, second: str):
+    """A toy page (the top priority, ``second``, then something unrelated) and the history after
+    asking for the priority. The hashing embedder's scores are not calibrated like the real
+    model's: these tests are about which passage answers, so the bar to answer is set low."""
     from bot.validate import Turn
 
-    # The hashing embedder's scores are not calibrated like the real model's: this test is
-    # about which passage answers, so the bar to answer is set low.
     engine = _engine_on(tmp_path, abstain_threshold=0.2, text=(
         "Bearing down on violent crime is the top priority of the Example Police.\n\n"
-        "Knife crime, robbery and domestic abuse all come under that priority.\n\n"
+        f"{second}\n\n"
         "The Example Police also runs a museum of old uniforms in the town hall.\n"
     ))
     first = engine.ask("What is the top priority of the Example Police?")
+    return engine, first, [Turn("user", "What is the top priority of the Example Police?"), Turn("assistant", first.answer)]
+
+
+def test_asking_to_go_on_gets_the_next_passage_not_the_same_one(tmp_path):
+    engine, first, history = _priority_thread(tmp_path, "Knife crime, robbery and domestic abuse all come under that priority.")
     assert first.answered and first.answer == "Bearing down on violent crime is the top priority of the Example Police."
-    history = [Turn("user", "What is the top priority of the Example Police?"), Turn("assistant", first.answer)]
     more = engine.ask("What does that cover?", history)
     assert more.answered and more.answer.startswith("Knife crime, robbery and domestic abuse")
 
 
 def test_a_sentence_going_on_from_the_answer_comes_with_it_and_going_on_gets_what_follows_both(tmp_path):
-    from bot.validate import Turn
-
-    engine = _engine_on(tmp_path, abstain_threshold=0.2, text=(
-        "Bearing down on violent crime is the top priority of the Example Police.\n\n"
-        "This includes knife crime, robbery and domestic abuse.\n\n"
-        "The Example Police also runs a museum of old uniforms in the town hall.\n"
-    ))
-    first = engine.ask("What is the top priority of the Example Police?")
+    engine, first, history = _priority_thread(tmp_path, "This includes knife crime, robbery and domestic abuse.")
     assert first.answer == ("Bearing down on violent crime is the top priority of the Example Police.\n\n"
                             "This includes knife crime, robbery and domestic abuse.")
     assert len(first.citations) == 1  # one passage, quoted whole
-    history = [Turn("user", "What is the top priority of the Example Police?"), Turn("assistant", first.answer)]
     more = engine.ask("Tell me more", history)
     assert more.answered and more.answer.startswith("The Example Police also runs a museum")
 
