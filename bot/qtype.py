@@ -317,6 +317,33 @@ def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[b
     return tuple(windows)
 
 
+# "Are there more bobbies on the beat?", "Did it push up officer numbers?", "Has it got any
+# leaner?": a question about a change in amount is answered by a passage saying what grew or
+# shrank ("an additional 500 officers", "record numbers", "doubled"), in whatever words.
+_CHANGE_ASKED = re.compile(
+    r"\bany\s+(?:more|\w+er)\b"  # "any more", "any better", "any leaner"
+    r"|\b(?:more|extra|additional|fewer|less)\s+(?!than\b|about\b|on\b|of\b|info)\w+"  # "more officers", not "more about"
+    r"|\b(?:increas\w*|boost\w*|push(?:ed|es|ing)? up|bolster\w*|risen|rise|grow\w*|gone up|go up|gone down|go down"
+    r"|cut\w*|reduc\w*|drop\w*|fall\w*|fallen)\b",
+    re.IGNORECASE,
+)
+_CHANGE_SAID = re.compile(
+    r"\b(?:more|additional|extra|added|increas\w*|record|doubled|tripled|boost\w*|bolster\w*|hundreds of|highest"
+    r"|grew|grown|rose|risen|higher|fewer|less|lower|reduc\w*|cut)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_change(question: str) -> bool:
+    """Whether the question asks if something grew or shrank."""
+    return bool(_CHANGE_ASKED.search(question))
+
+
+def says_change(text: str) -> bool:
+    """Whether the text says something grew or shrank."""
+    return bool(_CHANGE_SAID.search(text))
+
+
 def has_person_name(text: str, question: str) -> bool:
     """A personal name the question doesn't already give ("Sir Robert Peel", "Commissioner Mark Rowley").
 

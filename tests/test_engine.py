@@ -371,3 +371,16 @@ def test_the_next_event_needs_a_date_after_the_source_s_own(tmp_path):
     assert not ask(past).answered  # a 2017 page's 2010 is no next meeting
     answer = ask(past + "\nThe next Example Board meeting is in March 2018.\n")
     assert answer.answered and "2018" in answer.answer
+
+
+def test_asked_whether_something_grew_a_passage_saying_it_did_answers(tmp_path):
+    import dataclasses
+
+    engine = _engine_on(tmp_path, abstain_threshold=0.0, text=(
+        "Officers on the beat patrol the wards.\n\n"
+        "We have added 500 officers on the beat.\n"
+    ))
+    question = "Are there more officers on the beat?"
+    assert engine.ask(question).answer.startswith("We have added 500 officers")
+    engine.extractor.weights = dataclasses.replace(engine.extractor.weights, change=0.0)
+    assert engine.ask(question).answer.startswith("Officers on the beat patrol")  # closer, by the toy embedder

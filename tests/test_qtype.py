@@ -268,3 +268,17 @@ def test_a_fraction_in_words_is_a_share():
 def test_a_time_is_a_time_of_day_or_a_day_not_a_year():
     assert satisfies(TIME, "The line is open 9am to 5pm, Monday to Friday.", "What hours is it open?", [])
     assert not satisfies(TIME, "Following the phone-hacking scandal of 2011, little has changed.", "What hours is it open?", [])
+
+
+def test_questions_about_more_or_fewer_and_passages_saying_so():
+    from bot.qtype import asks_about_change, says_change
+
+    for question in ("Are there more bobbies on the beat?", "Did it push up officer numbers?",
+                     "Has the Met got any leaner?", "Have complaints gone down?", "Did they boost trust?"):
+        assert asks_about_change(question), question
+    for question in ("Tell me more about MOPAC", "Are any officers in trouble?", "Who runs the Met?",
+                     "Is it more than a mile wide?"):
+        assert not asks_about_change(question), question
+    assert says_change("Bolstering it with an additional 500 officers and staff.")
+    assert says_change("There are now record numbers of officers.")
+    assert not says_change("Neighbourhood officers work in teams across London.")
