@@ -20,6 +20,7 @@ TokenCounter = Callable[[str], int]
 
 # A block of at most this many words that is all short lines reads as an address or list.
 BLOCK_SPAN_MAX_WORDS = 90
+LIST_ITEM_SPAN_MAX_WORDS = 60  # a list item of several sentences is also a span up to this long
 _ABBREVIATIONS = ("e.g.", "i.e.", "Mr.", "Mrs.", "Dr.", "St.", "No.", "c.", "etc.", "vs.")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£])")
 
@@ -118,6 +119,7 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
             else:
                 units.append((start, end))
     out = [SpanCandidate(s, e, "sentence") for s, e in units]
+    out += _list_items(body, units)
     for i, block in enumerate(blocks):
         words = len(block.text.split())
         if block.is_multiline and words <= BLOCK_SPAN_MAX_WORDS:
@@ -136,6 +138,19 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
             seen.add(key)
             unique.append(cand)
     return unique
+
+
+def _list_items(body: str, units: list[tuple[int, int]]) -> list[SpanCandidate]:
+    """A list item of a few sentences, whole, besides its sentences: "- Empathy: I will care...
+    I will be kind and listen... I will take time to explain..." says one thing between them."""
+    by_line: dict[tuple[int, int], int] = {}
+    for start, _ in units:
+        line_start = body.rfind("\n", 0, start) + 1
+        line_end = body.find("\n", start)
+        key = (line_start, len(body) if line_end < 0 else line_end)
+        by_line[key] = by_line.get(key, 0) + 1
+    return [SpanCandidate(start + 2, len(body[:end].rstrip()), "block") for (start, end), n in by_line.items()
+            if n >= 2 and body.startswith("- ", start) and len(body[start:end].split()) <= LIST_ITEM_SPAN_MAX_WORDS]
 
 
 def chunk_document(doc: Document, max_tokens: int, count_tokens: TokenCounter) -> list[tuple[Chunk, list[SpanCandidate]]]:

@@ -59,6 +59,21 @@ def test_a_name_line_is_a_candidate_with_its_one_paragraph_description():
     assert not any(t.startswith("Our Values") for t in texts)
 
 
+
+def test_a_list_item_of_a_few_sentences_is_a_candidate_whole_and_by_sentence():
+    body = ("Values\n\n- Empathy: I will care about people. I will be kind and listen.\n"
+            "- Courage: I will challenge what is wrong. I will speak up.\n")
+    # A small budget splits the list into blocks of one item each, which are split into sentences.
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 16, words) for s in spans]
+    assert "Empathy: I will care about people." in texts and "I will be kind and listen." in texts
+    assert "Empathy: I will care about people. I will be kind and listen." in texts
+    assert "Courage: I will challenge what is wrong. I will speak up." in texts
+    # An item over 60 words is quoted by its sentences only.
+    long_item = "Long: " + " ".join(["word"] * 40) + ". More " + " ".join(["more"] * 30) + "."
+    body = f"- Short item.\n- {long_item}\n"
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 200, words) for s in spans]
+    assert long_item.startswith(texts[1]) and long_item not in texts
+
 def test_sentence_splitting_respects_abbreviations():
     text = "It has c.10,000 staff, e.g. analysts. Founded in 1829. Next one"
     assert [text[s:e] for s, e in split_sentences(text)] == ["It has c.10,000 staff, e.g. analysts.", "Founded in 1829.", "Next one"]

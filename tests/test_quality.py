@@ -24,7 +24,7 @@ DEV_SET = DATA / "eval.jsonl"
 # verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
 SET_FLOORS = {
     "dev": ("eval.jsonl", 0.91, 0.89, 0.94),
-    "extra": ("eval_extra.jsonl", 0.88, 0.94, 0.90),
+    "extra": ("eval_extra.jsonl", 0.89, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.87, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
     "fresh3": ("eval_fresh3.jsonl", 0.75, 0.87, 0.90),
@@ -93,6 +93,12 @@ def test_a_sentence_going_on_from_the_answer_is_quoted_with_it(real_engine):
     body = real_engine.index.documents[first.doc_id].body
     assert body[first.start:first.end] == first.quote  # one passage, quoted whole
 
+
+
+def test_a_list_item_of_a_few_sentences_is_quoted_whole(real_engine):
+    answer = real_engine.ask("What does the value of empathy mean?")
+    assert answer.answered and answer.citations[0].quote.startswith("Empathy: I will care")
+    assert answer.citations[0].quote.endswith("I will take time to clarify and explain my decisions.")
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
