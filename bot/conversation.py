@@ -210,13 +210,20 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
     return tuple(out)
 
 
+# "What's the Met actually for?", "What is MOPAC for?": a question about purpose, whose answer
+# may say "purpose" (a construction, so not a phrase of colloquial.tsv, where "there for" is).
+_WHAT_FOR = re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE)
+_PURPOSE = terms("purpose")
+
+
 class QueryBuilder:
     def __init__(self, acronyms: AcronymMap, colloquial: Colloquial | None = None) -> None:
         self.acronyms = acronyms
         self.colloquial = colloquial or Colloquial.load()
 
     def _terms(self, text: str) -> list[str]:
-        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text)
+        purpose = _PURPOSE if _WHAT_FOR.search(text) else []
+        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + purpose
 
     def _for_encoder(self, text: str) -> str:
         # "Does the Met put the public first?" is encoded as the statement it asks about: the

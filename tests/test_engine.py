@@ -384,3 +384,10 @@ def test_asked_whether_something_grew_a_passage_saying_it_did_answers(tmp_path):
     assert engine.ask(question).answer.startswith("We have added 500 officers")
     engine.extractor.weights = dataclasses.replace(engine.extractor.weights, change=0.0)
     assert engine.ask(question).answer.startswith("Officers on the beat patrol")  # closer, by the toy embedder
+
+
+def test_what_is_something_for_asks_its_purpose(tiny_engine):
+    for question in ("What's the Met actually for, like what's its job?", "What is MOPAC for?"):
+        assert "purpos" in tiny_engine.queries.build(question).terms, question
+    for question in ("What is the budget for policing?", "What does the Met do?", "What's it good for right now?"):
+        assert "purpos" not in tiny_engine.queries.build(question).terms, question

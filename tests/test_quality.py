@@ -23,7 +23,7 @@ DEV_SET = DATA / "eval.jsonl"
 # Set -> (file, floors: answerable, unanswerable abstained, follow-ups). Every set also holds
 # verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
 SET_FLOORS = {
-    "dev": ("eval.jsonl", 0.91, 0.89, 0.94),
+    "dev": ("eval.jsonl", 0.92, 0.89, 0.94),
     "extra": ("eval_extra.jsonl", 0.89, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.87, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
@@ -99,6 +99,12 @@ def test_a_list_item_of_a_few_sentences_is_quoted_whole(real_engine):
     answer = real_engine.ask("What does the value of empathy mean?")
     assert answer.answered and answer.citations[0].quote.startswith("Empathy: I will care")
     assert answer.citations[0].quote.endswith("I will take time to clarify and explain my decisions.")
+
+
+def test_what_is_the_met_for_is_answered_by_its_purpose(real_engine):
+    for question in ("What is the Met for, what is its job?", "what's the metropolitan police for?"):
+        answer = real_engine.ask(question)  # not "...contribute to effective job performance", nor a disclaimer
+        assert answer.answered and "the purpose of the Met has been to serve and protect" in answer.answer, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
