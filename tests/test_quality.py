@@ -25,17 +25,17 @@ DEV_SET = DATA / "eval.jsonl"
 SET_FLOORS = {
     "dev": ("eval.jsonl", 0.92, 0.89, 0.94),
     "extra": ("eval_extra.jsonl", 0.89, 0.94, 0.90),
-    "fresh": ("eval_fresh.jsonl", 0.87, 1.0, 0.92),
+    "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
     "fresh3": ("eval_fresh3.jsonl", 0.75, 0.87, 0.90),
     "fresh4": ("eval_fresh4.jsonl", 0.71, 0.83, 0.85),
-    "fresh5": ("eval_fresh5.jsonl", 0.90, 0.75, 0.87),
+    "fresh5": ("eval_fresh5.jsonl", 0.90, 0.75, 0.90),
     "fresh6": ("eval_fresh6.jsonl", 0.80, 0.83, 0.75),
     "blind": ("eval_blind.jsonl", 0.81, 0.88, 0.64),
     "blind2": ("eval_blind2.jsonl", 0.85, 1.0, 0.92),
     "blind3": ("eval_blind3.jsonl", 0.78, 0.76, 0.76),
     "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.78),
-    "blind5": ("eval_blind5.jsonl", 0.78, 0.87, 0.78),
+    "blind5": ("eval_blind5.jsonl", 0.80, 0.87, 0.78),
 }
 SETS = {
     name: (DATA / file, {"answerable_hit_rate": ans, "unanswerable_abstain_rate": unans, "followup_hit_rate": fu,
@@ -105,6 +105,11 @@ def test_what_is_the_met_for_is_answered_by_its_purpose(real_engine):
     for question in ("What is the Met for, what is its job?", "what's the metropolitan police for?"):
         answer = real_engine.ask(question)  # not "...contribute to effective job performance", nor a disclaimer
         assert answer.answered and "the purpose of the Met has been to serve and protect" in answer.answer, answer.answer
+
+
+def test_telling_the_police_how_to_run_things_is_about_operational_independence(real_engine):
+    answer = real_engine.ask("Can the Mayor tell the Commissioner how to run the police?")
+    assert answer.answered and "remain operationally independent" in answer.citations[0].quote, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
