@@ -28,7 +28,8 @@ from .conversation import Query
 from .figures import FigurePicker
 from .forms import span_penalty
 from .qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, asks_about_change,
-                    counted_terms, expected_type, mentions_figure, roles_asked, satisfies, says_change)
+                    asks_about_duty, counted_terms, expected_type, mentions_figure, roles_asked, satisfies, says_change,
+                    says_duty)
 from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
@@ -62,6 +63,7 @@ class Weights:
     answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
     specific_type: float = 0.15  # extra bonus for an address or phone number when one is asked for
     change: float = 0.15  # bonus when a question asks whether something grew or shrank, for a passage saying so
+    duty: float = 0.15  # ...or what someone must or is expected to do, for a passage saying what they will or must
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
@@ -110,6 +112,7 @@ class Extractor:
         # How far each span is from a statement that can answer alone (forms.py).
         self._form = [span_penalty(s, weights.short_span_words) for s in index.spans]
         self._says_change = [says_change(s.text) for s in index.spans]
+        self._says_duty = [says_duty(s.text) for s in index.spans]
         self._chunk_terms = [
             with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
             for c in index.chunks
@@ -274,7 +277,7 @@ class Extractor:
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
-        change = asks_about_change(query.question)
+        change, duty = asks_about_change(query.question), asks_about_duty(query.question)
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
@@ -285,6 +288,8 @@ class Extractor:
             score += self._type_score(wanted, span, query, type_focus)
             if change and self._says_change[span_id]:
                 score += w.change
+            if duty and self._says_duty[span_id]:
+                score += w.duty
             if span_id in succession:
                 score += w.succession
             if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):

@@ -344,6 +344,26 @@ def says_change(text: str) -> bool:
     return bool(_CHANGE_SAID.search(text))
 
 
+# "Are officers expected to call out homophobia?", "Who does the Met have to answer to?": a
+# question about what someone must do is answered by a passage saying what they will, must or
+# are responsible for ("I will always challenge racist, homophobic... behaviour").
+_DUTY_ASKED = re.compile(
+    r"\b(?:expected to|supposed to|meant to|required to|obliged to|have to|has to|got to|must|should|duty to)\b",
+    re.IGNORECASE,
+)
+_DUTY_SAID = re.compile(r"\b(?:I will|we will|must|should|required|expected|duty|commit\w*|responsib\w*)\b", re.IGNORECASE)
+
+
+def asks_about_duty(question: str) -> bool:
+    """Whether the question asks what someone must or is expected to do."""
+    return bool(_DUTY_ASKED.search(question))
+
+
+def says_duty(text: str) -> bool:
+    """Whether the text says what someone will, must or is responsible for doing."""
+    return bool(_DUTY_SAID.search(text))
+
+
 def has_person_name(text: str, question: str) -> bool:
     """A personal name the question doesn't already give ("Sir Robert Peel", "Commissioner Mark Rowley").
 

@@ -2,7 +2,9 @@
 
 import threading
 
-from bot.answer import JOINER, NOT_COVERED
+import pytest
+
+from bot.answer import JOINER, NOT_COVERED, Weights
 from bot.retrieve import terms
 from bot.validate import Turn
 
@@ -391,3 +393,23 @@ def test_what_is_something_for_asks_its_purpose(tiny_engine):
         assert "purpos" in tiny_engine.queries.build(question).terms, question
     for question in ("What is the budget for policing?", "What does the Met do?", "What's it good for right now?"):
         assert "purpos" not in tiny_engine.queries.build(question).terms, question
+
+
+def test_asked_what_someone_must_do_a_passage_saying_what_they_will_do_gains(tmp_path):
+    import dataclasses
+
+    engine = _engine_on(tmp_path, abstain_threshold=0.0, text=(
+        "Officers shared jokes about homophobia.\n\nWe will challenge homophobia at all times.\n"))
+
+    def scores(question):
+        query = engine.queries.build(question)
+        vector = engine.embedder.encode([query.text])[0]
+        return {s.span.text: s.score for s in engine.extractor.score(query, vector, engine.retriever.search(vector, query.terms, 5))}
+
+    asked, plain = scores("Are officers expected to challenge homophobia?"), scores("Do officers challenge homophobia?")
+    engine.extractor.weights = dataclasses.replace(engine.extractor.weights, duty=0.0)
+    without = scores("Are officers expected to challenge homophobia?")
+    duty = Weights().duty
+    assert asked["We will challenge homophobia at all times."] == pytest.approx(without["We will challenge homophobia at all times."] + duty)
+    assert asked["Officers shared jokes about homophobia."] == pytest.approx(without["Officers shared jokes about homophobia."])
+    assert plain == scores("Do officers challenge homophobia?")  # no duty asked: nothing changes
