@@ -23,7 +23,7 @@ DEV_SET = DATA / "eval.jsonl"
 # Set -> (file, floors: answerable, unanswerable abstained, follow-ups). Every set also holds
 # verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
 SET_FLOORS = {
-    "dev": ("eval.jsonl", 0.92, 0.89, 0.94),
+    "dev": ("eval.jsonl", 0.93, 0.89, 0.94),
     "extra": ("eval_extra.jsonl", 0.90, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
@@ -110,6 +110,11 @@ def test_what_is_the_met_for_is_answered_by_its_purpose(real_engine):
 def test_telling_the_police_how_to_run_things_is_about_operational_independence(real_engine):
     answer = real_engine.ask("Can the Mayor tell the Commissioner how to run the police?")
     assert answer.answered and "remain operationally independent" in answer.citations[0].quote, answer.answer
+
+
+def test_calling_out_racism_is_challenging_it(real_engine):
+    answer = real_engine.ask("Are officers supposed to call out racism by colleagues?")
+    assert answer.answered and "I will always challenge racist" in answer.citations[0].quote, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
