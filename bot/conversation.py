@@ -210,10 +210,15 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
     return tuple(out)
 
 
-# "What's the Met actually for?", "What is MOPAC for?": a question about purpose, whose answer
-# may say "purpose" (a construction, so not a phrase of colloquial.tsv, where "there for" is).
-_WHAT_FOR = re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE)
-_PURPOSE = terms("purpose")
+# Constructions colloquial.tsv can't hold, as their words need not be next to each other, with
+# the plain words the sources would use: "What's the Met actually for?", "What is MOPAC for?"
+# ask a purpose; "Does the Met put the public first?" asks whom it prioritises (not "put the
+# first officers on the streets").
+_CONSTRUCTIONS = (
+    (re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE),
+     terms("purpose")),
+    (re.compile(r"\bput(?:s|ting)?\s+(?:\w+\s+){1,3}?first\b(?!\s+(?!and\b|in\b)\w)", re.IGNORECASE), terms("prioritise")),
+)
 
 
 class QueryBuilder:
@@ -222,8 +227,8 @@ class QueryBuilder:
         self.colloquial = colloquial or Colloquial.load()
 
     def _terms(self, text: str) -> list[str]:
-        purpose = _PURPOSE if _WHAT_FOR.search(text) else []
-        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + purpose
+        plain = [t for pattern, words in _CONSTRUCTIONS if pattern.search(text) for t in words]
+        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + plain
 
     def _for_encoder(self, text: str) -> str:
         # "Does the Met put the public first?" is encoded as the statement it asks about: the

@@ -388,11 +388,13 @@ def test_asked_whether_something_grew_a_passage_saying_it_did_answers(tmp_path):
     assert engine.ask(question).answer.startswith("Officers on the beat patrol")  # closer, by the toy embedder
 
 
-def test_what_is_something_for_asks_its_purpose(tiny_engine):
+def test_constructions_are_searched_for_by_the_plain_words_they_mean(tiny_engine):
     for question in ("What's the Met actually for, like what's its job?", "What is MOPAC for?"):
         assert "purpos" in tiny_engine.queries.build(question).terms, question
     for question in ("What is the budget for policing?", "What does the Met do?", "What's it good for right now?"):
         assert "purpos" not in tiny_engine.queries.build(question).terms, question
+    assert "prioritis" in tiny_engine.queries.build("Does the Met put the public first?").terms
+    assert "prioritis" not in tiny_engine.queries.build("Who put the first police on the streets?").terms
 
 
 def test_asked_what_someone_must_do_a_passage_saying_what_they_will_do_gains(tmp_path):
