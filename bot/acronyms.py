@@ -64,6 +64,13 @@ def name_for(words: list[str], acronym: str) -> str | None:
     return None
 
 
+def _keys(acronym: str) -> list[str]:
+    """The keys an acronym the documents write is known by: a plural ("PCSOs") by its singular
+    too, so that a question saying "PCSO" finds it from the start, not only once someone asked."""
+    plural = acronym.endswith("s") and acronym[:-1].isupper()
+    return [acronym.upper()] + ([acronym[:-1]] if plural else [])
+
+
 class AcronymMap:
     """Acronym <-> full name, learned from the documents."""
 
@@ -84,7 +91,8 @@ class AcronymMap:
                 acronym = match.group(2)
                 name = name_for(match.group(1).split(), acronym)
                 if name:
-                    pairs.setdefault(acronym.upper(), set()).add(name)
+                    for key in _keys(acronym):
+                        pairs.setdefault(key, set()).add(name)
         # Acronyms used without brackets: look for a name with the same initials in the same text.
         all_runs: dict[str, list[str]] = {}
         for doc in documents:
@@ -96,7 +104,8 @@ class AcronymMap:
                     continue
                 name = _spelled_in(runs, acronym)
                 if name:
-                    pairs.setdefault(key, set()).add(name)
+                    for key in _keys(acronym):
+                        pairs.setdefault(key, set()).add(name)
         return cls(pairs, list(all_runs.values()))
 
     def term_equivalents(self) -> list[tuple[frozenset[str], frozenset[str]]]:

@@ -32,6 +32,15 @@ def test_acronyms_used_without_brackets_are_matched_by_initials():
     assert acronyms.names_for("DSVB") == {"Domestic and Sexual Violence Board"}
 
 
+
+def test_a_plural_acronym_is_known_by_its_singular_from_the_start():
+    acronyms = _learn("We were the first to introduce Police Community Support Officers (PCSOs).")
+    assert acronyms.names_for("PCSO") == acronyms.names_for("PCSOS") == {"Police Community Support Officers"}
+    # Known before any question asks "What is a PCSO?": the full name gets the acronym's term
+    # whatever was asked before.
+    builder = QueryBuilder(acronyms)
+    assert "pcso" in builder.build("Who introduced Police Community Support Officers?").terms
+
 def test_spelling_rules():
     assert spells("Mayor’s Office for Policing and Crime".split(), "MOPAC")
     assert spells("Mayor’s Office for Policing and Crime".split(), "MOPC")
