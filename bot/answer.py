@@ -83,6 +83,7 @@ class Weights:
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
     yes_no: float = 0.08  # added to a yes/no question's best score: it shares fewer words with its answer
+    alternative: float = 0.8  # "Is it A, or B?": a passage's coverage of A alone counts at this share
     unheard_of: float = 0.5  # taken from the best score when an informal word asked about means nothing the sources say
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
@@ -277,12 +278,17 @@ class Extractor:
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
+        # "Is it A, or B?" is answered by a passage on A alone, a little less surely.
+        first_alternative = self._coverage_plan(query.first_alternative, query.soft, query.aliases) \
+            if query.first_alternative else None
         change, duty = asks_about_change(query.question), asks_about_duty(query.question)
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
             hit = by_chunk[span.chunk_id]
             cov = self._covered(plan, span_id)
+            if first_alternative:
+                cov = max(cov, w.alternative * self._covered(first_alternative, span_id))
             rank = hit.score / top_rrf
             score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
             score += self._type_score(wanted, span, query, type_focus)

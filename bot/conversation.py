@@ -146,6 +146,9 @@ class Query:
     aliases: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
     soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    # "Do they base decisions on evidence, or just gut feeling?": the terms of the first
+    # alternative alone, which a passage may answer without a word of the second.
+    first_alternative: list[str] = field(default_factory=list)
 
 
 def is_yes_no(question: str) -> bool:
@@ -220,6 +223,9 @@ _CONSTRUCTIONS = (
     (re.compile(r"\bput(?:s|ting)?\s+(?:\w+\s+){1,3}?first\b(?!\s+(?!and\b|in\b)\w)", re.IGNORECASE), terms("prioritise")),
 )
 
+# "Is it A, or B?" (not "..., or not?").
+_ALTERNATIVES = re.compile(r"(.+?),?\s+or\s+(?!not\b)\w", re.IGNORECASE)
+
 
 class QueryBuilder:
     def __init__(self, acronyms: AcronymMap, colloquial: Colloquial | None = None) -> None:
@@ -242,8 +248,11 @@ class QueryBuilder:
         entities = named_entities(question, self.acronyms)
         aliases = self.colloquial.aliases(question)
         if not is_followup(question, history):
+            yes_no = is_yes_no(question)
+            alternative = _ALTERNATIVES.match(question) if yes_no else None
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
-                         yes_no=is_yes_no(question), action=self.action(question))
+                         yes_no=yes_no, action=self.action(question),
+                         first_alternative=self._first_alternative(alternative.group(1), question) if alternative else [])
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
@@ -256,6 +265,12 @@ class QueryBuilder:
                      selection=bool(_SELECTION.match(question)), other=bool(_OTHER.search(question)),
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
+
+    def _first_alternative(self, first: str, question: str) -> list[str]:
+        """The first alternative's terms, and the plain words of the whole question's informal ones
+        ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner)."""
+        plain = [t for t in self._terms(question) if t not in set(terms(question))]
+        return terms(first) + plain
 
     def action(self, question: str) -> tuple[str, ...]:
         """The terms of what a "how do I ..." question wants to do, with the plain words of an

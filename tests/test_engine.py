@@ -415,3 +415,13 @@ def test_asked_what_someone_must_do_a_passage_saying_what_they_will_do_gains(tmp
     assert asked["We will challenge homophobia at all times."] == pytest.approx(without["We will challenge homophobia at all times."] + duty)
     assert asked["Officers shared jokes about homophobia."] == pytest.approx(without["Officers shared jokes about homophobia."])
     assert plain == scores("Do officers challenge homophobia?")  # no duty asked: nothing changes
+
+
+def test_a_passage_on_one_alternative_of_an_either_or_question_answers_it(tiny_engine):
+    query = tiny_engine.queries.build("Do they base decisions on evidence, or just gut feeling?")
+    assert query.first_alternative == terms("Do they base decisions on evidence")
+    assert not tiny_engine.queries.build("Is the Met independent or not?").first_alternative
+    assert not tiny_engine.queries.build("Who runs the Met, the Mayor or the Commissioner?").first_alternative  # no yes/no
+    # Informal words of the second alternative still say what it is about.
+    query = tiny_engine.queries.build("do they make their own calls or does the mayor boss them about?")
+    assert "commission" in query.first_alternative

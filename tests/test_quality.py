@@ -23,7 +23,7 @@ DEV_SET = DATA / "eval.jsonl"
 # Set -> (file, floors: answerable, unanswerable abstained, follow-ups). Every set also holds
 # verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
 SET_FLOORS = {
-    "dev": ("eval.jsonl", 0.94, 0.89, 0.94),
+    "dev": ("eval.jsonl", 0.95, 0.89, 0.94),
     "extra": ("eval_extra.jsonl", 0.90, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
@@ -115,6 +115,11 @@ def test_telling_the_police_how_to_run_things_is_about_operational_independence(
 def test_calling_out_racism_is_challenging_it(real_engine):
     answer = real_engine.ask("Are officers supposed to call out racism by colleagues?")
     assert answer.answered and "I will always challenge racist" in answer.citations[0].quote, answer.answer
+
+
+def test_an_either_or_question_is_answered_by_a_passage_on_its_first_alternative(real_engine):
+    answer = real_engine.ask("Do they base their decisions on evidence or just on gut instinct?")
+    assert answer.answered and "decisions informed by the best available evidence" in answer.answer, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
