@@ -190,6 +190,8 @@ _WORD = re.compile(r"[A-Za-z][\w'’+-]*")
 
 
 def _is_acronym(word: str) -> bool:
+    """"MPS", and a plural one: "PCSOs"."""
+    word = word[:-1] if word.endswith("s") and len(word) >= 3 else word
     return len(word) >= 2 and word.isupper()
 
 

@@ -27,6 +27,9 @@ def test_named_entities_include_acronym_expansions():
     assert (frozenset({"iopc"}), frozenset(terms("Independent Office for Police Conduct"))) in entities
     assert (frozenset({"pari"}),) in entities
     assert named_entities("where is my nearest police station", acronyms) == ()
+    # A plural acronym is one too, found by its singular's full name.
+    acronyms = AcronymMap({"PCSO": {"Police Community Support Officers"}})
+    assert named_entities("What are PCSOs?", acronyms)[0][1] == frozenset(terms("Police Community Support Officers"))
 
 
 def test_blocks_of_questions_or_headlines_are_penalised():

@@ -23,7 +23,7 @@ DEV_SET = DATA / "eval.jsonl"
 # Set -> (file, floors: answerable, unanswerable abstained, follow-ups). Every set also holds
 # verbatim answers at 1.0; the dev set its conflicting-sources and replaced-body rows at 1.0.
 SET_FLOORS = {
-    "dev": ("eval.jsonl", 0.95, 0.89, 0.94),
+    "dev": ("eval.jsonl", 0.95, 0.92, 0.94),
     "extra": ("eval_extra.jsonl", 0.90, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
@@ -162,6 +162,16 @@ def test_a_followup_on_something_no_source_speaks_of_abstains(real_engine):
     history = [Turn("user", first), Turn("assistant", real_engine.ask(first).answer)]
     assert not real_engine.ask("Were they sacked in the end?", history).answered
 
+
+
+@pytest.mark.parametrize("first, then", [("What are PCSOs?", "How can I become one?"), ("What are CPEGs?", "How do I join one?")])
+def test_a_followup_stays_on_a_plural_acronym_s_subject(real_engine, first, then):
+    # No source says how to become a PCSO or join a CPEG: "becoming the chief operating officer"
+    # and "Everyone joining the Met..." are about something else.
+    history = [Turn("user", first), Turn("assistant", real_engine.ask(first).answer)]
+    assert not real_engine.ask(then, history).answered
+    if first == "What are PCSOs?":  # what the sources do say of them is still found
+        assert "1,440 Police Community Support Officers" in real_engine.ask("How many are there?", history).answer
 
 @pytest.mark.parametrize("first", ["Who polices the Underground?", "What is the City of London Police?"])
 def test_they_after_an_answer_about_another_force_means_that_force(real_engine, first):
