@@ -36,6 +36,7 @@ SET_FLOORS = {
     "blind3": ("eval_blind3.jsonl", 0.78, 0.76, 0.76),
     "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.78),
     "blind5": ("eval_blind5.jsonl", 0.80, 0.87, 0.78),
+    "blind6": ("eval_blind6.jsonl", 0.88, 0.88, 0.75),
 }
 SETS = {
     name: (DATA / file, {"answerable_hit_rate": ans, "unanswerable_abstain_rate": unans, "followup_hit_rate": fu,
