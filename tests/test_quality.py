@@ -1,8 +1,9 @@
 """Answer quality on the question sets with the real model (integration).
 
 The issue's targets are answerable >= 0.95, unanswerable abstained >= 0.90, follow-ups >= 0.90.
-They are NOT met yet (see README "Quality"); the floors below are the figures reached so far,
-held so that no change makes answers worse. Raise them as the engine improves.
+The dev set meets them (``test_dev_set_meets_the_targets``). The floors below are the figures
+reached so far on every set, held so that no change makes answers worse; the other sets are
+below the targets (see README "Quality"). Raise the floors as the engine improves.
 
 eval.jsonl is the dev set the engine was built against; eval_extra.jsonl and eval_fresh*.jsonl
 were written from the corpus by other authors who never saw the engine, then used in
@@ -54,6 +55,14 @@ def test_dev_set_shape():
     assert len(ids) == len(set(ids)), "question ids must be unique across sets"
 
 
+def test_dev_set_meets_the_targets(real_engine):
+    metrics = evaluate(real_engine, read_rows(DEV_SET)).metrics
+    assert metrics["answerable_hit_rate"] >= 0.95
+    assert metrics["unanswerable_abstain_rate"] >= 0.90
+    assert metrics["followup_hit_rate"] >= 0.90
+    assert metrics["verbatim_rate"] == 1.0
+
+
 @pytest.mark.parametrize("path", [path for path, _ in SETS.values()], ids=list(SETS))
 def test_expected_texts_are_in_the_expected_documents(path):
     from bot.corpus import load_corpus
@@ -74,10 +83,10 @@ def test_question_set_figures_hold(real_engine, path, floors):
 
 def test_one_typo_per_question_costs_little(real_engine):
     """Each dev question with one slip of the finger (evaluate.with_typos). Without spelling.py
-    this set fell to 0.62 answerable and 0.72 follow-ups; clean it scores 0.92 / 0.90 / 0.94."""
+    this set falls to 0.63 answerable and 0.72 follow-ups; clean it scores 0.95 / 0.92 / 0.94."""
     metrics = evaluate(real_engine, with_typos(read_rows(DEV_SET))).metrics
-    assert metrics["answerable_hit_rate"] >= 0.90
-    assert metrics["unanswerable_abstain_rate"] >= 0.87
+    assert metrics["answerable_hit_rate"] >= 0.93
+    assert metrics["unanswerable_abstain_rate"] >= 0.89
     assert metrics["followup_hit_rate"] >= 0.83
 
 
