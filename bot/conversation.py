@@ -190,7 +190,7 @@ _WORD = re.compile(r"[A-Za-z][\w'’+-]*")
 
 
 def _is_acronym(word: str) -> bool:
-    """"MPS", and a plural one: "PCSOs"."""
+    """An acronym ("MPS"), plural ones included ("PCSOs")."""
     word = word[:-1] if word.endswith("s") and len(word) >= 3 else word
     return len(word) >= 2 and word.isupper()
 
@@ -254,7 +254,7 @@ class QueryBuilder:
             alternative = _ALTERNATIVES.match(question) if yes_no else None
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
                          yes_no=yes_no, action=self.action(question),
-                         first_alternative=self._first_alternative(alternative.group(1), question) if alternative else [])
+                         first_alternative=self._first_alternative(alternative.group(1), question, own) if alternative else [])
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
@@ -268,11 +268,12 @@ class QueryBuilder:
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
 
-    def _first_alternative(self, first: str, question: str) -> list[str]:
+    @staticmethod
+    def _first_alternative(first: str, question: str, question_terms: list[str]) -> list[str]:
         """The first alternative's terms, and the plain words of the whole question's informal ones
         ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner)."""
-        plain = [t for t in self._terms(question) if t not in set(terms(question))]
-        return terms(first) + plain
+        written = set(terms(question))
+        return terms(first) + [t for t in question_terms if t not in written]
 
     def action(self, question: str) -> tuple[str, ...]:
         """The terms of what a "how do I ..." question wants to do, with the plain words of an
