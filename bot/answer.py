@@ -373,7 +373,7 @@ class Extractor:
             # "When is the next MOPAC meeting?" asks about the future: a source can only answer
             # with a year after its own date, not "(in 2010)".
             return -self.weights.type_mismatch
-        if satisfies(wanted, span.text, query.question, focus):
+        if satisfies(wanted, span.text, query.question, focus, query.aliases):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)

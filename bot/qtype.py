@@ -187,10 +187,12 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
-def satisfies(wanted: AnswerType, text: str, question: str, focus_terms: list[str]) -> bool:
-    """True when the span holds the kind of text the question asks for."""
+def satisfies(wanted: AnswerType, text: str, question: str, focus_terms: list[str],
+              aliases: dict[str, frozenset[str]] | None = None) -> bool:
+    """True when the span holds the kind of text the question asks for. ``aliases``: the plain
+    words of the question's informal ones ("tongues" -> languages), which may say what is counted."""
     check = _CHECKS[wanted.name]
-    return check(text, question, focus_terms)
+    return check(text, question, focus_terms, aliases or {})
 
 
 _COUNTED_AFTER = re.compile(
@@ -223,15 +225,19 @@ def _counted_phrase(question: str) -> tuple[str, ...]:
     return tuple(terms(" ".join(words)))
 
 
-def counts_what_is_asked(text: str, question: str, focus_terms: list[str]) -> bool:
+def counts_what_is_asked(text: str, question: str, focus_terms: list[str],
+                         aliases: dict[str, frozenset[str]] | None = None) -> bool:
     """A figure of the thing asked about: for "How many police stations...?", a passage with a
     figure must also say "stations", the counted phrase's last word (a figure of "police
-    officers" counts something else). "How many people work for the Met?" is answered by a
-    figure of its workforce ("46,500 officers and staff")."""
+    officers" counts something else), or its plain words ("how many different tongues" ->
+    "languages"). "How many people work for the Met?" is answered by a figure of its workforce
+    ("46,500 officers and staff")."""
     head = counted_phrase(question)
     if len(head) < 2 or workforce_asked(question):
         return mentions_figure(text, counted_terms(question, focus_terms), shares=False)
-    return mentions_figure(text, focus_terms, shares=False) and head[-1] in _text_terms(text)
+    said = _text_terms(text)
+    return mentions_figure(text, focus_terms, shares=False) and (
+        head[-1] in said or not (aliases or {}).get(head[-1], frozenset()).isdisjoint(said))
 
 
 def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
@@ -499,20 +505,20 @@ def _is_date(words: list[str], i: int) -> bool:
     return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in MONTHS}
 
 
-_CHECKS: dict[str, Callable[[str, str, list[str]], bool]] = {
-    "count": lambda text, question, focus: counts_what_is_asked(text, question, focus),
-    "share": lambda text, question, focus: mentions_figure(text, focus),
-    "size": lambda text, question, focus: any(_FIGURE.search(w) and not _is_date(text.split(), i)
-                                              for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
-    "date": lambda text, question, focus: has_date(text, focus),
-    "duration": lambda text, question, focus: has_duration(text, focus),
-    "time": lambda text, question, focus: bool(TIME_PATTERN.search(text)),
-    "expansion": lambda text, question, focus: spells_out(text, acronym_asked(question) or ""),
-    "person": lambda text, question, focus: has_person_name(text, question) and names_the_role(text, question, focus),
-    "name": lambda text, question, focus: has_new_name(text, question),
-    "place": lambda text, question, focus: has_place(text, question),
-    "address": lambda text, question, focus: bool(PLACE_PATTERN.search(text)),
-    "phone": lambda text, question, focus: bool(PHONE_PATTERN.search(text)),
+_CHECKS: dict[str, Callable[[str, str, list[str], dict[str, frozenset[str]]], bool]] = {
+    "count": lambda text, question, focus, aliases: counts_what_is_asked(text, question, focus, aliases),
+    "share": lambda text, question, focus, aliases: mentions_figure(text, focus),
+    "size": lambda text, question, focus, aliases: any(_FIGURE.search(w) and not _is_date(text.split(), i)
+                                                       for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
+    "date": lambda text, question, focus, aliases: has_date(text, focus),
+    "duration": lambda text, question, focus, aliases: has_duration(text, focus),
+    "time": lambda text, question, focus, aliases: bool(TIME_PATTERN.search(text)),
+    "expansion": lambda text, question, focus, aliases: spells_out(text, acronym_asked(question) or ""),
+    "person": lambda text, question, focus, aliases: has_person_name(text, question) and names_the_role(text, question, focus),
+    "name": lambda text, question, focus, aliases: has_new_name(text, question),
+    "place": lambda text, question, focus, aliases: has_place(text, question),
+    "address": lambda text, question, focus, aliases: bool(PLACE_PATTERN.search(text)),
+    "phone": lambda text, question, focus, aliases: bool(PHONE_PATTERN.search(text)),
     # An amount of money, and a figure by what the question is about ("a salary of £30,000").
-    "money": lambda text, question, focus: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
+    "money": lambda text, question, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
 }

@@ -294,3 +294,10 @@ def test_questions_about_what_someone_must_do_and_passages_saying_so():
         assert not asks_about_duty(question), question
     assert says_duty("I will always challenge racist behaviour.") and says_duty("The MPA must publish a plan.")
     assert not says_duty("Officers attended a festival.")
+
+
+def test_what_is_counted_may_be_said_in_the_plain_words_of_an_informal_one():
+    question, text = "how many different tongues are spoken in London?", "There are over 300 languages spoken in London."
+    focus = terms("different tongues spoken London languages")
+    assert not satisfies(COUNT, text, question, focus)
+    assert satisfies(COUNT, text, question, focus, {"tongu": frozenset({"languag"})})
