@@ -200,7 +200,7 @@ _COUNTED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PHRASE_END = frozenset(
-    "do does did is are was were have has had in on at for from to by with that who which will can could would "
+    "and or do does did is are was were have has had in on at for from to by with that who which will can could would "
     "should work works live lives come comes get gets there long old big".split()
 )
 

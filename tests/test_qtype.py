@@ -156,6 +156,8 @@ def test_what_a_number_question_counts():
         "Police Community Support Officers")
     assert counted_phrase("What share of police officers in England and Wales work for the Met?") == terms("police officers")
     assert counted_phrase("how many tourists come to london every year") == terms("tourists")
+    # Two things counted together: the first is what a figure must count, not a verb after the second.
+    assert counted_phrase("how many tourists and visitors pour into london every year") == terms("tourists")
     assert counted_phrase("Who founded the Met?") == []
 
 

@@ -29,14 +29,14 @@ SET_FLOORS = {
     "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
     "fresh3": ("eval_fresh3.jsonl", 0.75, 0.87, 0.90),
-    "fresh4": ("eval_fresh4.jsonl", 0.80, 0.83, 0.85),
+    "fresh4": ("eval_fresh4.jsonl", 0.83, 0.83, 0.85),
     "fresh5": ("eval_fresh5.jsonl", 0.90, 0.75, 0.90),
     "fresh6": ("eval_fresh6.jsonl", 0.80, 0.83, 0.75),
     "blind": ("eval_blind.jsonl", 0.81, 0.88, 0.64),
     "blind2": ("eval_blind2.jsonl", 0.85, 1.0, 0.92),
     "blind3": ("eval_blind3.jsonl", 0.78, 0.76, 0.76),
     "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.78),
-    "blind5": ("eval_blind5.jsonl", 0.80, 0.87, 0.78),
+    "blind5": ("eval_blind5.jsonl", 0.82, 0.87, 0.78),
     "blind6": ("eval_blind6.jsonl", 0.88, 0.88, 0.75),
 }
 SETS = {
