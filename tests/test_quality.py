@@ -28,7 +28,7 @@ SET_FLOORS = {
     "extra": ("eval_extra.jsonl", 0.90, 0.94, 0.90),
     "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
-    "fresh3": ("eval_fresh3.jsonl", 0.77, 0.87, 0.90),
+    "fresh3": ("eval_fresh3.jsonl", 0.79, 0.87, 0.90),
     "fresh4": ("eval_fresh4.jsonl", 0.83, 0.83, 0.85),
     "fresh5": ("eval_fresh5.jsonl", 0.90, 0.75, 0.90),
     "fresh6": ("eval_fresh6.jsonl", 0.80, 0.83, 0.75),
