@@ -131,6 +131,10 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
                 # The introducing sentence may have begun in an earlier block ("...online here / or by post to:").
                 intro_start = next((s for s, e in units if e == block.end), block.start)
                 out.append(SpanCandidate(intro_start, nxt.end, "block"))
+                if block.is_multiline and intro_start > block.start and is_bare_line(block.lines[0], 8):
+                    # ...and with the title line above it: "You can also complain to the IPCC /
+                    # You can raise a complaint with the IPCC ... by post to: / <address>".
+                    out.append(SpanCandidate(block.start, nxt.end, "block"))
     seen, unique = set(), []
     for cand in out:
         key = (cand.start, cand.end)

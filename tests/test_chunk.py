@@ -47,6 +47,11 @@ def test_address_block_and_its_introduction_are_candidates_kept_whole():
     texts = [body[s.start:s.end] for s in spans]
     assert "Complaints Team\n1 High Street\nLondon AB1 2CD" in texts
     assert body.strip() in texts
+    # A title line above the introduction comes too, as a span of its own.
+    body = "You can also complain to us\nWrite to us by post to:\n\nComplaints Team\n1 High Street\n"
+    (_, spans), = chunk_document(Document("d.md", "D", body), 200, words)
+    texts = [body[s.start:s.end] for s in spans]
+    assert body.strip() in texts and "Write to us by post to:\n\nComplaints Team\n1 High Street" in texts
 
 
 def test_a_name_line_is_a_candidate_with_its_one_paragraph_description():
