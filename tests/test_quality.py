@@ -26,7 +26,7 @@ DEV_SET = DATA / "eval.jsonl"
 SET_FLOORS = {
     "dev": ("eval.jsonl", 0.95, 0.92, 0.94),
     "extra": ("eval_extra.jsonl", 0.90, 0.94, 0.95),
-    "fresh": ("eval_fresh.jsonl", 0.88, 1.0, 0.92),
+    "fresh": ("eval_fresh.jsonl", 0.90, 1.0, 0.92),
     "fresh2": ("eval_fresh2.jsonl", 0.93, 1.0, 1.0),
     "fresh3": ("eval_fresh3.jsonl", 0.79, 0.87, 0.90),
     "fresh4": ("eval_fresh4.jsonl", 0.83, 0.83, 0.85),
@@ -35,9 +35,9 @@ SET_FLOORS = {
     "blind": ("eval_blind.jsonl", 0.81, 0.88, 0.64),
     "blind2": ("eval_blind2.jsonl", 0.85, 1.0, 0.92),
     "blind3": ("eval_blind3.jsonl", 0.78, 0.76, 0.76),
-    "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.78),
+    "blind4": ("eval_blind4.jsonl", 0.93, 0.77, 0.82),
     "blind5": ("eval_blind5.jsonl", 0.82, 0.87, 0.78),
-    "blind6": ("eval_blind6.jsonl", 0.88, 0.88, 0.75),
+    "blind6": ("eval_blind6.jsonl", 0.90, 0.88, 0.75),
 }
 SETS = {
     name: (DATA / file, {"answerable_hit_rate": ans, "unanswerable_abstain_rate": unans, "followup_hit_rate": fu,
@@ -130,6 +130,11 @@ def test_calling_out_racism_is_challenging_it(real_engine):
 def test_an_either_or_question_is_answered_by_a_passage_on_its_first_alternative(real_engine):
     answer = real_engine.ask("Do they base their decisions on evidence or just on gut instinct?")
     assert answer.answered and "decisions informed by the best available evidence" in answer.answer, answer.answer
+
+
+def test_what_a_plan_was_originally_called_is_its_earlier_version_s_title(real_engine):
+    answer = real_engine.ask("What was the Met's reform plan called to begin with?")
+    assert answer.answered and "an earlier version was titled the Turnaround Plan" in answer.answer, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
     # The only passage naming the Commissioner is a foreword's credit in a list of quotations.
