@@ -133,7 +133,7 @@ def test_an_either_or_question_is_answered_by_a_passage_on_its_first_alternative
 
 
 def test_what_a_plan_was_originally_called_is_its_earlier_version_s_title(real_engine):
-    answer = real_engine.ask("What was the Met's reform plan called to begin with?")
+    answer = real_engine.ask("What was the plan originally called?")
     assert answer.answered and "an earlier version was titled the Turnaround Plan" in answer.answer, answer.answer
 
 def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_engine):
