@@ -220,7 +220,9 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
 # ask a purpose; "Does the Met put the public first?" asks whom it prioritises (not "put the
 # first officers on the streets").
 _CONSTRUCTIONS = (
-    (re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE),
+    # (Not "What are they being investigated for?", "What was he arrested for?": a reason, not a purpose.)
+    (re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?!(?:\w+\s+){0,4}?(?:being|(?!used\b)\w+(?:ed|en))\s+for\b)"
+                r"(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE),
      terms("purpose")),
     (re.compile(r"\bput(?:s|ting)?\s+(?:\w+\s+){1,3}?first\b(?!\s+(?!and\b|in\b)\w)", re.IGNORECASE), terms("prioritise")),
 )
