@@ -76,6 +76,8 @@ class AcronymMap:
 
     def __init__(self, pairs: dict[str, set[str]] | None = None, names: Sequence[list[str]] = ()) -> None:
         self.pairs = pairs or {}
+        # Acronyms the documents write; those learned later from questions ("DLR") are written nowhere.
+        self._written = frozenset(self.pairs)
         # Capitalised runs of words in the documents: where an acronym only a question uses
         # ("DLR") may be spelled out ("Docklands Light Railway").
         self._runs = list(names)
@@ -169,7 +171,9 @@ class AcronymMap:
                 # Names differing only in spelling ("Mayor’s" / "Mayor's") add their terms once.
                 for name_terms in dict.fromkeys(tuple(terms(name)) for name in sorted(names)):
                     extra.extend(name_terms)
-            elif any(name.lower() in lowered for name in names):
+            elif acronym in self._written and any(name.lower() in lowered for name in names):
+                # (Only an acronym the documents write: one learned from an earlier question would
+                # add a term no passage has, and make this question's answer depend on that one.)
                 extra.extend(terms(acronym))
         return extra
 

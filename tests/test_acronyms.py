@@ -68,6 +68,8 @@ def test_an_acronym_only_the_question_uses_is_found_spelled_out():
     assert "Docklands Light Railway" in query.text and set(terms("docklands railway")) <= set(query.terms)
     builder.build("what about the XYZ?")  # spells nothing: remembered as unresolved, no error
     assert acronyms.names_for("XYZ") == set()
+    # Another question spelling the name out is searched for as before anyone asked about the DLR.
+    assert "dlr" not in builder.build("who polices the Docklands Light Railway?").terms
 
 
 def test_names_spelled_two_ways_add_their_terms_once():
