@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -40,6 +40,19 @@ from .vocabulary import Soft
 
 NOT_COVERED = "The sources don't cover this question."
 JOINER = " … "
+
+
+@dataclass
+class Decision:
+    """What decided one answer, filled in by ``Extractor.answer`` when asked (explain.py reads it):
+    the scored candidates (best first), the answer-level adjustments to the best score, the final
+    score, the confidence and the threshold it was held against."""
+
+    scored: list[ScoredSpan] = field(default_factory=list)
+    adjustments: tuple[tuple[str, float], ...] = ()
+    score: float = 0.0
+    confidence: float = 0.0
+    threshold: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -290,30 +303,39 @@ class Extractor:
             if first_alternative:
                 cov = max(cov, w.alternative * self._covered(first_alternative, span_id))
             rank = hit.score / top_rrf
-            score = w.dense_span * float(cos_span) + w.dense_chunk * hit.dense_score + w.coverage * cov + w.rank * rank
-            score += self._type_score(wanted, span, query, type_focus)
+            # Every part is named after the Weights field that sets it, so a trace shows each
+            # rule's contribution and an ablation (weight 0) turns exactly that rule off.
+            parts = [("dense_span", w.dense_span * float(cos_span)), ("dense_chunk", w.dense_chunk * hit.dense_score),
+                     ("coverage", w.coverage * cov), ("rank", w.rank * rank)]
+            type_score = self._type_score(wanted, span, query, type_focus)
+            if type_score:
+                parts.append(("type_mismatch" if type_score < 0 else "answer_type", type_score))
             if change and self._says_change[span_id]:
-                score += w.change
+                parts.append(("change", w.change))
             if duty and self._says_duty[span_id]:
-                score += w.duty
+                parts.append(("duty", w.duty))
             if span_id in succession:
-                score += w.succession
+                parts.append(("succession", w.succession))
             if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):
-                score -= w.echo
-            score += w.recency * self._recency[span.doc_id]
-            score -= w.missing_entity * self.missing_entities(query, span.chunk_id)
+                parts.append(("echo", -w.echo))
+            parts.append(("recency", w.recency * self._recency[span.doc_id]))
+            if self.missing_entities(query, span.chunk_id):
+                parts.append(("missing_entity", -w.missing_entity))
             if span.chunk_id in missing_names or span.chunk_id in off_subject:
-                score -= w.missing_name
-            score -= w.form_penalty * self._form[span_id]
+                parts.append(("missing_name", -w.missing_name))
+            if self._form[span_id]:
+                parts.append(("form_penalty", -w.form_penalty * self._form[span_id]))
             if query.action and not self._has_any(span_id, list(query.action)):
-                score -= w.no_action
+                parts.append(("no_action", -w.no_action))
             if query.quoted:
                 if span_id in quoted:  # asked to go on, or for something else, the same passage is no answer at all
-                    score -= 1.0 if query.elaboration or query.other else w.repeated
+                    parts.append(("repeated", -(1.0 if query.elaboration or query.other else w.repeated)))
                 elif span_id in after_quoted and not (query.parallel and not self._has_any(span_id, query.own_terms)):
                     # ("And special constables?" is not answered by what followed the officer figures.)
-                    score += w.elaboration if query.elaboration else w.continuation
-            scored.append(ScoredSpan(span_id, span, score, float(cos_span), hit.dense_score, cov, rank))
+                    parts.append(("elaboration", w.elaboration) if query.elaboration else ("continuation", w.continuation))
+            parts = [(name, value) for name, value in parts if value]
+            scored.append(ScoredSpan(span_id, span, sum(v for _, v in parts), float(cos_span), hit.dense_score, cov, rank,
+                                     tuple(parts)))
         scored.sort(key=lambda s: -s.score)
         return scored
 
@@ -394,8 +416,13 @@ class Extractor:
         doc = self.index.documents[doc_id]
         return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived)
 
-    def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float) -> Answer:
+    def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float,
+               trace: Decision | None = None) -> Answer:
+        """The answer to ``query`` from the retrieved ``hits``; ``trace``, when given, is filled
+        with what decided it (the scored candidates, the answer-level adjustments, the confidence)."""
         scored = self.score(query, query_vector, hits)
+        if trace is not None:
+            trace.scored, trace.threshold = scored, threshold
         if not scored:
             return Answer(False, NOT_COVERED)
         best = scored[0]
@@ -403,16 +430,24 @@ class Extractor:
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
         figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms), query.question)
-        score = best.score + (self.weights.yes_no if query.yes_no else 0.0)
-        if self._unheard_of(query):
-            score -= self.weights.unheard_of  # "Were they sacked?": the sources never speak of dismissal
-        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
-            score -= self.weights.no_figure  # "How many murders?": no passage gives that number
         said, after_said = self.quotes.find(query.quoted, query.last_quoted)
-        if query.elaboration and best.span_id in after_said:
+        adjustments = []
+        if query.yes_no:
+            adjustments.append(("yes_no", self.weights.yes_no))
+        if self._unheard_of(query):
+            adjustments.append(("unheard_of", -self.weights.unheard_of))  # "Were they sacked?": the sources never speak of dismissal
+        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
+            adjustments.append(("no_figure", -self.weights.no_figure))  # "How many murders?": no passage gives that number
+        score = best.score
+        for _, value in adjustments:  # in order, as the rules apply
+            score += value
+        if query.elaboration and best.span_id in after_said and score < self.weights.midpoint:
             # "And what happened after that?": what the source says next is the answer by construction.
-            score = max(score, self.weights.midpoint)
+            adjustments.append(("elaboration_floor", self.weights.midpoint - score))
+            score = self.weights.midpoint
         confidence = self.confidence(score)
+        if trace is not None:
+            trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         # One item of a list is asked for ("Which one...?"), or a figure: no list to quote whole.

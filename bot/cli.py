@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -103,12 +104,13 @@ def _decode_line(line: str | bytes, first: bool) -> str:
     return line.decode("utf-8-sig" if first else "utf-8")
 
 
-def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool) -> None:
+def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, explain: bool = False) -> None:
     """One answer per input line, in order, flushed per line; bad lines get an error object.
 
     ``stdin`` may be binary (``sys.stdin.buffer``): each line is then decoded by itself, so
     bytes that are not UTF-8 spoil only their own line, which gets an error naming them.
     """
+    from .explain import Trace, trace_dict, trace_text
     from .validate import RequestError, parse_line
 
     for n, raw in enumerate(stdin):
@@ -125,8 +127,14 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool) 
         try:
             request = parse_line(line, max_chars=engine.settings.max_question_chars,
                                  max_turns=engine.settings.max_history_turns)
-            answer = engine.ask_request(request)
+            trace = Trace(request.question) if explain else None
+            answer = engine.ask_request(request, trace)
             out = answer.to_dict() if as_json else format_answer(answer) + "\n"
+            if trace is not None:
+                if as_json:
+                    out["explain"] = trace_dict(trace, answer, engine.index)
+                else:
+                    out += "\n" + trace_text(trace, answer, engine.index) + "\n"
         except RequestError as exc:
             out = _error_object(str(exc)) if as_json else f"error: {exc}\n"
         except Exception as exc:  # one bad question must not end the batch
@@ -138,19 +146,26 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool) 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _load_engine(args)
     if args.question is None:
-        ask_stream(engine, sys.stdin.buffer, sys.stdout, args.json)
+        ask_stream(engine, sys.stdin.buffer, sys.stdout, args.json, args.explain)
         return 0
-    answer = engine.handle(args.question)
+    from .explain import Trace, trace_dict, trace_text
+
+    trace = Trace(args.question) if args.explain else None
+    answer = engine.handle(args.question, trace)
     if args.json:
         payload = answer.to_dict()
         if answer.error:
             payload = _error_object(answer.error)
+        elif trace is not None:
+            payload["explain"] = trace_dict(trace, answer, engine.index)
         print(_printable(json_line(payload)), flush=True)
     elif answer.error:  # a person at the shell: the message on stderr and a failing status
         print(_printable(format_answer(answer)), file=sys.stderr)
         return 1
     else:
         print(_printable(format_answer(answer)))
+        if trace is not None:
+            print("\n" + _printable(trace_text(trace, answer, engine.index)))
     return 0
 
 
@@ -173,24 +188,166 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, read_rows, with_typos
+    from . import evaluate as ev
+    from .ablation import configure, parse_overrides
 
-    rows = read_rows(Path(args.file))
+    if args.list_rules:
+        from .ablation import COMPONENTS, weight_rules
+
+        for rule in weight_rules():
+            print(f"{rule:22s} scoring weight (answer.Weights; off = 0)")
+        for rule, about in COMPONENTS.items():
+            print(f"{rule:22s} {about}")
+        return 0
+    if args.squad:
+        from .squad import cmd_squad_eval
+
+        return cmd_squad_eval(args)
+    if not args.file and not args.all:
+        raise ValueError("name a question set (e.g. tests/data/eval.jsonl), or --all, or --squad FILE")
+    if args.file and args.all:
+        raise ValueError("give a question set or --all, not both")
+    if args.all:
+        sets = ev.read_sets(Path(args.sets))
+    else:  # one file: measure-only if sets.toml says so
+        path = Path(args.file).resolve()
+        known = {qs.path.resolve(): qs for qs in ev.read_sets(Path(args.sets))} if Path(args.sets).is_file() else {}
+        sets = [known.get(path) or ev.QuestionSet(re.sub(r"\W+", "_", path.stem.lower()), path, False)]
+    overrides = parse_overrides(args.set or [])
+    engine = configure(_load_engine(args), overrides, args.ablate or [])
+    rows = {qs.name: ev.read_rows(qs.path) for qs in sets}
     if args.typos:
-        rows = with_typos(rows)
-    engine = _load_engine(args)
-    report = evaluate(engine, rows)
+        rows = {name: ev.with_typos(r) for name, r in rows.items()}
+    if args.ablate_each:
+        return _ablate_each(engine, [qs for qs in sets if not qs.measure_only], rows)
+    reports: dict[str, tuple] = {}
+    for qs in sets:
+        report = ev.evaluate(engine, rows[qs.name], progress=_progress(qs.name))
+        reports[qs.name] = (qs, report)
+        if args.all:
+            _print_set_line(qs, report)
+        else:
+            _print_metrics(report)
+        if not qs.measure_only and (args.rows or not args.all):
+            _print_rows(report, only_failures=not args.rows)
+    if args.all:
+        _print_totals(reports)
+    _print_calibration(engine, [r for qs, rep in reports.values() if not qs.measure_only for r in rep.results])
+    record = ev.baseline_record(reports)
+    if args.baseline:
+        _print_diff(ev.diff_baseline(ev.read_baseline(Path(args.baseline)), record))
+    if args.save_baseline:
+        Path(args.save_baseline).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"baseline saved to {args.save_baseline}", file=sys.stderr)
+    if args.json_out:
+        metrics = {name: rep.metrics for name, (qs, rep) in reports.items()}
+        Path(args.json_out).write_text(json.dumps(metrics if args.all else next(iter(metrics.values())), indent=2),
+                                       encoding="utf-8")
+    return 0
+
+
+def _progress(name: str):
+    def show(n: int, total: int) -> None:
+        if sys.stderr.isatty() and (n % 10 == 0 or n == total):
+            print(f"\r{name}: {n}/{total}", end="\n" if n == total else "", file=sys.stderr, flush=True)
+    return show
+
+
+def _print_metrics(report) -> None:
     for name, value in report.metrics.items():
         print(f"{name:28s} {value:.3f}" if isinstance(value, float) else f"{name:28s} {value}")
-    failures = report.failures()
-    if failures:
-        print(f"\n{len(failures)} failed:")
-        for r in failures:
-            got = "ABSTAINED" if not r.answer.answered else _clip(r.answer.answer, 160)
+
+
+def _fmt(x: float) -> str:
+    return "  -  " if x != x else f"{x:.3f}"  # NaN: no such rows in the set
+
+
+def _print_set_line(qs, report) -> None:
+    m = report.metrics
+    tag = "measure-only" if qs.measure_only else "development"
+    print(f"{qs.name:8s} {tag:12s} n={m['questions']:<4d} answerable {_fmt(m['answerable_hit_rate'])}  "
+          f"abstained {_fmt(m['unanswerable_abstain_rate'])}  follow-ups {_fmt(m['followup_hit_rate'])}  "
+          f"verbatim {_fmt(m['verbatim_rate'])}  lead p50 {m['lead_chars_p50']:.0f} chars, "
+          f"{m['lead_over_500_share']:.1%} over 500", flush=True)
+
+
+def _print_rows(report, only_failures: bool) -> None:
+    for r in report.results:
+        if only_failures and r.correct and r.verbatim:
+            continue
+        mark = "ok  " if r.correct else "MISS"
+        lead = "ABSTAINED" if not r.answer.answered else _clip(r.answer.answer, 80)
+        print(f"    {mark} {r.row.id:10s} [{r.row.kind}] ({r.answer.confidence:.2f}) {lead}")
+        if not r.correct:
             want = "abstain" if not r.row.answerable else r.row.expected_text
-            print(f"  {r.row.id} [{r.row.kind}] {r.row.question!r}\n      want: {want}\n      got ({r.answer.confidence:.2f}): {got}")
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(report.metrics, indent=2), encoding="utf-8")
+            print(f"         question: {r.row.question!r}  want: {want}")
+
+
+def _print_totals(reports) -> None:
+    for measure_only in (False, True):
+        results = [r for qs, rep in reports.values() if qs.measure_only == measure_only for r in rep.results]
+        if not results:
+            continue
+        from .evaluate import Report
+
+        m = Report(results).metrics
+        label = "all measure-only sets" if measure_only else "all development sets"
+        print(f"{label}: answerable {_fmt(m['answerable_hit_rate'])}, abstained {_fmt(m['unanswerable_abstain_rate'])}, "
+              f"follow-ups {_fmt(m['followup_hit_rate'])} ({m['questions']} questions)")
+
+
+def _print_calibration(engine, results) -> None:
+    """Reliability table, expected calibration error, and the best thresholds (advice only)."""
+    from .evaluate import best_threshold, calibration
+
+    if not results:
+        return
+    table, ece = calibration(results)
+    print("\ncalibration (answered questions of the development sets run):")
+    print("  confidence   n    mean conf  share right")
+    for b in table:
+        print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
+    print(f"  expected calibration error: {_fmt(ece)}")
+    for name in ("abstain_threshold", "followup_abstain_threshold"):
+        configured = getattr(engine.settings, name)
+        best, acc_best, acc_now = best_threshold(results, configured)
+        if acc_now == acc_now:
+            print(f"  {name}: configured {configured:.2f} gets {acc_now:.3f} of its rows right; "
+                  f"best on these rows {best:.2f} ({acc_best:.3f}) — advice, not applied")
+
+
+def _print_diff(diffs) -> None:
+    print("\nsince the baseline:")
+    for d in diffs:
+        if d.figures and not (d.gained or d.lost or d.added or d.removed):
+            moved = [f"{k} {a:.3f}->{b:.3f}" for k, (a, b) in d.figures.items()
+                     if k != "questions" and a == a and b == b and abs(a - b) > 1e-9]
+            print(f"  {d.name}: " + (", ".join(moved) if moved else "unchanged"))
+            continue
+        parts = [f"gained {len(d.gained)}: {' '.join(d.gained)}" if d.gained else "",
+                 f"lost {len(d.lost)}: {' '.join(d.lost)}" if d.lost else "",
+                 f"new rows {len(d.added)}" if d.added else "", f"rows gone {len(d.removed)}" if d.removed else ""]
+        print(f"  {d.name}: " + ("; ".join(p for p in parts if p) or "unchanged"))
+
+
+def _ablate_each(engine, sets, rows) -> int:
+    """For every rule: the development rows it gains (lost when it is off) and loses (gained)."""
+    from .ablation import configure, rules
+    from .evaluate import evaluate
+
+    def outcomes(e) -> dict[str, bool]:
+        return {f"{qs.name}/{k}": v for qs in sets for k, v in evaluate(e, rows[qs.name]).outcomes().items()}
+
+    base = outcomes(engine)
+    print(f"{len(base)} development rows, {sum(base.values())} right with every rule on\n")
+    print(f"{'rule':22s} {'gains':>5s} {'loses':>5s}  rows it gains | rows it loses")
+    for rule in rules():
+        started = time.perf_counter()
+        off = outcomes(configure(engine, ablate=[rule]))
+        gains = sorted(k for k in base if base[k] and not off[k])
+        loses = sorted(k for k in base if off[k] and not base[k])
+        print(f"{rule:22s} {len(gains):5d} {len(loses):5d}  {' '.join(gains) or '-'} | {' '.join(loses) or '-'}", flush=True)
+        print(f"  ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
     return 0
 
 
@@ -216,16 +373,30 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question (or JSON Lines / text lines on stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON objects instead of text")
+    ask.add_argument("--explain", action="store_true",
+                     help="also show how the answer was chosen: retrieval ranks, score parts, confidence, threshold")
     ask.set_defaults(func=cmd_ask)
 
     build = sub.add_parser("build", help="build or refresh the index in embeddings/")
     build.add_argument("--force", action="store_true", help="rebuild even if the index is current")
     build.set_defaults(func=cmd_build)
 
-    ev = sub.add_parser("eval", help="score answers on a JSON Lines question set")
-    ev.add_argument("file", help="e.g. tests/data/eval.jsonl")
+    ev = sub.add_parser("eval", help="score answers on question sets (one file, --all, or --squad)")
+    ev.add_argument("file", nargs="?", help="e.g. tests/data/eval.jsonl")
+    ev.add_argument("--all", action="store_true", help="every set listed in tests/data/sets.toml, one line each")
+    ev.add_argument("--sets", default=str(PROJECT_ROOT / "tests" / "data" / "sets.toml"), help="the list of sets")
+    ev.add_argument("--rows", action="store_true", help="with --all: every row of the development sets")
     ev.add_argument("--json-out", help="also write the metrics to this JSON file")
     ev.add_argument("--typos", action="store_true", help="put one typo in each question first (seeded)")
+    ev.add_argument("--save-baseline", metavar="FILE", help="store each development row's outcome (and every set's figures)")
+    ev.add_argument("--baseline", metavar="FILE", help="print the rows gained and lost since this baseline")
+    ev.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a weight or threshold for this run")
+    ev.add_argument("--ablate", action="append", metavar="RULE", help="turn a rule off for this run (see --list-rules)")
+    ev.add_argument("--ablate-each", action="store_true", help="for every rule, the development rows it gains and loses")
+    ev.add_argument("--list-rules", action="store_true", help="print the rules --ablate knows and exit")
+    ev.add_argument("--squad", metavar="FILE", help="a SQuAD 2.0 JSON file: build a throw-away corpus from its articles")
+    ev.add_argument("--articles", help="with --squad: comma-separated article titles, or 'validation' / 'train'")
+    ev.add_argument("--limit", type=int, help="with --squad: at most this many questions per article")
     ev.set_defaults(func=cmd_eval)
 
     ing = sub.add_parser("ingest", help="clean the seed pages into corpus/ files")

@@ -22,6 +22,7 @@ from .acronyms import AcronymMap
 from .conversation import QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
+from .explain import Trace
 from .index import Index, chunk_search_text, open_index
 from .lists import Lists
 from .retrieve import HybridRetriever, LexicalIndex
@@ -82,11 +83,12 @@ class Engine:
         return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms, lists),
                    QueryBuilder(acronyms), related, vocabulary, speller)
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None) -> Answer:
         """Answer one question; ``history`` holds the earlier turns, oldest first.
 
-        The answer also offers up to three related questions the corpus answers."""
-        answer, query_vector = self._answer(question, history)
+        The answer also offers up to three related questions the corpus answers. A ``trace``
+        passed in is filled with how the answer was chosen (explain.py)."""
+        answer, query_vector = self._answer(question, history, trace)
         if self.related is None or answer.error:
             return answer
         t0 = time.perf_counter()
@@ -121,7 +123,16 @@ class Engine:
         """Load what the first question would otherwise wait for (model, related questions)."""
         self.ask("Who manages the Metropolitan Police?")
 
-    def _answer(self, question: str, history: Sequence[Turn] = ()) -> tuple[Answer, np.ndarray | None]:
+    def explain(self, question: str, history: Sequence[Turn] = (), threshold: float | None = None) -> tuple[Answer, Trace]:
+        """The answer (without related questions) and the trace of how it was chosen: the query,
+        the retrieval ranks, every candidate's score parts, the confidence and the threshold.
+        ``threshold`` overrides the configured one (evaluation asks with 0 to see every would-be answer)."""
+        trace = Trace(question=question)
+        answer, _ = self._answer(question, history, trace, threshold)
+        return answer, trace
+
+    def _answer(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None,
+                threshold: float | None = None) -> tuple[Answer, np.ndarray | None]:
         """The answer and the query vector it was found with (None when nothing was encoded)."""
         question = clean_question(question)
         if not question:
@@ -141,8 +152,11 @@ class Engine:
         # A follow-up shares fewer words with its answer, so it needs less, unless the thread it
         # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
         leans_on_answer = query.followup and not (history and history[-1].content == NOT_COVERED)
-        threshold = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
-        answer = self.extractor.answer(query, vector, hits, threshold)
+        configured = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
+        if trace is not None:
+            trace.spelled, trace.query, trace.hits, trace.configured_threshold = question, query, hits, configured
+        answer = self.extractor.answer(query, vector, hits, configured if threshold is None else threshold,
+                                       trace.decision if trace is not None else None)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)
         return answer, vector
@@ -160,16 +174,16 @@ class Engine:
         return (self.speller.correct(question),
                 [Turn(t.role, self.speller.correct(t.content)) if t.role == "user" else t for t in history])
 
-    def ask_request(self, request: Request) -> Answer:
-        return self.ask(request.question, request.history)
+    def ask_request(self, request: Request, trace: Trace | None = None) -> Answer:
+        return self.ask(request.question, request.history, trace)
 
-    def handle(self, obj: object) -> Answer:
+    def handle(self, obj: object, trace: Trace | None = None) -> Answer:
         """A raw request (parsed JSON or text) -> Answer; bad input becomes an error Answer."""
         try:
             request = parse_request(obj, max_chars=self.settings.max_question_chars, max_turns=self.settings.max_history_turns)
         except RequestError as exc:
             return Answer.failure(str(exc))
-        return self.ask_request(request)
+        return self.ask_request(request, trace)
 
     def document(self, doc_id: str) -> Document | None:
         return self.index.documents.get(doc_id) if isinstance(doc_id, str) else None

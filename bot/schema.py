@@ -66,7 +66,8 @@ class Span:
 
 @dataclass(frozen=True)
 class ScoredSpan:
-    """A candidate span and how it scored for one question (answer.py): the total and its main parts."""
+    """A candidate span and how it scored for one question (answer.py): the total, its main
+    features, and ``parts``: every rule's contribution by name (they add up to ``score``)."""
 
     span_id: int
     span: Span
@@ -75,6 +76,7 @@ class ScoredSpan:
     cos_chunk: float
     coverage: float
     rank: float
+    parts: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

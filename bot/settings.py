@@ -59,6 +59,9 @@ class Settings:
     embed_threads: int = 1
     # Where the ONNX export of the model is kept (default: <data_dir>/models).
     model_cache_dir: Path | None = None
+    # Whether POST /api/ask may return an explain trace ({"explain": true}): off by default, as a
+    # trace shows the scoring internals and costs a little more per request.
+    api_explain: bool = False
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
@@ -103,6 +106,10 @@ class Settings:
                     changes[field.name] = int(raw)
                 except ValueError:
                     raise ValueError(f"BOT_{field.name.upper()} must be an integer, got {raw!r}") from None
+            elif field.type in ("bool", bool):
+                if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError(f"BOT_{field.name.upper()} must be true or false, got {raw!r}")
+                changes[field.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif field.type in ("float", float):
                 try:
                     changes[field.name] = float(raw)

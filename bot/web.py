@@ -34,6 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from .explain import Trace, trace_dict
 from .feedback import FeedbackStore
 from .render import (
     UI_CSS, chat_text, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
@@ -118,6 +119,10 @@ ASK_SCHEMA = {
                     "required": ["question"],
                     "properties": {
                         "question": {"type": "string", "example": "Who manages the Metropolitan Police?"},
+                        "explain": {"type": "boolean", "default": False,
+                                    "description": "add an 'explain' trace (retrieval ranks, score parts, "
+                                                   "confidence, threshold); refused with 403 unless the server "
+                                                   "sets BOT_API_EXPLAIN=1"},
                         "history": {
                             "type": "array",
                             "items": {
@@ -153,16 +158,28 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
             return error_response(400, f"the body is not valid JSON: {exc}")
         if not isinstance(obj, dict):  # a bare string is fine on the CLI, not here
             return error_response(422, f"expected a JSON object with a 'question', got {type(obj).__name__}")
+        explain = obj.pop("explain", False)
+        if explain not in (True, False):
+            return error_response(422, f"'explain' must be true or false, got {explain!r}")
+        if explain and not settings.api_explain:
+            return error_response(403, "explain traces are off on this server (set BOT_API_EXPLAIN=1 to allow them)")
         try:
             req = parse_request(obj, max_chars=settings.max_question_chars, max_turns=settings.max_history_turns)
         except RequestError as exc:
             return error_response(422, str(exc))
+        trace = Trace(req.question) if explain else None
         try:
-            answer = await run_in_threadpool(engine.ask, req.question, req.history)
+            if trace is None:
+                answer = await run_in_threadpool(engine.ask, req.question, req.history)
+            else:
+                answer = await run_in_threadpool(engine.ask, req.question, req.history, trace)
         except Exception:
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
-        return SafeJSONResponse(answer.to_dict())
+        payload = answer.to_dict()
+        if trace is not None:
+            payload["explain"] = trace_dict(trace, answer, engine.index)
+        return SafeJSONResponse(payload)
 
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
     def health() -> dict[str, Any]:

@@ -314,3 +314,25 @@ def test_related_questions_reach_the_chips_as_text(handlers):
     assert [c["value"] for c in (first, second, third) if c.get("visible")] == ["Where do I complain?", "When was the Met founded?"]
     label, *chips = handlers.clear()[6:]
     assert not label["visible"] and not any(c.get("visible") for c in chips)
+
+
+def test_explain_traces_are_off_unless_the_server_allows_them(tiny_engine, tmp_path):
+    off = Settings(data_dir=tmp_path / "off")
+    with TestClient(create_app(tiny_engine, off)) as c:
+        r = c.post("/api/ask", json={"question": "Who founded the service?", "explain": True})
+        assert r.status_code == 403 and "BOT_API_EXPLAIN" in r.json()["error"]
+        plain = c.post("/api/ask", json={"question": "Who founded the service?"}).json()
+        assert "explain" not in plain and CONTRACT_KEYS <= set(plain)
+    on = Settings(data_dir=tmp_path / "on", api_explain=True)
+    with TestClient(create_app(tiny_engine, on)) as c:
+        body = c.post("/api/ask", json={"question": "Who founded the service?", "explain": True}).json()
+        assert CONTRACT_KEYS <= set(body) and body["explain"]["candidates"][0]["parts"]
+        assert body["explain"]["threshold"] == on.abstain_threshold
+        assert c.post("/api/ask", json={"question": "x", "explain": "yes"}).status_code == 422
+
+
+def test_the_explain_setting_reads_from_the_environment():
+    assert Settings.from_env({"BOT_API_EXPLAIN": "1"}).api_explain is True
+    assert Settings.from_env({}).api_explain is False
+    with pytest.raises(ValueError, match="BOT_API_EXPLAIN"):
+        Settings.from_env({"BOT_API_EXPLAIN": "maybe"})
