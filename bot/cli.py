@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot build | ask | eval | ingest | bench``.
+"""Command line: ``python -m bot build | ask | eval | ingest | add | lint | report | privacy | bench``.
 
 ``ask --json`` is a contract other tools rely on: one JSON object per question on stdout
 (JSON Lines in, JSON Lines out when no question is given), flushed per line, exit 0 even
@@ -362,6 +362,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from .add import add_files
+    from .corpus import load_corpus
+
+    settings = _settings(args)
+    documents: list = []
+    if settings.corpus_dir.is_dir() and any(settings.corpus_dir.iterdir()):
+        documents, _ = load_corpus(settings.corpus_dir, warn=lambda _: None)
+    vocab_file = settings.model_path / "vocab.txt" if not args.no_index else None
+    vocabulary = None
+    if vocab_file is not None and vocab_file.is_file():
+        from .ingest import load_vocabulary
+
+        vocabulary = load_vocabulary(vocab_file)
+    outcomes = add_files([Path(p) for p in args.paths], settings.corpus_dir, documents,
+                         max_bytes=settings.max_source_mb * 1024 * 1024, vocabulary=vocabulary)
+    for outcome in outcomes:
+        print(outcome.line())
+    added = [o for o in outcomes if o.status == "added"]
+    if added and not args.no_index:
+        from .embed import make_embedder
+        from .index import open_index
+
+        documents, _ = load_corpus(settings.corpus_dir)
+        index, _ = open_index(settings.index_dir, documents, make_embedder(settings), settings.chunk_max_tokens)
+        print(f"index: {index.manifest['counts']['documents']} documents; embedded "
+              f"{index.manifest.get('embedded', 0)} new texts -> {settings.index_dir}")
+    return 0 if len(added) == len(outcomes) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Cited, extractive answers about who runs the Met.")
     parser.add_argument("--corpus", help="corpus folder (default: corpus/ or $BOT_CORPUS_DIR)")
@@ -403,6 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("seeds", help="folder of raw seed pages, e.g. ../shared/seeds")
     ing.add_argument("--sources", default=str(PROJECT_ROOT / "sources.toml"), help="titles and publishers per seed")
     ing.set_defaults(func=cmd_ingest)
+    add = sub.add_parser("add", help="add saved web pages (.html), PDFs, .txt or .md files to the corpus")
+    add.add_argument("paths", nargs="+", help="files to add")
+    add.add_argument("--no-index", action="store_true", help="only write corpus files; don't refresh the index")
+    add.set_defaults(func=cmd_add)
+
     # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
     return parser

@@ -8,6 +8,7 @@ A header is a block of ``key: value`` lines between two ``---`` lines at the ver
     date: April 2025
     archived: false
     source: 003_80aa029e6976134b.txt
+    url: https://... (optional: the page's own address, for "open the original page")
     ---
     (body)
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from .schema import Document
 
 SUFFIXES = (".txt", ".md")
-HEADER_KEYS = ("title", "site", "date", "archived", "source")
+HEADER_KEYS = ("title", "site", "date", "archived", "source", "url")
 
 
 class CorpusError(RuntimeError):
@@ -68,6 +69,7 @@ def parse_document(doc_id: str, raw: str) -> Document:
         site=meta.get("site", ""),
         date=meta.get("date", ""),
         archived=archived == "true",
+        url=meta.get("url", ""),
     )
 
 

@@ -7,8 +7,8 @@ hyphens followed by a stray space ("counter- terrorism"), spaces before punctuat
 runs of blank lines or spaces. Dates ("Updated June 2017", "As of April 2025",
 "Update | November 2023") and the "archived material" warning are detected from the text.
 Titles and publishers are editorial: they come from a small TOML file (``sources.toml``),
-never invented here. This module is used by ``python -m bot ingest``; it is not on the
-answering path.
+never invented here. This module is used by ``python -m bot ingest``, which is ``bot add``'s
+text path (``sources.py``) applied to the seed folder; it is not on the answering path.
 """
 
 from __future__ import annotations
@@ -112,27 +112,25 @@ def read_sources(path: Path) -> list[SeedEntry]:
 
 
 def render(entry: SeedEntry, raw: str, vocabulary: set[str] | None) -> str:
-    body = clean_text(raw, vocabulary)
-    header = ["---", f"title: {entry.title}"]
-    if entry.site:
-        header.append(f"site: {entry.site}")
-    date = detect_date(raw)
-    if date:
-        header.append(f"date: {date}")
-    header.append(f"archived: {'true' if ARCHIVED.search(raw) else 'false'}")
-    header.append(f"source: {entry.seed}")
-    header.append("---")
-    return "\n".join(header) + "\n" + body
+    """The corpus/ file for one seed page: ``python -m bot add``'s text path with the entry's title."""
+    from .sources import _from_text, _replace  # sources builds on this module's cleaner
+
+    return _replace(_from_text(raw, vocabulary, entry.seed), title=entry.title, site=entry.site,
+                    source=entry.seed).render()
 
 
 def ingest(seed_dir: Path, sources: Path, corpus_dir: Path, vocabulary: set[str] | None) -> list[Path]:
+    """Every seed page of ``sources`` read like ``python -m bot add`` reads a text file, written
+    under its fixed file name (replacing the previous version: no duplicate check)."""
+    from .sources import read_source
+
     corpus_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for entry in read_sources(sources):
-        raw = (seed_dir / entry.seed).read_text(encoding="utf-8")
+        source = read_source(seed_dir / entry.seed, vocabulary=vocabulary, title=entry.title, site=entry.site)
         target = corpus_dir / entry.file
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(render(entry, raw, vocabulary), encoding="utf-8")
+        tmp.write_text(source.render(), encoding="utf-8")
         tmp.replace(target)
         written.append(target)
     return written

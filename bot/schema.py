@@ -21,6 +21,7 @@ class Document:
     site: str = ""
     date: str = ""  # as the text gives it ("June 2017"); "" when undated
     archived: bool = False
+    url: str = ""  # the page's own address, only where the page (or the operator) states it
 
     def __post_init__(self) -> None:
         if not self.doc_id or self.doc_id.startswith("/") or ".." in self.doc_id.split("/"):

@@ -62,10 +62,17 @@ class Settings:
     # Whether POST /api/ask may return an explain trace ({"explain": true}): off by default, as a
     # trace shows the scoring internals and costs a little more per request.
     api_explain: bool = False
+    # `python -m bot add` refuses source files larger than this.
+    max_source_mb: int = 200
+    # Privacy (README "Privacy"): votes and ask outcomes keep no question text unless this is on;
+    # when on, the text is stored with e-mail addresses, phone numbers, postcodes and long
+    # digit runs redacted. Stored rows are purged after retention_days.
+    keep_question_text: bool = False
+    retention_days: int = 90
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
-                     "embed_threads"):
+                     "embed_threads", "max_source_mb", "retention_days"):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -74,6 +81,8 @@ class Settings:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)!r}")
         if self.model_sha256 and len(self.model_sha256) != 64:
             raise ValueError(f"model_sha256 must be 64 hex digits or empty, got {self.model_sha256!r}")
+        if not isinstance(self.keep_question_text, bool):
+            raise ValueError(f"keep_question_text must be true or false, got {self.keep_question_text!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 
