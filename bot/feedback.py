@@ -1,9 +1,16 @@
-"""Store thumbs up/down votes on answers in a local SQLite file.
+"""Store thumbs up/down votes on answers in a local SQLite file, keeping no more than needed.
 
-One row per vote: the question, the answer text, its citations as JSON, the vote and the
-time (UTC, ISO 8601). The database runs in WAL mode with a busy timeout, and every write
-opens its own short-lived connection under a process-wide lock, so concurrent voters
-(web handlers run in a thread pool) never lose a write.
+One row per vote: the time (UTC, ISO 8601), the vote, the answer's citations (doc ids and
+character offsets: they identify the quoted answer) and a keyed hash of the question (so
+repeats can be counted). The question's text is kept only when the operator turns on
+``keep_question_text``, and then with e-mail addresses, phone numbers, postcodes and long
+digit runs redacted (``privacy.py``). Rows older than the retention period are deleted when
+the store opens and again at least daily while it is written to. A store written by an older
+version (whole questions and answers) is converted on opening: its texts are dropped.
+
+The database runs in WAL mode with a busy timeout, and every write opens its own short-lived
+connection under a process-wide lock, so concurrent voters (web handlers run in a thread
+pool) never lose a write. ``SQLiteStore`` is that machinery, shared with ``outcomes.py``.
 
 This module only records feedback; nothing here is ever shown to other users, and it
 does not decide what a vote means.
@@ -14,78 +21,100 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .privacy import QuestionPolicy, cutoff, now_iso
+
 VOTES = ("up", "down")
+PURGE_EVERY_SECONDS = 24 * 3600
+
+_META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
+CREATE TABLE IF NOT EXISTS votes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
+    question_hash TEXT NOT NULL,
+    question TEXT,
     citations TEXT NOT NULL,
     vote TEXT NOT NULL CHECK (vote IN ('up', 'down'))
 )
 """
 
 
+def citation_refs(citations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only what identifies each cited passage: its document and offsets."""
+    return [{key: c[key] for key in ("doc_id", "start", "end") if key in c} for c in citations]
+
+
 @dataclass(frozen=True)
 class Vote:
-    """One stored vote, as read back (for tests and offline review)."""
+    """One stored vote, as read back (for tests, the report and export)."""
 
     id: int
     created_at: str
-    question: str
-    answer: str
+    question_hash: str
+    question: str | None  # None unless keep_question_text was on; redacted when kept
     citations: list[dict[str, Any]]
     vote: str
 
 
-class FeedbackStore:
-    """Append-only vote log in ``path`` (an SQLite file; its folder is created)."""
+class SQLiteStore:
+    """A WAL-mode SQLite file with a retention period and a key for question hashes."""
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+    TABLES: tuple[str, ...] = ()  # CREATE statements
+    PURGED: tuple[str, ...] = ()  # tables whose rows expire (each has created_at)
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000, retention_days: int = 90,
+                 keep_question_text: bool = False) -> None:
         if busy_timeout_ms <= 0:
             raise ValueError(f"busy_timeout_ms must be > 0, got {busy_timeout_ms}")
+        cutoff(retention_days)  # validates it
         self.path = Path(path)
+        self.retention_days = retention_days
         self._busy_timeout_ms = busy_timeout_ms
         # Serialises writers inside this process; the busy timeout covers other processes.
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+            conn.execute(_META)
+            for statement in self.TABLES:
+                conn.execute(statement)
+            self._migrate(conn)
+            key = conn.execute("SELECT value FROM meta WHERE key = 'question_key'").fetchone()
+            if key is None:
+                key = (QuestionPolicy.new_key().hex(),)
+                conn.execute("INSERT INTO meta (key, value) VALUES ('question_key', ?)", key)
+        self.policy = QuestionPolicy(bytes.fromhex(key[0]), keep_question_text)
+        self._purged_at = 0.0
+        self.purge()
 
-    def record(self, *, question: str, answer: str, citations: Sequence[dict[str, Any]], vote: str) -> int:
-        """Store one vote and return its row id. ``vote`` is "up" or "down"."""
-        if vote not in VOTES:
-            raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
-        row = (
-            datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            question,
-            answer,
-            json.dumps(list(citations), ensure_ascii=False),
-            vote,
-        )
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring an older file's tables to the current schema (none to do by default)."""
+
+    def purge(self) -> int:
+        """Delete rows past the retention period; returns how many went."""
+        oldest = cutoff(self.retention_days)
         with self._lock, self._connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO feedback (created_at, question, answer, citations, vote) VALUES (?, ?, ?, ?, ?)", row
-            )
-            return int(cursor.lastrowid or 0)
+            gone = sum(conn.execute(f"DELETE FROM {table} WHERE created_at < ?", (oldest,)).rowcount
+                       for table in self.PURGED)
+        self._purged_at = time.monotonic()
+        return gone
 
-    def votes(self) -> list[Vote]:
-        """Every stored vote, oldest first."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT id, created_at, question, answer, citations, vote FROM feedback ORDER BY id"
-            ).fetchall()
-        return [Vote(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+    def _purge_if_due(self) -> None:
+        if time.monotonic() - self._purged_at >= PURGE_EVERY_SECONDS:
+            self.purge()
+
+    def delete_all(self) -> int:
+        """Delete every stored row (the key stays); returns how many went."""
+        with self._lock, self._connect() as conn:
+            return sum(conn.execute(f"DELETE FROM {table}").rowcount for table in self.PURGED)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -94,5 +123,60 @@ class FeedbackStore:
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             # Safe with WAL (no corruption); only a power cut can drop the latest votes.
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten, not left readable in free pages of the file.
+            conn.execute("PRAGMA secure_delete=ON")
             with conn:  # commits, or rolls back on error
                 yield conn
+
+
+class FeedbackStore(SQLiteStore):
+    """Vote log in ``path`` (an SQLite file; its folder is created)."""
+
+    TABLES = (_SCHEMA,)
+    PURGED = ("votes",)
+
+    def record(self, *, question: str, citations: Sequence[dict[str, Any]], vote: str, answer: str = "") -> int:
+        """Store one vote and return its row id. ``vote`` is "up" or "down".
+
+        ``answer`` is accepted for callers that pass it, and not stored: the citations'
+        offsets identify the quoted answer."""
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
+        self._purge_if_due()
+        row = (now_iso(), self.policy.digest(question), self.policy.text(question),
+               json.dumps(citation_refs(citations), ensure_ascii=False), vote)
+        with self._lock, self._connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO votes (created_at, question_hash, question, citations, vote) VALUES (?, ?, ?, ?, ?)", row
+            )
+            return int(cursor.lastrowid or 0)
+
+    def votes(self, since: str = "", until: str = "") -> list[Vote]:
+        """Stored votes, oldest first; ``since``/``until`` are ISO times (until excluded)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT id, created_at, question_hash, question, citations, vote FROM votes "
+                "WHERE created_at >= ? AND (? = '' OR created_at < ?) ORDER BY id", (since, until, until)
+            ).fetchall()
+        return [Vote(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        # Version 1 kept every question and answer whole in a "feedback" table: keep the votes,
+        # drop the texts (they were stored before the operator could choose).
+        old = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'feedback'").fetchone()
+        if old is None:
+            return
+        key = conn.execute("SELECT value FROM meta WHERE key = 'question_key'").fetchone()
+        if key is None:
+            key = (QuestionPolicy.new_key().hex(),)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('question_key', ?)", key)
+        policy = QuestionPolicy(bytes.fromhex(key[0]))
+        for created_at, question, citations, vote in conn.execute(
+                "SELECT created_at, question, citations, vote FROM feedback ORDER BY id").fetchall():
+            try:
+                refs = json.dumps(citation_refs(json.loads(citations)))
+            except (ValueError, KeyError, TypeError):
+                refs = "[]"
+            conn.execute("INSERT INTO votes (created_at, question_hash, question, citations, vote) "
+                         "VALUES (?, ?, NULL, ?, ?)", (created_at, policy.digest(question), refs, vote))
+        conn.execute("DROP TABLE feedback")

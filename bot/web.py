@@ -36,6 +36,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from .explain import Trace, trace_dict
 from .feedback import FeedbackStore
+from .outcomes import LoggedEngine, OutcomeLog
 from .render import (
     UI_CSS, chat_text, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
@@ -432,10 +433,16 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
 # ---------------------------------------------------------------------------- the app
 
 
-def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore | None = None) -> FastAPI:
-    """The whole site around ``engine``; votes go to ``feedback`` (default: data_dir/feedback.sqlite3)."""
+def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore | None = None,
+               outcomes: OutcomeLog | None = None) -> FastAPI:
+    """The whole site around ``engine``; votes go to ``feedback`` (default: data_dir/feedback.sqlite3),
+    each question's outcome to ``outcomes`` (default: data_dir/outcomes.sqlite3; README "Privacy")."""
+    private = {"retention_days": settings.retention_days, "keep_question_text": settings.keep_question_text}
     if feedback is None:
-        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3")
+        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3", **private)
+    if outcomes is None:
+        outcomes = OutcomeLog(Path(settings.data_dir) / "outcomes.sqlite3", **private)
+    engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
     app = FastAPI(
         title="Met Police sources chatbot",
         description="Extractive answers about the Metropolitan Police, every sentence quoted from a cited source.",

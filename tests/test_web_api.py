@@ -249,7 +249,8 @@ def test_votes_are_stored_with_the_answer(handlers):
     handlers.vote(exchanges, SimpleNamespace(index=1, liked=None))  # an undone vote stores nothing
     handlers.vote(exchanges, SimpleNamespace(index=9, liked=True))  # unknown message: ignored
     [vote] = handlers.feedback.votes()
-    assert (vote.question, vote.vote) == ("What is MOPAC?", "down")
+    assert (vote.question, vote.vote) == (None, "down")  # no question text by default (README "Privacy")
+    assert vote.question_hash == handlers.feedback.policy.digest("What is MOPAC?")
     assert vote.citations[0]["doc_id"] == "mopac.md"
 
 
