@@ -392,6 +392,23 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0 if len(added) == len(outcomes) else 1
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from .lint import lint
+
+    findings = lint(_load_engine(args), max_age_years=args.max_age_years, k=args.k)
+    if args.json:
+        print(json.dumps({"findings": [f.to_dict() for f in findings],
+                          "counts": dict(Counter(f.kind for f in findings))}, ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            print(finding.line())
+        counts = Counter(f.kind for f in findings)
+        print(f"{len(findings)} findings" + (": " + ", ".join(f"{n} {k}" for k, n in counts.items()) if counts else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Cited, extractive answers about who runs the Met.")
     parser.add_argument("--corpus", help="corpus folder (default: corpus/ or $BOT_CORPUS_DIR)")
@@ -437,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("paths", nargs="+", help="files to add")
     add.add_argument("--no-index", action="store_true", help="only write corpus files; don't refresh the index")
     add.set_defaults(func=cmd_add)
+
+    lint = sub.add_parser("lint", help="check the corpus: undated, old, unreached, duplicate and superseded text")
+    lint.add_argument("--max-age-years", type=float, default=5.0, help="flag documents dated longer ago (default 5)")
+    lint.add_argument("--k", type=int, default=3, help="a passage is reached if some other text retrieves it in the top K")
+    lint.add_argument("--json", action="store_true", help="print the findings as one JSON object")
+    lint.set_defaults(func=cmd_lint)
 
     # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
