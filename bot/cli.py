@@ -409,6 +409,73 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stores(settings):
+    from .feedback import FeedbackStore
+    from .outcomes import OutcomeLog
+
+    private = {"retention_days": settings.retention_days, "keep_question_text": settings.keep_question_text}
+    return (FeedbackStore(settings.data_dir / "feedback.sqlite3", **private),
+            OutcomeLog(settings.data_dir / "outcomes.sqlite3", **private))
+
+
+def _period(args: argparse.Namespace) -> tuple[str, str]:
+    """(since, until) as ISO dates, until excluded; --until names the last day included."""
+    from datetime import date, timedelta
+
+    try:
+        until = date.fromisoformat(args.until) + timedelta(days=1) if args.until else None
+        since = date.fromisoformat(args.since) if args.since else (until or date.today() + timedelta(days=1)) - timedelta(days=args.days)
+    except ValueError as exc:
+        raise ValueError(f"dates must be YYYY-MM-DD ({exc})") from None
+    return since.isoformat(), until.isoformat() if until else ""
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .report import build_report, plot
+
+    settings = _settings(args)
+    since, until = _period(args)
+    votes, outcomes = _stores(settings)
+    documents = {}
+    try:
+        documents = {d.doc_id: d for d in load_corpus(settings.corpus_dir, warn=lambda _: None)[0]}
+    except Exception as exc:  # the counts are still worth having without passage texts
+        print(f"report: corpus not read ({exc}); passages are shown without their text", file=sys.stderr)
+
+    def encode(texts):
+        from .embed import make_embedder
+
+        return make_embedder(settings).encode(texts)
+
+    report = build_report(outcomes.outcomes(since, until), votes.votes(since, until), documents, encode, since, until)
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.text())
+    if args.plot:
+        print(f"plot: {plot(report, Path(args.plot))}", file=sys.stderr)
+    return 0
+
+
+def cmd_privacy(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    settings = _settings(args)
+    votes, outcomes = _stores(settings)  # opening purges rows past the retention period
+    if args.action == "export":
+        out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+        try:
+            for v in votes.votes():
+                out.write(json_line({"store": "votes"} | asdict(v)) + "\n")
+            for o in outcomes.outcomes():
+                out.write(json_line({"store": "outcomes"} | asdict(o)) + "\n")
+        finally:
+            if args.out:
+                out.close()
+    else:
+        print(f"deleted {votes.delete_all()} votes and {outcomes.delete_all()} question outcomes "
+              f"from {settings.data_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Cited, extractive answers about who runs the Met.")
     parser.add_argument("--corpus", help="corpus folder (default: corpus/ or $BOT_CORPUS_DIR)")
@@ -460,6 +527,19 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--k", type=int, default=3, help="a passage is reached if some other text retrieves it in the top K")
     lint.add_argument("--json", action="store_true", help="print the findings as one JSON object")
     lint.set_defaults(func=cmd_lint)
+
+    rep = sub.add_parser("report", help="questions answered and abstained, down-voted passages, refused topics")
+    rep.add_argument("--days", type=int, default=30, help="the period: the last N days (default 30)")
+    rep.add_argument("--since", help="first day, YYYY-MM-DD (instead of --days)")
+    rep.add_argument("--until", help="last day included, YYYY-MM-DD (default: today)")
+    rep.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    rep.add_argument("--plot", help="also write a PNG of answered/abstained per day to this file")
+    rep.set_defaults(func=cmd_report)
+
+    priv = sub.add_parser("privacy", help="export or delete what the app stored about questions and votes")
+    priv.add_argument("action", choices=("export", "delete"))
+    priv.add_argument("--out", help="export to this file (JSON Lines) instead of stdout")
+    priv.set_defaults(func=cmd_privacy)
 
     # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
