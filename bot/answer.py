@@ -414,7 +414,7 @@ class Extractor:
 
     def _citation(self, doc_id: str, start: int, end: int) -> Citation:
         doc = self.index.documents[doc_id]
-        return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived)
+        return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived, doc.url)
 
     def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float,
                trace: Decision | None = None) -> Answer:

@@ -68,6 +68,34 @@ def source_href(citation: Citation) -> str:
     return f"source/{url_quote(citation.doc_id, safe='/')}?start={citation.start}&end={citation.end}#cited"
 
 
+def original_href(url: str, quote: str = "") -> str:
+    """``url`` pointing at ``quote`` with a text fragment (``#:~:text=``); "" unless http(s).
+
+    Long quotes are matched by their first and last words (``text=start,end``); browsers
+    without text fragments simply open the page."""
+    if not re.match(r"https?://[^\s\"'<>]+$", url or ""):
+        return ""
+    base = url.split("#", 1)[0]
+    words = quote.split()
+    if not words:
+        return base
+
+    def part(ws: list[str]) -> str:
+        # '-', ',' and '&' are the directive's own syntax: always percent-encoded.
+        return url_quote(" ".join(ws), safe="").replace("-", "%2D")
+
+    fragment = part(words) if len(words) <= 8 else f"{part(words[:4])},{part(words[-4:])}"
+    return f"{base}#:~:text={fragment}"
+
+
+def _original_link(url: str, quote: str) -> str:
+    href = original_href(url, quote)
+    if not href:
+        return ""
+    return (f'<a class="src-original" href="{esc(href)}" target="_blank" rel="noopener noreferrer" '
+            f'title="The page this source was taken from, at the quoted passage">Open the original page &#x2197;</a>')
+
+
 def _meta(date: str, archived: bool, site: str = "") -> str:
     parts = [f'<span class="src-site">{esc(site)}</span>'] if site else []
     parts.append(f'<span class="src-date">{esc(date)}</span>' if date else '<span class="src-date src-undated">undated</span>')
@@ -84,7 +112,7 @@ def _citation_card(number: int, citation: Citation, kind: str) -> str:
         f'<span class="src-head"><span class="src-title">{esc(citation.title)}</span>'
         f"{_meta(citation.date, citation.archived)}</span>"
         f'<span class="src-quote">{esc(citation.quote)}</span>'
-        f'<span class="src-open">Show in source &rarr;</span></a></li>'
+        f'<span class="src-open">Show in source &rarr;</span></a>{_original_link(citation.url, citation.quote)}</li>'
     )
 
 
@@ -150,7 +178,8 @@ def source_view(doc: Document, citations: Sequence[Citation], active: int, kind:
     return (
         f'<article class="doc-view"><nav class="doc-chips" aria-label="{label}">{label}: {chips}</nav>'
         f'<header><h3 class="doc-title">{esc(doc.title)}</h3>{_meta(doc.date, doc.archived, doc.site)} '
-        f'<a class="doc-page" href="{esc(source_href(current))}" target="_blank" rel="noopener">Open as a page &#x2197;</a></header>'
+        f'<a class="doc-page" href="{esc(source_href(current))}" target="_blank" rel="noopener">Open as a page &#x2197;</a>'
+        f'{_original_link(doc.url, current.quote)}</header>'
         f'<div class="doc-body">{highlight(doc.body, marks)}</div></article>'
     )
 
@@ -168,7 +197,8 @@ def source_page(doc: Document, start: int | None, end: int | None) -> str:
 <title>{esc(doc.title)}</title><style>{PAGE_CSS}</style></head>
 <body><main class="doc-view doc-page-view">
 <p><a href="{esc(home)}">&larr; Back to the chat</a></p>
-<header><h1 class="doc-title">{esc(doc.title)}</h1>{_meta(doc.date, doc.archived, doc.site)}</header>
+<header><h1 class="doc-title">{esc(doc.title)}</h1>{_meta(doc.date, doc.archived, doc.site)}
+{_original_link(doc.url, doc.body[start:end] if start is not None and end is not None else "")}</header>
 <div class="doc-body">{highlight(doc.body, marks)}</div>
 </main></body></html>"""
 
@@ -184,6 +214,7 @@ _SHARED_CSS = """
 .doc-body mark.cited { background: #fde68a; padding: .1em 0; border-bottom: 2px solid #d97706; scroll-margin: 4em; }
 .doc-body mark.also { background: #e0e7ff; cursor: pointer; }
 .doc-title { margin: .2em 0; }
+.src-original { display: inline-block; font-size: .85em; margin: .2em 0 0 .6em; }
 """
 
 PAGE_CSS = _SHARED_CSS + """

@@ -100,6 +100,7 @@ class Citation:
     quote: str
     date: str = ""
     archived: bool = False
+    url: str = ""  # the source page's own address, when its header states one
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end or len(self.quote) != self.end - self.start:
@@ -114,6 +115,7 @@ class Citation:
             "quote": self.quote,
             "date": self.date or "undated",
             "archived": self.archived,
+            **({"url": self.url} if self.url else {}),
         }
 
 
