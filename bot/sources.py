@@ -143,14 +143,18 @@ def _replace(doc: Source, **changes: object) -> Source:
     return replace(doc, **changes)
 
 
-def _finish(body: str, title: str, **meta: object) -> Source:
-    """Clean the body and detect the date and archived flag where the metadata had none."""
+def _finish(body: str, title: str, page_text: str = "", **meta: object) -> Source:
+    """Clean the body and detect the date and archived flag where the metadata had none.
+
+    ``page_text`` is all the text of the page: a dateline ("Updated June 2017") or an archive
+    warning often stands outside the main text, and is still the page's own statement."""
     body = clean_text(body)
     if not body.strip():
         raise Rejected("no text found in it")
     title = _one_line(title) or _one_line(next((l for l in body.splitlines() if l.strip()), ""), 120)
-    date = str(meta.pop("date", "") or "") or detect_date(body)
-    return Source(title=title, body=body, date=date, archived=bool(ARCHIVED.search(body)),
+    whole = page_text or body
+    date = str(meta.pop("date", "") or "") or detect_date(whole)
+    return Source(title=title, body=body, date=date, archived=bool(ARCHIVED.search(whole)),
                   **{k: _one_line(str(v or "")) for k, v in meta.items()})
 
 
@@ -177,7 +181,7 @@ def _from_html(html: str) -> Source:
         if i:
             body += "\n" if line.startswith("- ") and lines[i - 1].startswith("- ") else "\n\n"
         body += line
-    site = ""
+    site, page_text = "", ""
     try:
         tree = lxml.html.fromstring(html.encode("utf-8"))
         for el in tree.iter("meta"):
@@ -185,9 +189,12 @@ def _from_html(html: str) -> Source:
             if name in _SITE_TAGS and (el.get("content") or "").strip():
                 site = el.get("content")
                 break
+        for el in list(tree.iter("script", "style", "noscript", "template")):
+            el.drop_tree()
+        page_text = "\n".join(t.strip() for t in tree.itertext() if t.strip())
     except (ValueError, lxml.etree.ParserError):
         pass
-    return _finish(body, meta.title if meta else "", site=site, url=(meta.url if meta else "") or "",
+    return _finish(body, meta.title if meta else "", page_text, site=site, url=(meta.url if meta else "") or "",
                    date=(meta.date if meta else "") or "")
 
 

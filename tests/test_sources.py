@@ -121,3 +121,16 @@ def test_sniff():
     assert sniff(b"\n<!DOCTYPE html><html>") == "html"
     assert sniff(b"plain words") == "text"
     assert sniff(b"PK\x03\x04\x00") == "binary"
+
+
+def test_a_dateline_outside_the_main_text_still_dates_the_page(tmp_path):
+    page = tmp_path / "dated.html"
+    page.write_text("<html><body><header><nav><a href='/'>Home</a></nav><p class='dateline'>Updated June 2017</p>"
+                    "</header><main><article><h1>Ward panels</h1><p>Each ward panel meets every two months and "
+                    "agrees three local policing priorities with its officers.</p><p>Residents chair the panels "
+                    "and anyone who lives in the ward may attend.</p></article></main>"
+                    "<footer><p>Warning: This is archived material and may be out of date.</p></footer></body></html>",
+                    encoding="utf-8")
+    src = read_source(page)
+    assert (src.date, src.archived) == ("June 2017", True)
+    assert "Updated June 2017" not in src.body
