@@ -370,8 +370,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     documents: list = []
     if settings.corpus_dir.is_dir() and any(settings.corpus_dir.iterdir()):
         documents, _ = load_corpus(settings.corpus_dir, warn=lambda _: None)
-    vocab_file = settings.model_path / "vocab.txt" if not args.no_index else None
-    vocabulary = None
+    vocabulary = None  # mends words broken by a stray space in text files ("responsib le"), as ingest does
+    try:
+        vocab_file = settings.model_path / "vocab.txt"
+    except RuntimeError:  # no bundled model installed: text is added unmended
+        vocab_file = None
     if vocab_file is not None and vocab_file.is_file():
         from .ingest import load_vocabulary
 
