@@ -379,7 +379,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         from .ingest import load_vocabulary
 
         vocabulary = load_vocabulary(vocab_file)
-    outcomes = add_files([Path(p) for p in args.paths], settings.corpus_dir, documents,
+    from .sources import SUFFIX_KINDS
+
+    paths: list[Path] = []
+    for given in map(Path, args.paths):  # a folder stands for the source files in it
+        paths += sorted(p for p in given.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIX_KINDS) \
+            if given.is_dir() else [given]
+    outcomes = add_files(paths, settings.corpus_dir, documents,
                          max_bytes=settings.max_source_mb * 1024 * 1024, vocabulary=vocabulary)
     for outcome in outcomes:
         print(outcome.line())
@@ -521,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--sources", default=str(PROJECT_ROOT / "sources.toml"), help="titles and publishers per seed")
     ing.set_defaults(func=cmd_ingest)
     add = sub.add_parser("add", help="add saved web pages (.html), PDFs, .txt or .md files to the corpus")
-    add.add_argument("paths", nargs="+", help="files to add")
+    add.add_argument("paths", nargs="+", help="files to add (a folder: the .html/.htm/.pdf/.txt/.md files in it)")
     add.add_argument("--no-index", action="store_true", help="only write corpus files; don't refresh the index")
     add.set_defaults(func=cmd_add)
 

@@ -3,7 +3,8 @@
 One row per question: the time, whether it was answered, the reason (``answered``,
 ``nothing_close``: the sources hold nothing near it, ``near_miss``: a passage came close but
 fell short of the abstention threshold, ``error``: the request was refused as invalid), the
-confidence, the cited passages (doc ids and offsets) and a keyed hash of the question. The
+confidence, the cited passages (doc ids and offsets; for an abstention the closest passage) and a
+keyed hash of the question. The
 question's text only when the operator turned on ``keep_question_text`` (then redacted), which
 is what lets ``python -m bot report`` group refused questions by topic. Same file machinery
 and retention as the votes (``feedback.py``). ``LoggedEngine`` wraps an engine so that every

@@ -98,3 +98,12 @@ def test_ingest_is_add_s_text_path_and_remakes_the_shipped_corpus(tmp_path):
     written = ingest(SEEDS, PROJECT_ROOT / "sources.toml", tmp_path, load_vocabulary(vocab))
     for path in written:
         assert path.read_text(encoding="utf-8") == (PROJECT_ROOT / "corpus" / path.name).read_text(encoding="utf-8")
+
+
+def test_cli_add_takes_a_folder_and_names_missing_files(tiny_corpus, tmp_path, capsys):
+    rc = main(["--corpus", str(tiny_corpus), "add", "--no-index", str(SOURCES), str(tmp_path / "missing.html")])
+    out = capsys.readouterr().out.splitlines()
+    assert rc == 1
+    assert sorted(line.split(" -> ")[-1] for line in out if line.startswith("added ")) == [
+        "how-the-riverside-community-safety-board-works.md", "riverside-youth-safety-panel-annual-report.md"]
+    assert out[-1] == f"rejected: {tmp_path / 'missing.html'}: cannot read it (No such file or directory)"
