@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 REASONS = ("answered", "nothing_close", "near_miss", "error")
 # An abstention whose confidence reached this share of the threshold was a near miss: the
-# sources hold a passage close to the question that was not sure enough to give.
+# sources hold a passage close to the question that was not sure enough to give. Measured on the
+# development sets (eval, extra, fresh; threshold 0.5, so 0.25): of the 21 answerable questions
+# the engine abstained on, 7 score 0.25 or more, and of the 81 unanswerable ones 4 do; "near miss"
+# is right 7 times in 11, "nothing close" 77 times in 91. At 0.1 "near miss" is right 9 in 23.
 NEAR_MISS_SHARE = 0.5
 
 _SCHEMA = """
