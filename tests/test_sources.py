@@ -134,3 +134,14 @@ def test_a_dateline_outside_the_main_text_still_dates_the_page(tmp_path):
     src = read_source(page)
     assert (src.date, src.archived) == ("June 2017", True)
     assert "Updated June 2017" not in src.body
+
+
+def test_a_file_with_a_corpus_header_keeps_what_it_states(tmp_path):
+    path = tmp_path / "panel.md"
+    path.write_text("---\ntitle: Ward panels\nsite: Widget Borough\ndate: May 2025\narchived: true\n"
+                    "url: https://example.org/panels\n---\nWard panels meet every two months to agree local priorities.\n",
+                    encoding="utf-8")
+    src = read_source(path)
+    assert (src.title, src.site, src.date, src.archived, src.url, src.source) == (
+        "Ward panels", "Widget Borough", "May 2025", True, "https://example.org/panels", "panel.md")
+    assert src.body == "Ward panels meet every two months to agree local priorities.\n"
