@@ -5,7 +5,7 @@ character offsets: they identify the quoted answer) and a keyed hash of the ques
 repeats can be counted). The question's text is kept only when the operator turns on
 ``keep_question_text``, and then with e-mail addresses, phone numbers, postcodes and long
 digit runs redacted (``privacy.py``). Rows older than the retention period are deleted when
-the store opens and again at least daily while it is written to. A store written by an older
+the store opens, by ``purge_daily``'s thread every day, and on a write a day after the last purge. A store written by an older
 version (whole questions and answers) is converted on opening: its texts are dropped.
 
 The database runs in WAL mode with a busy timeout, and every write opens its own short-lived
@@ -19,6 +19,7 @@ does not decide what a vote means.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from .privacy import QuestionPolicy, cutoff, now_iso
+
+log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 PURGE_EVERY_SECONDS = 24 * 3600
@@ -93,6 +96,7 @@ class SQLiteStore:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('question_key', ?)", key)
         self.policy = QuestionPolicy(bytes.fromhex(key[0]), keep_question_text)
         self._purged_at = 0.0
+        self._stopped = threading.Event()
         self.purge()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -106,6 +110,26 @@ class SQLiteStore:
                        for table in self.PURGED)
         self._purged_at = time.monotonic()
         return gone
+
+    def purge_daily(self, every_seconds: float = PURGE_EVERY_SECONDS) -> threading.Thread:
+        """Purge every ``every_seconds`` in a daemon thread, so rows expire while no one writes."""
+        if every_seconds <= 0:
+            raise ValueError(f"every_seconds must be > 0, got {every_seconds}")
+
+        def loop() -> None:
+            while not self._stopped.wait(every_seconds):
+                try:
+                    self.purge()
+                except sqlite3.Error as exc:  # retried next time; the app goes on
+                    log.warning("could not purge %s: %s", self.path, exc)
+
+        thread = threading.Thread(target=loop, name=f"purge {self.path.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """End the purging thread (if any)."""
+        self._stopped.set()
 
     def _purge_if_due(self) -> None:
         if time.monotonic() - self._purged_at >= PURGE_EVERY_SECONDS:

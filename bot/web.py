@@ -442,6 +442,8 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
         feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3", **private)
     if outcomes is None:
         outcomes = OutcomeLog(Path(settings.data_dir) / "outcomes.sqlite3", **private)
+    for store in (feedback, outcomes):
+        store.purge_daily()  # rows expire even while nobody votes or asks
     engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
     app = FastAPI(
         title="Met Police sources chatbot",

@@ -153,3 +153,23 @@ def test_sixteen_concurrent_writers_lose_nothing(tmp_path):
     hashes = [v.question_hash for v in stores[0].votes()]
     assert len(hashes) == writers * per_writer
     assert set(hashes) == {stores[0].policy.digest(f"q{n}-{i}") for n in range(writers) for i in range(per_writer)}
+
+
+def test_the_purging_thread_removes_expired_rows_without_writes(tmp_path):
+    import time
+
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path, retention_days=30)
+    store.record(question="old", citations=[], vote="up")
+    _age(path, 31)
+    thread = store.purge_daily(every_seconds=0.05)
+    try:
+        for _ in range(100):
+            if not store.votes():
+                break
+            time.sleep(0.02)
+        assert store.votes() == []
+    finally:
+        store.stop()
+        thread.join(timeout=2)
+    assert not thread.is_alive()
