@@ -20,6 +20,7 @@ Unreadable files are reported and skipped; this module never changes a file.
 from __future__ import annotations
 
 import hashlib
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,19 +81,50 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
+def corpus_files(corpus_dir: Path, warn=None) -> list[Path]:
+    """The corpus's text files, sorted. Only regular files whose real path lies inside the corpus
+    folder: a symlink pointing outside it (at /etc/passwd, say) or a FIFO or device named ``.txt``
+    is refused, and ``warn`` (default: stderr) names it."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    return sorted(
-        p for p in corpus_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
-    )
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
+    root = corpus_dir.resolve()
+    kept = []
+    for p in sorted(corpus_dir.rglob("*")):
+        rel = p.relative_to(corpus_dir)
+        if p.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
+            continue
+        refused = _refused(p, root)
+        if refused:
+            warn(f"corpus: skipping {rel.as_posix()}: {refused}")
+        elif p.is_file():
+            kept.append(p)
+    return kept
+
+
+def _refused(path: Path, root: Path) -> str:
+    """Why ``path`` must not be read ("" if it may): outside the corpus, or no regular file."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a dangling or looping link
+        return f"unresolvable link ({type(exc).__name__})"
+    if not real.is_relative_to(root):
+        return f"a link to {real}, outside the corpus folder (refused)"
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        return ""  # unreadable: load_corpus reports it when reading
+    if stat.S_ISDIR(mode):
+        return ""  # a folder named like a file: not a document, nothing to say
+    if not stat.S_ISREG(mode):
+        return "not a regular file (FIFO, socket or device)"
+    return ""
 
 
 def corpus_fingerprint(corpus_dir: Path) -> str:
     """SHA-256 over every corpus file's path and bytes: changes whenever any document does."""
     digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
+    for path in corpus_files(corpus_dir, warn=lambda _: None):  # load_corpus reports refusals
         digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
         try:
             digest.update(path.read_bytes())
@@ -107,7 +139,7 @@ def load_corpus(corpus_dir: Path, warn=None) -> tuple[list[Document], list[Skipp
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
-    for path in corpus_files(corpus_dir):
+    for path in corpus_files(corpus_dir, warn):
         doc_id = path.relative_to(corpus_dir).as_posix()
         try:
             raw = path.read_bytes().decode("utf-8")
