@@ -12,6 +12,11 @@ The database runs in WAL mode with a busy timeout, and every write opens its own
 connection under a process-wide lock, so concurrent voters (web handlers run in a thread
 pool) never lose a write. ``SQLiteStore`` is that machinery, shared with ``outcomes.py``.
 
+A store is a side matter: it never stops the chatbot. A database that can't be opened
+(read-only, no space, a folder in its place) leaves the store unavailable: ``record`` then raises
+``StoreUnavailable`` with one clear message, and the log gets one line. A corrupt database is
+moved aside (kept, renamed ``*.corrupt-<time>``) and a new one created.
+
 This module only records feedback; nothing here is ever shown to other users, and it
 does not decide what a vote means.
 """
@@ -34,6 +39,17 @@ from .privacy import QuestionPolicy, cutoff, now_iso
 log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
+
+
+class StoreUnavailable(RuntimeError):
+    """The store can't be written or read right now; the message is fit to show a user."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("your vote could not be saved: feedback storage is unavailable")
+        self.detail = detail
+
+
+FeedbackUnavailable = StoreUnavailable
 PURGE_EVERY_SECONDS = 24 * 3600
 
 _META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -83,9 +99,40 @@ class SQLiteStore:
         self._busy_timeout_ms = busy_timeout_ms
         # Serialises writers inside this process; the busy timeout covers other processes.
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._purged_at = 0.0
+        self._stopped = threading.Event()
+        # Why the store can't be used ("" when it can): opening never raises.
+        key, self.error = self._open()
+        # Without a store nothing is hashed for keeps; a fresh key keeps the policy usable.
+        self.policy = QuestionPolicy(bytes.fromhex(key) if key else QuestionPolicy.new_key(), keep_question_text)
+        if not self.error:
+            self.purge()
+
+    def _open(self) -> tuple[str, str]:
+        """(the question key, "") once the file is usable, or ("", why not)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return self._create(), ""
+            except StoreUnavailable as exc:
+                if not isinstance(exc.__cause__, sqlite3.DatabaseError) or isinstance(
+                        exc.__cause__, sqlite3.OperationalError):
+                    raise  # read-only, locked, no space: the file itself may be fine; leave it be
+                kept = self._move_aside()
+                log.warning("%s is corrupt (%s); moved it to %s and started a new one",
+                            self.path, exc.detail, kept.name)
+                return self._create(), ""
+        except (OSError, StoreUnavailable) as exc:
+            detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+            log.error("%s cannot be opened, nothing will be stored in it: %s", self.path, detail)
+            return "", detail
+
+    def _create(self) -> str:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+            if problems != ["ok"]:
+                raise StoreUnavailable("; ".join(map(str, problems[:3]))) from sqlite3.DatabaseError(problems[0])
             conn.execute(_META)
             for statement in self.TABLES:
                 conn.execute(statement)
@@ -94,16 +141,28 @@ class SQLiteStore:
             if key is None:
                 key = (QuestionPolicy.new_key().hex(),)
                 conn.execute("INSERT INTO meta (key, value) VALUES ('question_key', ?)", key)
-        self.policy = QuestionPolicy(bytes.fromhex(key[0]), keep_question_text)
-        self._purged_at = 0.0
-        self._stopped = threading.Event()
-        self.purge()
+        return key[0]
+
+    def _move_aside(self) -> Path:
+        """Rename the database (and its WAL files) out of the way, keeping them for inspection."""
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            source = self.path.with_name(self.path.name + suffix)
+            if source.exists():
+                source.replace(kept.with_name(kept.name + suffix))
+        return kept
+
+    def _check_available(self) -> None:
+        if self.error:
+            raise StoreUnavailable(self.error)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Bring an older file's tables to the current schema (none to do by default)."""
 
     def purge(self) -> int:
         """Delete rows past the retention period; returns how many went."""
+        if self.error:
+            return 0
         oldest = cutoff(self.retention_days)
         with self._lock, self._connect() as conn:
             gone = sum(conn.execute(f"DELETE FROM {table} WHERE created_at < ?", (oldest,)).rowcount
@@ -120,7 +179,7 @@ class SQLiteStore:
             while not self._stopped.wait(every_seconds):
                 try:
                     self.purge()
-                except sqlite3.Error as exc:  # retried next time; the app goes on
+                except StoreUnavailable as exc:  # retried next time; the app goes on
                     log.warning("could not purge %s: %s", self.path, exc)
 
         thread = threading.Thread(target=loop, name=f"purge {self.path.name}", daemon=True)
@@ -142,15 +201,19 @@ class SQLiteStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection that commits on success and is always closed."""
-        with closing(sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000)) as conn:
-            conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
-            # Safe with WAL (no corruption); only a power cut can drop the latest votes.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            # Deleted rows are overwritten, not left readable in free pages of the file.
-            conn.execute("PRAGMA secure_delete=ON")
-            with conn:  # commits, or rolls back on error
-                yield conn
+        """A fresh connection that commits on success and is always closed; any SQLite error
+        becomes StoreUnavailable (the SQLite error as its cause)."""
+        try:
+            with closing(sqlite3.connect(self.path, timeout=self._busy_timeout_ms / 1000)) as conn:
+                conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+                # Safe with WAL (no corruption); only a power cut can drop the latest votes.
+                conn.execute("PRAGMA synchronous=NORMAL")
+                # Deleted rows are overwritten, not left readable in free pages of the file.
+                conn.execute("PRAGMA secure_delete=ON")
+                with conn:  # commits, or rolls back on error
+                    yield conn
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 class FeedbackStore(SQLiteStore):
@@ -166,6 +229,7 @@ class FeedbackStore(SQLiteStore):
         offsets identify the quoted answer."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
+        self._check_available()
         self._purge_if_due()
         row = (now_iso(), self.policy.digest(question), self.policy.text(question),
                json.dumps(citation_refs(citations), ensure_ascii=False), vote)

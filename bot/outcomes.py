@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from .feedback import SQLiteStore, citation_refs
+from .feedback import SQLiteStore, StoreUnavailable, citation_refs
 from .privacy import now_iso
 from .schema import Answer
 
@@ -78,6 +78,7 @@ class OutcomeLog(SQLiteStore):
     PURGED = ("outcomes",)
 
     def record(self, question: str, answer: Answer, threshold: float) -> int:
+        self._check_available()
         self._purge_if_due()
         refs = citation_refs([c.to_dict() for c in answer.citations or answer.suggestions[:1]])
         row = (now_iso(), int(answer.answered), reason_for(answer, threshold), float(answer.confidence),
@@ -110,6 +111,8 @@ class LoggedEngine:
         answer = self._engine.ask(question, *args, **kwargs)
         try:
             self._outcomes.record(question, answer, self._threshold)
+        except StoreUnavailable:
+            pass  # said once in the log, when the store could not be opened
         except Exception:  # a full disk must not cost the person their answer
             log.exception("could not log the outcome of a question")
         return answer

@@ -35,7 +35,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .explain import Trace, trace_dict
-from .feedback import FeedbackStore
+from .feedback import FeedbackStore, FeedbackUnavailable
 from .outcomes import LoggedEngine, OutcomeLog
 from .render import (
     UI_CSS, chat_text, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
@@ -329,12 +329,16 @@ class ChatHandlers:
         if not isinstance(evt.liked, bool) or not 0 <= index // 2 < len(exchanges):
             return  # an undone vote or a message we don't know: nothing to store
         ex = exchanges[index // 2]
-        self.feedback.record(
-            question=ex.question,
-            answer=ex.answer.answer,
-            citations=[c.to_dict() for c in ex.answer.citations],
-            vote="up" if evt.liked else "down",
-        )
+        try:
+            self.feedback.record(
+                question=ex.question,
+                answer=ex.answer.answer,
+                citations=[c.to_dict() for c in ex.answer.citations],
+                vote="up" if evt.liked else "down",
+            )
+        except FeedbackUnavailable as exc:  # a side store: the chat goes on without it
+            log.error("feedback: vote not stored: %s", exc.detail)
+            gr.Warning(f"Sorry, {exc}.")
 
 
 CITATION_CLICKS = """
