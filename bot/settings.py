@@ -69,6 +69,12 @@ class Settings:
     # digit runs redacted. Stored rows are purged after retention_days.
     keep_question_text: bool = False
     retention_days: int = 90
+    # Web pages of other sites allowed to call the API from a browser (comma-separated origins,
+    # e.g. "https://a.example"); empty: same origin only. See README "Security".
+    cors_origins: str = ""
+    # Who may frame the chat (CSP frame-ancestors): "*" any site (the embed feature), "'self'"
+    # this site only, or a space-separated list of origins.
+    frame_ancestors: str = "*"
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
@@ -83,6 +89,10 @@ class Settings:
             raise ValueError(f"model_sha256 must be 64 hex digits or empty, got {self.model_sha256!r}")
         if not isinstance(self.keep_question_text, bool):
             raise ValueError(f"keep_question_text must be true or false, got {self.keep_question_text!r}")
+        if not self.frame_ancestors.strip() or any(c in self.frame_ancestors for c in ";,\r\n"):
+            raise ValueError(f"frame_ancestors must be CSP sources separated by spaces, got {self.frame_ancestors!r}")
+        if any(c in self.cors_origins for c in ";\r\n*"):  # "*": name the sites
+            raise ValueError(f"cors_origins must be origins separated by commas, got {self.cors_origins!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 ROLES = ("user", "assistant")
+# The largest request read whole: an HTTP body, or a line of `ask --json` input.
+MAX_REQUEST_BYTES = 64 * 1024
 
 
 class RequestError(ValueError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,25 +29,30 @@ from . import gradio_import
 
 gradio_import.install()  # before gradio is imported: skips its stub rewriting (see gradio_import.py)
 
+import anyio  # noqa: E402
+import anyio.to_thread  # noqa: E402
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from .explain import Trace, trace_dict
 from .feedback import FeedbackStore, FeedbackUnavailable
 from .outcomes import LoggedEngine, OutcomeLog
+from . import security
 from .render import (
     UI_CSS, chat_text, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
 from .schema import Answer, Citation, Document
 from .settings import Settings
-from .validate import RequestError, Turn, parse_request
+from .validate import MAX_REQUEST_BYTES, RequestError, Turn, parse_request
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = MAX_REQUEST_BYTES
 CONCURRENT_ANSWERS = 8
+# Bodies over this many bytes (a long history: an ordinary one is a few KB) answer in their own lane.
+LARGE_BODY_BYTES = 16 * 1024
+LARGE_ANSWERS = 2
 TITLE = "Who runs the Met? Ask the sources"
 EXAMPLES = (
     "Who manages the Metropolitan Police?",
@@ -106,6 +111,27 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class AnswerLanes:
+    """Threads that answer /api/ask: a few for ordinary requests and fewer for large bodies
+    (long histories), each lane first come, first served. A flood of large requests then
+    waits in its own lane instead of queueing every ordinary question behind it, and only a
+    handful of threads compete for the GIL with the event loop (which answers /api/health)."""
+
+    def __init__(self, ordinary: int = CONCURRENT_ANSWERS, large: int = LARGE_ANSWERS,
+                 large_bytes: int = LARGE_BODY_BYTES) -> None:
+        if min(ordinary, large, large_bytes) <= 0:
+            raise ValueError(f"lane sizes must be positive, got {ordinary}, {large}, {large_bytes}")
+        self.sizes = (ordinary, large)
+        self.large_bytes = large_bytes
+        self._limiters: tuple[anyio.CapacityLimiter, anyio.CapacityLimiter] | None = None
+
+    async def run(self, body_bytes: int, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._limiters is None:  # made inside the event loop that uses them
+            self._limiters = (anyio.CapacityLimiter(self.sizes[0]), anyio.CapacityLimiter(self.sizes[1]))
+        limiter = self._limiters[body_bytes > self.large_bytes]
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+
+
 def text_response(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message, status_code=status, headers={"X-Content-Type-Options": "nosniff"})
 
@@ -144,6 +170,7 @@ ASK_SCHEMA = {
 
 def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> None:
     """/api/ask, /api/health and /source/<doc_id> on ``app``."""
+    lanes = AnswerLanes()
 
     @app.post("/api/ask", openapi_extra=ASK_SCHEMA, summary="Answer a question with cited quotes")
     async def ask(request: Request) -> JSONResponse:
@@ -171,9 +198,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
         trace = Trace(req.question) if explain else None
         try:
             if trace is None:
-                answer = await run_in_threadpool(engine.ask, req.question, req.history)
+                answer = await lanes.run(len(raw), engine.ask, req.question, req.history)
             else:
-                answer = await run_in_threadpool(engine.ask, req.question, req.history, trace)
+                answer = await lanes.run(len(raw), engine.ask, req.question, req.history, trace)
         except Exception:
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
@@ -182,8 +209,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
             payload["explain"] = trace_dict(trace, answer, engine.index)
         return SafeJSONResponse(payload)
 
+    # async: answered on the event loop, never queued behind questions in the thread pool.
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "documents": len(engine.documents())}
 
     @app.get("/source/{doc_id:path}", response_class=HTMLResponse, summary="A source document, passage marked")
@@ -199,7 +227,8 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
             )
         return HTMLResponse(
             source_page(doc, start, end),
-            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"},
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"
+                     + security.frame_ancestors_directive(settings.frame_ancestors)},
         )
 
 
@@ -452,8 +481,15 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
     app = FastAPI(
         title="Met Police sources chatbot",
         description="Extractive answers about the Metropolitan Police, every sentence quoted from a cited source.",
+        docs_url=None,  # served from local files below: no request to a CDN
+        redoc_url=None,
     )
     add_api_routes(app, engine, settings)
+    security.add_local_docs(app, TITLE)
+    security.close_uploads(app)
+    security.allow_origins(app, settings.cors_origins)
+    app.add_middleware(security.SecurityHeaders, csp=security.page_csp(settings.frame_ancestors))
+    security.refuse_unknown_events()
     return gr.mount_gradio_app(
         app,
         build_ui(engine, settings, feedback),
@@ -463,6 +499,8 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
         footer_links=[],  # our footer links the JSON API docs instead
         run_history=False,  # don't keep conversations in the browser's storage
         enable_monitoring=False,
+        show_error=False,  # the user gets a generic message; the detail stays in the server log
+        max_file_size=0,  # no upload component: nothing to accept (the route is closed too)
     )
 
 
