@@ -304,7 +304,10 @@ def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:
     return tuple(p.strip() for a in (answers[-1:] if last else answers) for p in a.split(" … ") if p.strip())
 
 
-def topic_questions(history: Sequence[Turn], limit: int = 3) -> list[str]:
+TOPIC_TURNS = 3  # a follow-up leans on at most this many earlier questions
+
+
+def topic_questions(history: Sequence[Turn], limit: int = TOPIC_TURNS) -> list[str]:
     """The earlier user questions a follow-up depends on, oldest first.
 
     Walks back from the last user question until one stands on its own: after "What is the

@@ -19,7 +19,7 @@ import numpy as np
 from .answer import NOT_COVERED, Extractor, Weights
 from .qtype import NUMERIC, expected_type
 from .acronyms import AcronymMap
-from .conversation import QueryBuilder
+from .conversation import TOPIC_TURNS, QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
 from .explain import Trace
@@ -32,6 +32,10 @@ from .settings import Settings
 from .spelling import Speller, read_dictionary
 from .vocabulary import Vocabulary
 from .validate import Request, RequestError, Turn, clean_question, parse_request
+
+
+# Question words the corpus never uses that are embedded to find their nearest corpus words.
+MAX_UNKNOWN_WORDS = 16
 
 
 def _stderr(message: str) -> None:
@@ -142,6 +146,8 @@ class Engine:
         query = self.queries.build(question, history)
         vector = self.embedder.encode([query.text])[0]
         unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
+        # A question has a few such words; a pasted page must not embed hundreds (bounded cost).
+        unknown = dict(list(unknown.items())[:MAX_UNKNOWN_WORDS])
         if unknown:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
             query = replace(query, soft=self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values()))))
         t1 = time.perf_counter()
@@ -171,8 +177,13 @@ class Engine:
         """The question and the user's earlier questions with their typos put right ("complian")."""
         if self.speller is None:
             return question, history
-        return (self.speller.correct(question),
-                [Turn(t.role, self.speller.correct(t.content)) if t.role == "user" else t for t in history])
+        # Only the questions a follow-up can lean on (topic_questions) are read for their words:
+        # correcting all fifty turns of a long history cost seconds and changed nothing.
+        recent = [i for i, t in enumerate(history) if t.role == "user"][-TOPIC_TURNS:]
+        history = list(history)
+        for i in recent:
+            history[i] = Turn("user", self.speller.correct(history[i].content))
+        return self.speller.correct(question), history
 
     def ask_request(self, request: Request, trace: Trace | None = None) -> Answer:
         return self.ask(request.question, request.history, trace)

@@ -34,6 +34,8 @@ from .schema import Document
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("dosh" is no "dish")
 LONG = 10  # words this long may have two slips ("metropolitian")
+# Searches per text at most: a question has a few unknown words, not hundreds (bounded cost).
+MAX_LOOKUPS = 24
 _ENDINGS = ("ing", "ers", "er", "est", "ed", "es", "s", "ly", "y", "ists", "ist", "ism", "ness", "ments", "ment", "al", "ity")
 _CONTRACTIONS = {
     full.replace("'", ""): full for full in (
@@ -56,6 +58,12 @@ class Speller:
         self.rank = {word: i for i, word in enumerate(dictionary)}
         self.targets = [w for w in counts if len(w) >= MIN_LENGTH - 1]
         self.targets += [w for w in dictionary if len(w) >= MIN_LENGTH - 1 and w not in counts]
+        # The search only looks where a match can be: the same first letter and a length within
+        # the edit limit (an edit changes the length by at most one). Over all ~20k targets a random
+        # word cost ~8 ms; a bucket holds a few hundred. Positions keep rapidfuzz's tie order.
+        self._buckets: dict[tuple[str, int], list[tuple[int, str]]] = {}
+        for position, word in enumerate(self.targets):
+            self._buckets.setdefault((word[0], len(word)), []).append((position, word))
         # The same few unknown words come back: each is decided once (lru_cache is thread-safe).
         self._decided = lru_cache(maxsize=10_000)(self._decide)
 
@@ -66,9 +74,26 @@ class Speller:
             counts.update(w.lower() for w in _WORD.findall(f"{doc.title} {doc.body}"))
         return cls(counts, dictionary)
 
-    def correct(self, question: str) -> str:
-        """The question with each typo replaced by its nearest known word."""
-        return _WORD.sub(lambda m: self._fixed(m.group(0)), question)
+    def correct(self, question: str, max_lookups: int = MAX_LOOKUPS) -> str:
+        """The question with each typo replaced by its nearest known word.
+
+        Only the first ``max_lookups`` words that need a search are looked up (the rest stay as
+        typed): a question has a handful; a pasted page must not cost a search per word."""
+        budget = [max_lookups]
+
+        def fixed(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if self._needs_lookup(word):
+                if budget[0] <= 0:
+                    return word
+                budget[0] -= 1
+            return self._fixed(word)
+
+        return _WORD.sub(fixed, question)
+
+    def _needs_lookup(self, word: str) -> bool:
+        lower = word.lower()
+        return not (lower in _CONTRACTIONS or len(lower) < MIN_LENGTH or word.isupper() or lower in self.counts)
 
     def corrections(self, question: str) -> dict[str, str]:
         """{typed word: correction} for the words ``correct`` would change."""
@@ -107,8 +132,11 @@ class Speller:
 
     def _nearest(self, word: str) -> str | None:
         limit = 2 if len(word) >= LONG else 1
-        found = process.extract(word, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
-        found = [f for f in found if f[0][0] == word[0]]  # a slip rarely hits the first letter
+        # A slip rarely hits the first letter: only targets sharing it are candidates.
+        candidates = sorted(c for n in range(len(word) - limit, len(word) + limit + 1)
+                            for c in self._buckets.get((word[0], n), ()))
+        found = process.extract(word, [w for _, w in candidates], scorer=DamerauLevenshtein.distance,
+                                score_cutoff=limit, limit=None)
         if not found:
             return None
         return min(found, key=lambda f: (f[1], f[0] not in self.counts, -self.counts[f[0]],
