@@ -172,12 +172,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
     """/api/ask, /api/health and /source/<doc_id> on ``app``."""
     lanes = AnswerLanes()
 
-    @app.post("/api/ask", openapi_extra=ASK_SCHEMA, summary="Answer a question with cited quotes")
-    async def ask(request: Request) -> JSONResponse:
-        try:
-            raw = await read_body(request, MAX_BODY_BYTES)
-        except RequestTooLarge as exc:
-            return error_response(413, str(exc))
+    def respond(raw: bytes) -> JSONResponse:
+        """Parse, check and answer one body; runs in a lane's thread, so that parsing and
+        checking a 64 KB body (tens of ms) never holds up the event loop either."""
         try:
             obj = json.loads(raw)
         except RecursionError:
@@ -198,9 +195,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
         trace = Trace(req.question) if explain else None
         try:
             if trace is None:
-                answer = await lanes.run(len(raw), engine.ask, req.question, req.history)
+                answer = engine.ask(req.question, req.history)
             else:
-                answer = await lanes.run(len(raw), engine.ask, req.question, req.history, trace)
+                answer = engine.ask(req.question, req.history, trace)
         except Exception:
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
@@ -208,6 +205,14 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
         if trace is not None:
             payload["explain"] = trace_dict(trace, answer, engine.index)
         return SafeJSONResponse(payload)
+
+    @app.post("/api/ask", openapi_extra=ASK_SCHEMA, summary="Answer a question with cited quotes")
+    async def ask(request: Request) -> JSONResponse:
+        try:
+            raw = await read_body(request, MAX_BODY_BYTES)
+        except RequestTooLarge as exc:
+            return error_response(413, str(exc))
+        return await lanes.run(len(raw), respond, raw)
 
     # async: answered on the event loop, never queued behind questions in the thread pool.
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
