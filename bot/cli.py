@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -104,6 +105,20 @@ def _decode_line(line: str | bytes, first: bool) -> str:
     return line.decode("utf-8-sig" if first else "utf-8")
 
 
+def _lines(stdin: TextIO | BinaryIO, limit: int):
+    """(line, too_long) for each input line; a line over ``limit`` is skipped in pieces, never held whole."""
+    while True:
+        line = stdin.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n" if isinstance(line, bytes) else "\n"):
+            yield line, False
+            continue
+        while line and not line.endswith(b"\n" if isinstance(line, bytes) else "\n"):
+            line = stdin.readline(limit)
+        yield line[:0], True
+
+
 def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, explain: bool = False) -> None:
     """One answer per input line, in order, flushed per line; bad lines get an error object.
 
@@ -111,9 +126,14 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, 
     bytes that are not UTF-8 spoil only their own line, which gets an error naming them.
     """
     from .explain import Trace, trace_dict, trace_text
-    from .validate import RequestError, parse_line
+    from .validate import MAX_REQUEST_BYTES, RequestError, parse_line
 
-    for n, raw in enumerate(stdin):
+    for n, (raw, too_long) in enumerate(_lines(stdin, MAX_REQUEST_BYTES)):
+        if too_long:  # the API's body limit: a longer line is refused unread, as a body would be
+            message = f"line {n + 1} is too long: over {MAX_REQUEST_BYTES} bytes"
+            stdout.write((json.dumps(_error_object(message)) if as_json else f"error: {message}") + "\n")
+            stdout.flush()
+            continue
         try:
             line = _decode_line(raw, first=n == 0)
         except UnicodeDecodeError as exc:
@@ -567,6 +587,11 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # The reader has gone (`ask ... | head -1`): it has what it wanted. Point stdout at
+        # /dev/null so the flush at exit doesn't complain, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CorpusError, ModelError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

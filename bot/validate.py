@@ -37,7 +37,14 @@ class Request:
 def clean_question(text: str) -> str:
     """Drop control characters (NUL included) and collapse whitespace; keeps emoji, RTL, etc."""
     kept = "".join(" " if ch in "\t\n\r" else ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in ("Cc", "Cs"))
-    return " ".join(kept.split())
+    kept = " ".join(kept.split())
+    # Only invisible characters (zero-width spaces and joiners, BOMs, lone combining marks) is no question.
+    if all(unicodedata.category(ch) in _INVISIBLE for ch in kept if ch != " "):
+        return ""
+    return kept
+
+
+_INVISIBLE = ("Cf", "Mn", "Me", "Zs", "Zl", "Zp")
 
 
 def parse_request(obj: Any, *, max_chars: int, max_turns: int) -> Request:

@@ -23,6 +23,7 @@ from bot.answer import JOINER
 from bot.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
+from bot.validate import MAX_REQUEST_BYTES
 from bot.web import MAX_BODY_BYTES, create_app
 from conftest import TINY_CORPUS
 
@@ -44,7 +45,7 @@ QUESTIONS = [
     ("emoji in question", "Who founded 🚓 the service? 🤔", "ok"),
     ("rtl arabic", "من يدير شرطة العاصمة؟", "ok"),
     ("rtl override", "\u202eWho founded the service?\u202c", "ok"),
-    ("zero width", "\u200b\u200d\ufeff", "ok"),
+    ("zero width", "\u200b\u200d\ufeff", "error:empty"),  # nothing visible: no question
     ("combining marks", "e" + "\u0301" * 300, "ok"),
     ("lone surrogates", "\ud800 Who founded \udcff the service?", "ok"),
     ("html img", "<img src=x onerror=alert(1)>", "ok"),
@@ -153,7 +154,9 @@ def run_stream(engine, data: str | bytes, as_json: bool = True) -> str:
 def hostile_lines() -> list[tuple[bytes, str]]:
     """(raw input line, expectation) for a batch: every question above, every wrong shape,
     and lines that break at the JSON or byte level."""
-    lines = [(json.dumps({"question": q}).encode(), expect) for _, q, expect in QUESTIONS]
+    # A line over the request limit (64 KB, as an HTTP body) is refused before it is parsed.
+    lines = [(raw, "error:too long" if len(raw) > MAX_REQUEST_BYTES else expect)
+             for raw, expect in ((json.dumps({"question": q}).encode(), expect) for _, q, expect in QUESTIONS)]
     lines += [(json.dumps(obj).encode(), "error:" + message) for _, obj, message in WRONG_SHAPES
               if isinstance(obj, dict) or isinstance(obj, list)]
     lines += [
