@@ -246,14 +246,27 @@ class OnnxEmbedder:
             raise ModelError(f"the onnx backend supports mean-pooling models only: {self.model_dir}")
         import onnxruntime as ort
 
-        path = self.onnx_path
-        if not path.is_file():
-            export_onnx(self.model_dir, path, self.quantize)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        path = self.onnx_path
+        for attempt in (1, 2):
+            if not path.is_file():
+                export_onnx(self.model_dir, path, self.quantize)
+            # Checked on every load: one flipped bit gave wrong answers at high confidence, silently.
+            problem = export_problem(path)
+            if not problem:
+                try:
+                    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                except Exception as exc:  # onnxruntime's own exception types (InvalidProtobuf, Fail, ...)
+                    problem = f"onnxruntime cannot load it: {type(exc).__name__}: {str(exc)[:200]}"
+            if attempt == 2:
+                raise ModelError(f"the ONNX export {path} is unusable even when made afresh: {problem}")
+            print(f"embed: the ONNX export {path.name} is unusable ({problem}); exporting it again",
+                  file=sys.stderr, flush=True)
+            discard_export(path)
+        raise AssertionError("unreachable")
 
     @property
     def session(self):
@@ -297,6 +310,34 @@ class OnnxEmbedder:
         return len(counter.encode(text, add_special_tokens=False).ids)
 
 
+def _sha256_file(export: Path) -> Path:
+    return export.with_name(export.name + ".sha256")
+
+
+def export_problem(export: Path) -> str:
+    """Why the export can't be trusted ("" if it can): its SHA-256, recorded when it was made,
+    must match. An export without a record (made before records were kept) is not trusted either."""
+    record = _sha256_file(export)
+    try:
+        expected = record.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return f"no readable SHA-256 record ({record.name})"
+    try:
+        actual = file_sha256(export)
+    except OSError as exc:
+        return f"unreadable: {exc}"
+    return "" if actual == expected else f"SHA-256 {actual[:16]}..., recorded {expected[:16]}..."
+
+
+def discard_export(export: Path) -> None:
+    """Remove a bad export and its record (under the export lock), so the next load makes it again."""
+    from filelock import FileLock
+
+    with FileLock(str(export) + ".lock"):
+        export.unlink(missing_ok=True)
+        _sha256_file(export).unlink(missing_ok=True)
+
+
 def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
     """Export ``model_dir`` (BERT + mean pooling + L2 norm) to ``target``; atomic, and once per model.
 
@@ -312,11 +353,17 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
         try:
             if quantize:
                 fp32 = target.with_name(target.name.replace("-int8.onnx", "-fp32.onnx"))
-                if not fp32.is_file():
+                if export_problem(fp32):  # missing or damaged: int8 weights from a bad graph are bad too
+                    discard_export(fp32)
                     export_onnx(model_dir, fp32, quantize=False)
                 _quantize_int8(fp32, tmp)
             else:
                 _export_fp32(model_dir, tmp)
+            # The record first: an export never exists without the SHA-256 it was made with.
+            record = _sha256_file(target)
+            record_tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
+            record_tmp.write_text(file_sha256(tmp) + "\n", encoding="ascii")
+            record_tmp.replace(record)
             tmp.replace(target)
         except ImportError as exc:
             raise ModelError(f"exporting to ONNX needs {exc.name}: pip install onnxruntime onnx") from None

@@ -14,12 +14,15 @@ and the chunking settings, and every file against its SHA-256: anything stale, m
 damaged means a rebuild (said on stderr), never an answer from a bad index. No pickle:
 JSON, ``.npy`` with ``allow_pickle=False`` and FAISS's own format. The FAISS index kind (exact
 or approximate, by size) is chosen in ``ann.py`` and recorded in the manifest under ``ann``;
-the vector files are memory-mapped on load, so a large index only pages in the rows it reads.
+the vector files are read into memory and checked from the bytes read, unless they are large
+(over ``MMAP_MIN_BYTES``): those are memory-mapped after their check, so a large index only pages
+in the rows it reads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -278,9 +281,8 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
                  by_id[chunks[s["chunk_id"]].doc_id].body[s["start"]:s["end"]], s["kind"])
             for s in json.loads((gen_dir / "spans.json").read_text(encoding="utf-8"))
         ]
-        # Memory-mapped: the dense score of a hit reads one row; the rest stays on disk.
-        chunk_vectors = np.load(gen_dir / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
-        span_vectors = np.load(gen_dir / "span_vectors.npy", allow_pickle=False, mmap_mode="r")
+        chunk_vectors = _load_vectors(gen_dir / "chunk_vectors.npy", files["chunk_vectors.npy"])
+        span_vectors = _load_vectors(gen_dir / "span_vectors.npy", files["span_vectors.npy"])
         words = json.loads((gen_dir / "words.json").read_text(encoding="utf-8"))
         word_vectors = np.load(gen_dir / "word_vectors.npy", allow_pickle=False)
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
@@ -296,6 +298,24 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
                      words=words, word_vectors=word_vectors)
     except (OSError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
         raise StaleIndex(f"index unreadable ({type(exc).__name__}: {exc})") from None
+
+
+# Vector files up to this size are read into memory; larger ones are memory-mapped.
+MMAP_MIN_BYTES = 256 * 1024 * 1024
+
+
+def _load_vectors(path: Path, digest: str) -> np.ndarray:
+    """A vector file as verified. Small files (every real corpus so far) are read whole, checked
+    against ``digest`` from the bytes read, and kept in memory: a file truncated or changed under
+    a running server (a mapped one killed it with a Bus error, or served flipped values) then
+    changes nothing. A large file is mapped after ``load_index`` checked its SHA-256; the dense
+    score of a hit then reads one row, the rest stays on disk."""
+    if path.stat().st_size > MMAP_MIN_BYTES:
+        return np.load(path, allow_pickle=False, mmap_mode="r")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise StaleIndex(f"{path.name} changed while loading (checksum mismatch)")
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def open_index(index_dir: Path, documents: list[Document], embedder: Embedder, max_tokens: int,
