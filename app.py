@@ -11,6 +11,11 @@ import argparse
 import sys
 
 WARM_UP_QUESTION = "Who runs the Metropolitan Police?"
+# Slow or idle clients: uvicorn drops a connection idle this long, and answers 503 beyond this many
+# connections and requests at once. It has no timeout for receiving a request: the reverse proxy
+# must set those (README, "Security").
+KEEP_ALIVE_S = 5.0
+LIMIT_CONCURRENCY = 256
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,7 +25,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--root-path", default="", help="public path prefix when served behind a reverse proxy, e.g. /metbot"
     )
-    return parser.parse_args(argv)
+    parser.add_argument("--keep-alive", type=float, default=KEEP_ALIVE_S,
+                        help=f"seconds an idle connection is kept open (default: {KEEP_ALIVE_S:g})")
+    parser.add_argument("--limit-concurrency", type=int, default=LIMIT_CONCURRENCY,
+                        help=f"connections and requests at once before new ones get 503 (default: {LIMIT_CONCURRENCY})")
+    args = parser.parse_args(argv)
+    if args.keep_alive <= 0 or args.limit_concurrency <= 0:
+        parser.error(f"--keep-alive and --limit-concurrency must be positive, got {args.keep_alive} and {args.limit_concurrency}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(engine, settings)
     print(f"serving on http://{args.host}:{args.port}{args.root_path}/", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True)
+    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True,
+                timeout_keep_alive=args.keep_alive, limit_concurrency=args.limit_concurrency)
     return 0
 
 
