@@ -108,7 +108,10 @@ def test_cache_lives_beside_the_index_and_survives_generations(tmp_path):
     assert len([p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("g")]) == 1
 
 
-def test_loaded_index_is_memory_mapped_and_records_the_ann_kind(tmp_path):
+def test_loaded_index_is_memory_mapped_and_records_the_ann_kind(tmp_path, monkeypatch):
+    import bot.index
+
+    monkeypatch.setattr(bot.index, "MMAP_MIN_BYTES", 0)  # mapped above the size threshold only
     embedder = CountingEmbedder()
     open_index(tmp_path, _docs(), embedder, 50, log=lambda m: None)
     index = load_index(tmp_path, _docs(), expected_manifest(_docs(), embedder, 50))
