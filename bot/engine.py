@@ -10,6 +10,7 @@ its own forward passes.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
@@ -54,6 +55,7 @@ class Engine:
     vocabulary: Vocabulary | None = None
     speller: Speller | None = None
     _word_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -92,6 +94,8 @@ class Engine:
 
         The answer also offers up to three related questions the corpus answers. A ``trace``
         passed in is filled with how the answer was chosen (explain.py)."""
+        if self.index.mapped and self.index.changed_on_disk():
+            self._reload()
         answer, query_vector = self._answer(question, history, trace)
         if self.related is None or answer.error:
             return answer
@@ -104,6 +108,17 @@ class Engine:
         )
         answer.timings_ms["related"] = (time.perf_counter() - t0) * 1e3
         return replace(answer, related=tuple(related))
+
+    def _reload(self) -> None:
+        """Load the index again (verified; rebuilt if damaged) after a mapped file changed under us,
+        and answer from that: the mapping may hold anything now. One thread reloads, the others wait."""
+        with self._reload_lock:
+            if not self.index.changed_on_disk():
+                return  # another thread has reloaded meanwhile
+            _stderr(f"index: a mapped file in {self.settings.index_dir} changed while serving; loading it again")
+            fresh = Engine.load(self.settings, embedder=self.embedder, weights=self.extractor.weights)
+            for name in ("index", "retriever", "extractor", "queries", "related", "vocabulary", "speller"):
+                setattr(self, name, getattr(fresh, name))
 
     def _answer_vector(self, answer: Answer):
         """The stored vector of the answer's first cited span (no extra encoding)."""

@@ -16,7 +16,8 @@ JSON, ``.npy`` with ``allow_pickle=False`` and FAISS's own format. The FAISS ind
 or approximate, by size) is chosen in ``ann.py`` and recorded in the manifest under ``ann``;
 the vector files are read into memory and checked from the bytes read, unless they are large
 (over ``MMAP_MIN_BYTES``): those are memory-mapped after their check, so a large index only pages
-in the rows it reads.
+in the rows it reads, and ``Index.changed_on_disk`` tells the engine when one has changed since
+(it then loads the index again, verified, rather than answer from it).
 """
 
 from __future__ import annotations
@@ -72,6 +73,19 @@ class Index:
     span_at: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (doc_id, start, end) -> span id
     words: list[str] = field(default_factory=list)  # the corpus's common words (vocabulary.py)
     word_vectors: np.ndarray | None = None  # (len(words), dim), unit length
+    # Memory-mapped files (large indexes only) -> (inode, size, mtime) when they were checked.
+    mapped: dict[Path, tuple[int, int, int]] = field(default_factory=dict)
+
+    def changed_on_disk(self) -> bool:
+        """Whether a mapped file has changed (or gone) since its checksum was verified: its
+        values may no longer be the verified ones, so it must not be served from."""
+        for path, state in self.mapped.items():
+            try:
+                if _file_state(path) != state:
+                    return True
+            except OSError:
+                return True
+        return False
 
     def __post_init__(self) -> None:
         if len(self.chunks) != len(self.chunk_vectors):
@@ -264,10 +278,13 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
     files = manifest.get("files")
     if not isinstance(files, dict) or not gen_dir.is_dir() or not manifest.get("generation"):
         raise StaleIndex("index files missing")
+    states = {}
     for name, digest in files.items():
         path = gen_dir / name
         if not path.is_file():
             raise StaleIndex(f"{name} missing")
+        if name.endswith("_vectors.npy"):
+            states[path] = _file_state(path)  # before the check: a change after it shows
         if file_sha256(path) != digest:
             raise StaleIndex(f"{name} damaged (checksum mismatch)")
     try:
@@ -294,10 +311,17 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
             set_nprobe(faiss_index, int(ann["nprobe"]))
         if faiss_index.ntotal != len(chunks) or faiss_index.d != chunk_vectors.shape[1]:
             raise ValueError("FAISS index does not match the chunk table")
+        mapped = {path: state for path, state in states.items()
+                  if isinstance(chunk_vectors if path.name == "chunk_vectors.npy" else span_vectors, np.memmap)}
         return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest,
-                     words=words, word_vectors=word_vectors)
+                     words=words, word_vectors=word_vectors, mapped=mapped)
     except (OSError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
         raise StaleIndex(f"index unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def _file_state(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 # Vector files up to this size are read into memory; larger ones are memory-mapped.

@@ -61,3 +61,27 @@ def test_large_vector_files_are_mapped_after_their_check(tiny_settings, monkeypa
     monkeypatch.setattr(index_module, "MMAP_MIN_BYTES", 0)
     engine = _loaded(tiny_settings)
     assert isinstance(engine.index.chunk_vectors, np.memmap)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_mapped_file_changed_under_a_running_engine_is_loaded_again_not_served(
+        tiny_settings, monkeypatch, capfd, damage):
+    monkeypatch.setattr(index_module, "MMAP_MIN_BYTES", 0)  # as for an index over the threshold
+    engine = _loaded(tiny_settings)
+    assert isinstance(engine.index.chunk_vectors, np.memmap) and engine.index.mapped
+    before = _answers(engine)
+    path = _vector_files(tiny_settings)[0]
+    with open(path, "r+b") as fh:
+        if damage == "flip":
+            data = bytearray(fh.read())
+            for i in range(200, len(data), 7):
+                data[i] ^= 0x40
+            fh.seek(0)
+            fh.write(bytes(data))  # in place: the mapping sees the new values
+        else:
+            fh.truncate(64)  # reading a mapped row past the end now would be a Bus error
+    capfd.readouterr()
+    assert _answers(engine) == before
+    err = capfd.readouterr().err
+    assert "changed while serving" in err and "damaged" in err  # the check found it; rebuilt
+    assert not engine.index.changed_on_disk()
