@@ -64,9 +64,9 @@ CHILD = textwrap.dedent("""
 
     class Engine:
         settings = Settings()
-        def ask_request(self, request):
+        def ask_request(self, request, trace=None):
             return Answer(False, "The sources don't cover this question.", (), confidence=0.0)
-        def handle(self, obj):
+        def handle(self, obj, trace=None):
             return Answer(False, "The sources don't cover this question. " * 2000, (), confidence=0.0)
 
     cli._load_engine = lambda args: Engine()
