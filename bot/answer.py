@@ -34,12 +34,15 @@ from .index import Index
 from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
 from .retrieve import LexicalIndex, terms
-from .schema import Answer, Citation, Hit, ScoredSpan, Span
+from .schema import Answer, Citation, Hit, ScoredSpan, Span, Support
 from .suggest import Supersessions
 from .vocabulary import Soft
 
 NOT_COVERED = "The sources don't cover this question."
 JOINER = " … "
+# A lead answer is read in a chat bubble: a list or a passage longer than this is quoted in part
+# (a list's introduction with the item that answers).
+LEAD_CHARS = 500
 
 
 @dataclass
@@ -450,30 +453,137 @@ class Extractor:
             trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
+        lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
+        citations = tuple(self._citation(doc_id, start, end) for doc_id, start, end in lead)
+        support = tuple(Support(self.cite(span), why) for span, why in supporting)
+        return Answer(True, JOINER.join(c.quote for c in citations), citations + tuple(s.citation for s in support),
+                      confidence, supporting=support)
+
+    def _assemble(self, scored: list[ScoredSpan], query: Query, wanted: AnswerType | None, numeric: bool,
+                  shares: bool, figure_focus: list[str], said: set[int]
+                  ) -> tuple[list[tuple[str, int, int]], list[tuple[Span, str]]]:
+        """The lead answer's pieces (doc_id, start, end) and the quotes offered beside it, each with why.
+
+        The lead says one thing: one span (with a sentence that only goes on from it), a figure, or a
+        list's introduction with its items (a long list that was not asked for: its introduction
+        with the item that answers). Beside it, only what the lead lacks: other sources' values of
+        a figure (newest first), another source saying the same, what the same source goes on to
+        say when it adds to the lead, and the passage saying a quoted body was replaced.
+        """
+        best = self._lead(scored)
+        supporting: list[tuple[Span, str]] = []
+        lead_spans: list[Span] = []
         # One item of a list is asked for ("Which one...?"), or a figure: no list to quote whole.
-        listed = None if numeric or query.selection else self._list(scored, query) or self._introduced(best.span)
-        if listed is not None:  # "What are the Met's values?": the list's introduction and its items
-            citations = tuple(self._citation(listed.doc_id, s, e) for s, e in listed.pieces())
-            return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
-        if numeric:
-            pieces = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
+        asked_list = None if numeric or query.selection else self._list(scored, query)
+        introduced = None if numeric or query.selection or asked_list else self._introduced(best.span)
+        holding = None if numeric or asked_list or introduced else self._list_holding(best.span)
+        if asked_list is not None:  # "What are the Met's values?": the list's introduction and its items
+            lead = [(asked_list.doc_id, s, e) for s, e in asked_list.pieces()]
+        elif introduced is not None or holding is not None:
+            lead = self._intro_and_item(introduced or holding, scored)
+        elif numeric:
+            figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
+            lead_spans = figures[:1]
+            others = sorted(figures[1:], key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
+            supporting = [(p, "conflicting_value" if _figures(p.text) != _figures(figures[0].text) else "other_source")
+                          for p in others]
         else:
-            pieces = [best.span]
+            span = self._whole(best.span) or best.span
+            if wanted is None:
+                span = self._with_follow_on(span, said)
+            lead_spans = [self._without_title(span, query.question)]
             for other in scored[1:]:  # a follow-up's answer doesn't repeat what was said (``said``)
-                if other.score < best.score - self.weights.extra_piece_margin or len(pieces) >= 2:
+                if other.score < scored[0].score - self.weights.extra_piece_margin:
                     break
-                if other.span_id not in said and not any(_overlaps(other.span, p) for p in pieces):
-                    pieces.append(other.span)
-            if wanted is None and len(pieces) == 1:
-                pieces = [self._with_follow_on(best.span, said)]
-            pieces += self._other_source(scored, pieces, query.focus_terms, self.names(query.question), query.question)
-            if len({p.doc_id for p in pieces}) == 1:
-                pieces.sort(key=lambda p: p.start)  # one source: quote it in its own order
-            else:  # sources that may disagree: newest first
-                pieces.sort(key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
-        pieces += self._replacements(pieces, query.question)
-        citations = tuple(self.cite(p) for p in pieces)
-        return Answer(True, JOINER.join(c.quote for c in citations), citations, confidence)
+                if other.span_id in said or _overlaps(other.span, lead_spans[0]) or other is best:
+                    continue
+                extra = self._whole(other.span)
+                if extra is not None and not _overlaps(extra, lead_spans[0]) and self._adds(extra, lead_spans[0]):
+                    supporting.append((extra, "continues" if extra.doc_id == best.span.doc_id else "other_source"))
+                break  # one more passage at most
+            supporting += [(p, "other_source") for p in self._other_source(
+                [best] + [x for x in scored if x is not best], lead_spans + [p for p, _ in supporting],
+                query.focus_terms, self.names(query.question), query.question)]
+        if lead_spans:
+            lead = [(p.doc_id, p.start, p.end) for p in lead_spans]
+        quoted = lead_spans + [p for p, _ in supporting]
+        supporting += [(p, "replaced_by") for p in self._replacements(quoted, query.question)
+                       if not any(_within(p, q) for q in lead)]
+        return lead, supporting
+
+    def _lead(self, scored: list[ScoredSpan]) -> ScoredSpan:
+        """The best span, unless it can't answer by itself (a headline, a caption: forms.py) and one
+        that can scores within ``extra_piece_margin``: a statement leads, not a title."""
+        best = scored[0]
+        if not self._form[best.span_id]:
+            return best
+        for other in scored[1:]:
+            if other.score < best.score - self.weights.extra_piece_margin:
+                break
+            if not self._form[other.span_id]:
+                return other
+        return best
+
+    def _list_holding(self, span: Span) -> ListPassage | None:
+        """The list a span holds two or more items of, when that is too long to lead with."""
+        passage = self.lists.containing(span.doc_id, span.start)
+        if passage is None or span.end - span.start <= LEAD_CHARS:
+            return None
+        inside = [item for item in passage.items if span.start <= item[0] < span.end]
+        return passage if len(inside) >= 2 else None
+
+    def _intro_and_item(self, passage: ListPassage, scored: list[ScoredSpan]) -> list[tuple[str, int, int]]:
+        """A list's introduction and its items when short enough to lead with; else the introduction
+        and the item that scores best (the item's span as scored: a sentence, or the item whole)."""
+        pieces = passage.pieces()
+        if sum(e - s for s, e in pieces) <= LEAD_CHARS:
+            return [(passage.doc_id, s, e) for s, e in pieces]
+        body = self.index.documents[passage.doc_id].body
+        starts = [s for s, _ in passage.items]
+        ends = [body.find("\n", s) if body.find("\n", s) >= 0 else len(body) for s in starts]
+        intro = [(passage.doc_id, *passage.intro)] if passage.intro else []
+        for cand in scored:
+            sp = cand.span
+            if sp.doc_id != passage.doc_id:
+                continue
+            for s, e in zip(starts, ends):
+                if s <= sp.start and sp.end <= e:
+                    return intro + [(sp.doc_id, sp.start, sp.end)]
+        return [(passage.doc_id, s, e) for s, e in pieces]
+
+    def _whole(self, span: Span) -> Span | None:
+        """The span, or when it breaks off at a ':' ("...or by post to:"), the shortest block span
+        holding it with what it introduces (the address); None when there is none: a lead-in cut
+        from what it leads into is no answer."""
+        if not span.text.rstrip().endswith(":"):
+            return span
+        holders = [self.index.spans[i] for i in self.index.chunk_spans[span.chunk_id]]
+        holders = [h for h in holders if h.kind == "block" and h.start <= span.start and h.end > span.end
+                   and not h.text.rstrip().endswith(":")]
+        return min(holders, key=lambda h: (h.end - h.start, -h.start), default=None)
+
+    def _adds(self, other: Span, lead: Span) -> bool:
+        """Whether a second passage says something the lead doesn't: at least half of its own
+        content words are not in the lead (no padding with the same thing said again)."""
+        mine = {t for t in terms(other.text)}
+        if not mine:
+            return False
+        theirs = set(terms(lead.text))
+        new = {t for t in mine if t not in theirs and not (self.lexical.variants(t) & theirs)}
+        return len(new) >= 0.5 * len(mine)
+
+    def _without_title(self, span: Span, question: str) -> Span:
+        """The span less a title line glued above its prose ("British Transport Police / A national
+        police service..."), unless the question asks who or which: then the title is the name asked for."""
+        first, sep, rest = span.text.partition("\n")
+        if not sep or not is_bare_line(first, 8) or _WHO_WHICH.search(question):
+            return span
+        offset = len(first) + 1 + (len(rest) - len(rest.lstrip()))
+        body = rest.strip()
+        if not body or not _PROSE_END.search(body) or "\n" in body:
+            return span  # an address or a list under a title line: the title belongs to it
+        start = span.start + offset
+        return Span(span.chunk_id, span.doc_id, start, start + len(body), body, "sentence")
 
     def _with_follow_on(self, span: Span, said: set[int]) -> Span:
         """The span and the sentence right after it, when that sentence only goes on from it
@@ -484,7 +594,8 @@ class Extractor:
         if not after or after[0] in said:
             return span
         follow = self.index.spans[after[0]]
-        if follow.kind != "sentence" or len(follow.text) > _FOLLOW_ON_CHARS or not _REFERS_BACK.match(follow.text):
+        if (follow.kind != "sentence" or len(follow.text) > _FOLLOW_ON_CHARS or follow.end - span.start > LEAD_CHARS
+                or not _REFERS_BACK.match(follow.text)):
             return span
         body = self.index.documents[span.doc_id].body
         return Span(span.chunk_id, span.doc_id, span.start, follow.end, body[span.start:follow.end], span.kind)
@@ -676,6 +787,20 @@ def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[s
     block's (is a bare title, terms) pairs; a sentence has none."""
     touched = [(title, line_terms) for title, line_terms in lines if line_terms & asked]
     return bool(touched) and all(title and line_terms <= asked for title, line_terms in touched)
+
+
+def _within(span: Span, piece: tuple[str, int, int]) -> bool:
+    doc_id, start, end = piece
+    return span.doc_id == doc_id and span.start < end and start < span.end
+
+
+def _figures(text: str) -> frozenset[str]:
+    """The numbers a passage gives ("32,800", "9.5"), to tell a different value from the same one."""
+    return frozenset(m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
+
+
+_WHO_WHICH = re.compile(r"\b(who|whom|whose|which)\b", re.IGNORECASE)
+_PROSE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
 def _overlaps(a: Span, b: Span) -> bool:

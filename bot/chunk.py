@@ -5,6 +5,8 @@ Chunks follow the document's shape: a heading stays with the paragraphs under it
 list stays whole, and every chunk stays under ``max_tokens`` wordpieces of the embedding model.
 Spans are what an answer may quote: a sentence, a list item, or a short block kept whole
 (an address, a short list, or a sentence ending in ':' together with what it introduces).
+A title line is not prose: a heading glued to the paragraph below it is no span with it,
+unless the heading is a name (the paragraph describes what it names).
 This module is pure text processing: no model, no I/O.
 """
 
@@ -29,6 +31,26 @@ def is_bare_line(line: str, max_words: int = 10) -> bool:
     """A short line without closing punctuation: a heading, a title, a name ("Operation Hotton")."""
     line = line.strip()
     return len(line.split()) <= max_words and not re.search(r"[.!?:;,\"”]$", line)
+
+
+def is_name_line(line: str) -> bool:
+    """A bare line that is a name: every word capitalised but small joining words ("LGBT+
+    Independent Advisory Group", "City of London Police"), not a phrase ("First contact the MPS")."""
+    words = line.split()
+    return is_bare_line(line) and bool(words) and all(
+        w[:1].isupper() or w[:1].isdigit() or w.lower() in _JOINING for w in words)
+
+
+_JOINING = frozenset("of the and & for in on at to".split())
+
+
+def _titled_prose(block: "Block") -> bool:
+    """A title line glued to the prose below it ("First contact the MPS / If you have a complaint
+    ... investigation."): a title is not prose, so the two are not one span; a name may be
+    ("LGBT+ Independent Advisory Group / Independent of MPS, a voluntary group...")."""
+    first, *rest = block.lines
+    return (is_bare_line(first, 8) and not is_name_line(first)
+            and any(len(line.split()) >= 6 and re.search(r"[.!?][\"'”’)\]]*$", line.strip()) for line in rest))
 
 
 @dataclass(frozen=True)
@@ -122,7 +144,7 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
     out += _list_items(body, units)
     for i, block in enumerate(blocks):
         words = len(block.text.split())
-        if block.is_multiline and words <= BLOCK_SPAN_MAX_WORDS:
+        if block.is_multiline and words <= BLOCK_SPAN_MAX_WORDS and not _titled_prose(block):
             out.append(SpanCandidate(block.start, block.end, "block"))
         # A sentence ending in ':' is quoted together with the list or address it introduces.
         if body[block.start:block.end].rstrip().endswith(":") and i + 1 < len(blocks):

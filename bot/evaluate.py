@@ -3,7 +3,9 @@
 Each row: ``question``, ``history``, ``answerable``, ``kind`` and, when answerable,
 ``expected_doc`` and ``expected_text`` (a verbatim piece any correct answer contains);
 ``conflict`` rows also list ``expected_texts``: every differing value the answer must show;
-``replaced`` rows list the passage about a body's replacement that must be quoted too.
+``replaced`` rows list the passage about a body's replacement that must be quoted too. Ordinary
+rows are judged on the lead answer (``answer``) alone; conflict and replaced rows on the lead
+with its supporting quotes.
 Reported: answerable hit rate, abstention rate on unanswerable questions, follow-up and
 conflict hit rates, retrieval recall@1/@5 and MRR, latency p50/p95, answer length, whether every
 answer was verbatim from the corpus, and how well the confidence is calibrated (a reliability
@@ -221,7 +223,7 @@ def best_threshold_of(rows: list[tuple[float, bool, bool]], configured: float) -
 
 
 def is_verbatim(engine: Engine, answer: Answer) -> bool:
-    """Every citation is a slice of its document and the answer is exactly the cited quotes."""
+    """Every citation is a slice of its document and the answer is exactly the lead's quotes."""
     for c in answer.citations:
         doc = engine.document(c.doc_id)
         if doc is None or doc.body[c.start:c.end] != c.quote:
@@ -229,17 +231,20 @@ def is_verbatim(engine: Engine, answer: Answer) -> bool:
     if answer.answered:
         from .answer import JOINER
 
-        return answer.answer == JOINER.join(c.quote for c in answer.citations)
+        return answer.answer == JOINER.join(c.quote for c in answer.lead)
     return True
 
 
 def is_correct(row: Row, answer: Answer) -> bool:
+    """An ordinary row is judged on the lead answer alone; a ``conflict`` or ``replaced`` row on
+    the lead and the supporting quotes (every source's value, the replacement passage)."""
     if not row.answerable:
         return not answer.answered
     if not answer.answered:
         return False
-    if row.kind in ("conflict", "replaced") and row.expected_texts:
-        return all(t in answer.answer for t in row.expected_texts)
+    if row.kind in ("conflict", "replaced"):
+        shown = "\n".join([answer.answer] + [s.citation.quote for s in answer.supporting])
+        return all(t in shown for t in row.expected_texts or (row.expected_text,))
     return row.expected_text in answer.answer
 
 

@@ -1,8 +1,8 @@
 """Answers to number questions: a figure of what is asked, from each source that gives one.
 
 Sources of different dates disagree ("34,000" / "32,800" / "30,500" officers). ``FigurePicker``
-quotes the figure of the very thing counted and, beside it, each other source's own figure of
-much the same thing, newest source first, each with its own citation, rather than silently
+picks the figure of the very thing counted (the lead answer) and, beside it, each other source's
+own figure of much the same thing, newest source first, each with its own citation, rather than silently
 picking one.
 """
 
@@ -38,8 +38,9 @@ class FigurePicker:
 
     def pick(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, w: "Weights",
              limit: int = 3) -> list[Span]:
-        """The best figure from each source, newest source first (``scored``: best first; ``w``:
-        the margins within which figures of other passages and sources are still quoted)."""
+        """The figure of the very thing asked about first, then each other source's best figure,
+        newest source first (``scored``: best first; ``w``: the margins within which figures of
+        other passages and sources are still quoted)."""
         best = scored[0]
         figures = [s for s in scored
                    if mentions_figure(s.span.text, focus, shares=shares) and not span_penalty(s.span, w.short_span_words)]
@@ -65,4 +66,4 @@ class FigurePicker:
                 break
             if other.span.doc_id not in {c.doc_id for c in chosen} and specificity(other)[1] >= 0.5 * specificity(anchor)[1]:
                 chosen.append(other.span)
-        return sorted(chosen, key=lambda s: self.doc_order[s.doc_id], reverse=True)
+        return chosen[:1] + sorted(chosen[1:], key=lambda s: self.doc_order[s.doc_id], reverse=True)

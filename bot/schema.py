@@ -119,9 +119,37 @@ class Citation:
         }
 
 
+# Why a quote is offered beside the lead answer.
+SUPPORT_REASONS = (
+    "other_source",  # another source says the same thing
+    "conflicting_value",  # another source gives a different figure of the same thing
+    "replaced_by",  # a source says a body the answer names was replaced
+    "continues",  # the same source goes on with something the lead lacks
+)
+
+
+@dataclass(frozen=True)
+class Support:
+    """A quote offered beside the lead answer, and why (one of ``SUPPORT_REASONS``)."""
+
+    citation: Citation
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.why not in SUPPORT_REASONS:
+            raise ValueError(f"support reason must be one of {SUPPORT_REASONS}, got {self.why!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.citation.to_dict(), "why": self.why}
+
+
 @dataclass(frozen=True)
 class Answer:
-    """What the engine returns. When ``answered`` is false, ``suggestions`` hold the nearest passages."""
+    """What the engine returns. When ``answered`` is false, ``suggestions`` hold the nearest passages.
+
+    ``answer`` is the lead alone: the quotes of the lead's citations joined. ``citations`` holds
+    the lead's citations first, then those of the ``supporting`` quotes, in the same order.
+    """
 
     answered: bool
     answer: str
@@ -131,12 +159,21 @@ class Answer:
     error: str | None = None
     related: tuple[str, ...] = ()  # questions from the corpus the bot can answer, to offer next
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    supporting: tuple[Support, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence must be within [0, 1], got {self.confidence!r}")
-        if self.answered and not self.citations:
-            raise ValueError("an answered question must carry at least one citation")
+        if self.answered and not self.lead:
+            raise ValueError("an answered question must carry at least one citation of its lead")
+        n = len(self.supporting)
+        if n and tuple(s.citation for s in self.supporting) != self.citations[len(self.citations) - n:]:
+            raise ValueError("the supporting quotes' citations must end the citations, in the same order")
+
+    @property
+    def lead(self) -> tuple[Citation, ...]:
+        """The citations of the lead answer (those before the supporting quotes')."""
+        return self.citations[:len(self.citations) - len(self.supporting)]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -144,6 +181,7 @@ class Answer:
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],
             "confidence": round(float(self.confidence), 4),
+            "supporting": [s.to_dict() for s in self.supporting],
         }
         if not self.answered:
             out["suggestions"] = [c.to_dict() for c in self.suggestions]

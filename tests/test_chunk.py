@@ -99,3 +99,13 @@ def test_real_chunks_fit_the_model_window(real_engine):
     embedder = real_engine.embedder
     for chunk in real_engine.index.chunks:
         assert embedder.count_tokens(chunk.text) <= real_engine.settings.chunk_max_tokens < embedder.max_tokens
+
+
+def test_a_title_line_is_not_glued_to_the_prose_below_it():
+    body = ("First contact the service\nIf you have a complaint about an officer, you should first tell us about it.\n\n"
+            "Independent Advisory Group\nA voluntary group of people advising on and monitoring our work.\n")
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 200, words) for s in spans]
+    assert "If you have a complaint about an officer, you should first tell us about it." in texts
+    assert not any(t.startswith("First contact the service\nIf you") for t in texts)
+    # A name may stand with what describes it (asked "which group...?", the name is the answer).
+    assert "Independent Advisory Group\nA voluntary group of people advising on and monitoring our work." in texts

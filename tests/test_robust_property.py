@@ -59,7 +59,8 @@ def assert_verbatim(engine, answer: Answer) -> None:
     for c in answer.citations + answer.suggestions:
         assert engine.document(c.doc_id).body[c.start:c.end] == c.quote
     if answer.answered:
-        assert answer.citations and answer.answer == JOINER.join(c.quote for c in answer.citations)
+        assert answer.lead and answer.answer == JOINER.join(c.quote for c in answer.lead)
+        assert answer.citations == answer.lead + tuple(s.citation for s in answer.supporting)
         assert answer.error is None
     json.dumps(answer.to_dict())  # serialisable
 
@@ -104,7 +105,8 @@ def test_ask_stream_one_json_line_per_input_line(engine, lines):
         for c in r["citations"] + r.get("suggestions", []):
             assert engine.document(c["doc_id"]).body[c["start"]:c["end"]] == c["quote"]
         if r["answered"]:
-            assert r["answer"] == JOINER.join(c["quote"] for c in r["citations"])
+            lead = r["citations"][:len(r["citations"]) - len(r["supporting"])]
+            assert r["answer"] == JOINER.join(c["quote"] for c in lead)
         else:
             assert r["answer"] == ("" if "error" in r else NOT_COVERED)
 

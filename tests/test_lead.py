@@ -1,0 +1,63 @@
+"""The lead answer and its supporting quotes (answer.py's assembly, schema.py's contract), offline:
+tiny corpus, hashing embedder."""
+
+import pytest
+
+from bot.answer import JOINER, LEAD_CHARS
+from bot.schema import SUPPORT_REASONS, Answer, Citation, Support
+
+SUPPORT_KEYS = {"quote", "doc_id", "title", "start", "end", "date", "archived", "why"}
+
+
+def _cite(start: int, quote: str) -> Citation:
+    return Citation("d.md", "D", start, start + len(quote), quote, "June 2017")
+
+
+def test_supporting_quotes_are_in_the_json_after_the_leads_citations():
+    lead, extra = _cite(0, "The lead."), _cite(20, "Another source says so.")
+    answer = Answer(True, lead.quote, (lead, extra), 0.9, supporting=(Support(extra, "other_source"),))
+    d = answer.to_dict()
+    assert d["answer"] == "The lead." and [c["quote"] for c in d["citations"]] == ["The lead.", "Another source says so."]
+    [s] = d["supporting"]
+    assert set(s) == SUPPORT_KEYS and s["why"] == "other_source" and s["date"] == "June 2017"
+    assert answer.lead == (lead,)
+    assert Answer(True, lead.quote, (lead,), 0.9).to_dict()["supporting"] == []
+
+
+def test_supporting_quotes_must_end_the_citations_and_give_a_known_reason():
+    lead, extra = _cite(0, "The lead."), _cite(20, "Another source says so.")
+    with pytest.raises(ValueError, match="end the citations"):
+        Answer(True, lead.quote, (extra, lead), 0.9, supporting=(Support(extra, "continues"),))
+    with pytest.raises(ValueError, match="support reason"):
+        Support(extra, "because")
+    assert set(SUPPORT_REASONS) == {"other_source", "conflicting_value", "replaced_by", "continues"}
+
+
+def test_the_answer_is_the_lead_alone_and_never_cuts_an_address(tiny_engine):
+    answer = tiny_engine.ask("Where do I send a complaint by post?")
+    assert answer.answered
+    assert answer.answer == JOINER.join(c.quote for c in answer.lead)
+    assert "London AB1 2CD" in answer.answer or all(not c.quote.rstrip().endswith(":") for c in answer.lead)
+    for c in answer.citations:
+        assert tiny_engine.document(c.doc_id).body[c.start:c.end] == c.quote
+    # No lead-in cut from what it introduces, in the lead or beside it.
+    for c in answer.citations:
+        assert not c.quote.rstrip().endswith("by post to:")
+
+
+def test_a_replaced_body_is_offered_as_supporting(tiny_engine):
+    answer = tiny_engine.ask("What was the main duty of the Example Police Authority?")
+    assert answer.answered and "main duty" in answer.answer
+    [replaced] = [s for s in answer.supporting if s.why == "replaced_by"]
+    assert "has been replaced by" in replaced.citation.quote and "has been replaced by" not in answer.answer
+    assert answer.citations[-1] == replaced.citation  # the lead's citations first
+
+
+def test_conflicting_figures_are_the_lead_and_each_other_value_dated(tiny_engine):
+    answer = tiny_engine.ask("How many police officers were there?")
+    assert answer.answered and len(answer.lead) == 1
+    values = [s for s in answer.supporting if s.why == "conflicting_value"]
+    assert values, answer.supporting
+    shown = [answer.answer] + [s.citation.quote for s in values]
+    assert any("34,000" in q for q in shown) and any("32,800" in q for q in shown)
+    assert all(s.to_dict()["date"] for s in values)
