@@ -25,12 +25,13 @@ def esc_text(text: str) -> str:
 
 
 def with_markers(answer: Answer) -> str:
-    """The answer text with a [n] marker after each cited quote (unplaced ones at the end)."""
+    """The lead answer with a [n] marker after each of its cited quotes (unplaced ones at the end).
+    Supporting quotes are not part of the answer text: they get no marker here."""
     text = answer.answer
     if re.search(r"\[\d+\]", text):  # the engine placed markers itself
         return text
     out, pos, unplaced = [], 0, []
-    for number, citation in enumerate(answer.citations, start=1):
+    for number, citation in enumerate(answer.lead, start=1):
         found = text.find(citation.quote, pos) if citation.quote else -1
         if found < 0:
             unplaced.append(number)
@@ -48,19 +49,77 @@ def describe(citation: Citation) -> str:
     return f"{citation.title} ({', '.join(notes)})"
 
 
-def chat_text(answer: Answer) -> str:
-    """What the chat bubble shows, as escaped plain text (the chatbot renders no markdown)."""
+def plain_text(answer: Answer) -> str:
+    """The answer as plain (unescaped) text: the lead with its markers, the supporting quotes,
+    then every source numbered. This is what the copy button copies."""
     if answer.error is not None and not answer.answered:
-        return esc_text(f"Sorry, I can't take that question: {answer.error}")
+        return f"Sorry, I can't take that question: {answer.error}"
     if not answer.answered:
         lines = [NOT_COVERED]
         if answer.suggestions:
             lines.append("The closest passages are listed under Sources; open one to check for yourself.")
         if answer.related:
             lines.append("Or ask one of the questions the sources do answer, below.")
-        return esc_text("\n".join(lines))
+        return "\n".join(lines)
+    parts = [with_markers(answer)]
+    first = len(answer.lead) + 1
+    if answer.supporting:
+        parts.append(f"{ALSO} ({len(answer.supporting)}):\n" + "\n".join(
+            f"[{n}] {SUPPORT_LABELS[s.why]}: “{s.citation.quote}”" for n, s in enumerate(answer.supporting, start=first)))
     sources = "\n".join(f"[{n}] {describe(c)}" for n, c in enumerate(answer.citations, start=1))
-    return esc_text(f"{with_markers(answer)}\n\nSources:\n{sources}")
+    parts.append(f"Sources:\n{sources}")
+    return "\n\n".join(parts)
+
+
+def chat_text(answer: Answer) -> str:
+    """The answer as escaped plain text (see ``plain_text``)."""
+    return esc_text(plain_text(answer))
+
+
+ALSO = "Also in the sources"
+JOINER = " … "  # answer.JOINER, between the lead's quotes (not imported: rendering needs no engine)
+# What each kind of supporting quote is, as the chat says it (schema.SUPPORT_REASONS).
+SUPPORT_LABELS = {
+    "other_source": "Another source says",
+    "conflicting_value": "Another figure",
+    "replaced_by": "Since replaced",
+    "continues": "The same source goes on",
+}
+
+
+def _marker(number: int, citation: Citation, exchange: int, css: str = "ans-cite") -> str:
+    # Gradio's sanitizer drops data-* attributes from chat messages: the classes carry the same
+    # numbers, and the page's script (web.CHAT_CLICKS) puts the data-* attributes back.
+    return (f'<a class="{css} cite-{number} exchange-{exchange}" data-citation="{number}" data-exchange="{exchange}" '
+            f'href="{esc(source_href(citation))}" '
+            f'target="_blank" rel="noopener" title="{esc(describe(citation))}">[{number}]</a>')
+
+
+def chat_html(answer: Answer, exchange: int) -> str:
+    """The chat bubble of an answer: the lead with a clickable marker after each quote (opening
+    the cited passage, like the source cards: ``data-citation`` is the citation's number, and
+    ``data-exchange`` the answer's place in the conversation), then the supporting quotes in a
+    collapsed "Also in the sources (n)", each dated and clickable. ``data-copy`` holds the plain
+    text the copy button copies. No whitespace between tags: the bubble keeps line breaks."""
+    if not answer.answered:
+        return chat_text(answer)
+    pieces = []
+    for number, citation in enumerate(answer.lead, start=1):
+        pieces.append(f'<span class="ans-quote">{esc_text(citation.quote)}</span> {_marker(number, citation, exchange)}')
+    lead = f'<div class="ans-lead">{esc_text(JOINER).join(pieces)}</div>'
+    more = ""
+    if answer.supporting:
+        items = []
+        for number, s in enumerate(answer.supporting, start=len(answer.lead) + 1):
+            c = s.citation
+            when = esc(c.date or "undated") + (" · archived" if c.archived else "")
+            items.append(
+                f'<li class="ans-support" data-why="{esc(s.why)}"><span class="ans-why">{esc(SUPPORT_LABELS[s.why])}</span> '
+                f'<span class="ans-date">{when}</span> <span class="ans-src">{esc(c.title)}</span>'
+                f'<br><span class="ans-quote">“{esc_text(c.quote)}”</span> {_marker(number, c, exchange)}</li>')
+        more = (f'<details class="ans-more"><summary>{ALSO} ({len(answer.supporting)})</summary>'
+                f'<ol class="ans-supporting">{"".join(items)}</ol></details>')
+    return f'<div class="ans" data-copy="{esc(plain_text(answer))}">{lead}{more}</div>'
 
 
 def source_href(citation: Citation) -> str:
@@ -228,6 +287,13 @@ UI_CSS = _SHARED_CSS + """
 .app-foot { color: #64748b; font-size: .85em; text-align: center; margin-top: 1em; }
 .app-head p { color: #475569; margin: 0 0 .5em; max-width: 60rem; }
 #chat .message-content { white-space: pre-wrap; }
+.ans-cite { font-size: .85em; font-weight: 600; color: #1d4ed8; text-decoration: none; cursor: pointer; }
+.ans-cite:hover, .ans-cite:focus-visible { text-decoration: underline; }
+.ans-more { margin-top: .5em; font-size: .92em; }
+.ans-more summary { cursor: pointer; color: #475569; font-weight: 600; }
+.ans-supporting { margin: .3em 0 0; padding-left: 1.2em; }
+.ans-support { margin: .3em 0; }
+.ans-why { font-weight: 600; } .ans-date { font-weight: 700; color: #334155; } .ans-src { color: #64748b; }
 .src-panel, .src-panel *, .doc-view, .doc-view * { text-align: left; }
 .src-panel h2 { font-size: 1.05rem; margin: 0 0 .5em; }
 .src-for { font-weight: 400; color: #64748b; }

@@ -6,13 +6,14 @@ with the ``AnswerEngine`` methods), so tests run it with a fake. Routes:
 - ``POST /api/ask`` -> ``Answer.to_dict()``; bad input gets a 4xx with the same JSON shape.
 - ``GET /api/health`` -> ``{"status": "ok", "documents": n}``; OpenAPI docs at ``/docs``.
 - ``GET /source/<doc_id>?start=&end=`` -> the document as a page, the cited passage in <mark>.
-- ``/`` -> the Gradio chat: answers with [n] markers, a sources panel whose entries carry
-  ``data-citation`` and open the cited passage in a side panel, thumbs up/down stored
+- ``/`` -> the Gradio chat: answers with clickable [n] markers and a collapsed "Also in the
+  sources (n)" of supporting quotes, a sources panel whose entries carry
+  ``data-citation`` and open the cited passage in a side panel (as the markers do), thumbs up/down stored
   through ``FeedbackStore``, and the answer's related questions as plain-text buttons that ask
   the next turn.
 
 Rendering (HTML and CSS) is in ``render.py``. Safety: everything taken from a question or the
-corpus is HTML-escaped before it reaches a page; chat messages are escaped text (Gradio's sanitizer stays on); /source serves only
+corpus is HTML-escaped before it reaches a page; chat messages are escaped text in our own markup (Gradio's sanitizer stays on); /source serves only
 documents the engine knows. This module does not answer questions or read the corpus.
 """
 
@@ -40,7 +41,7 @@ from .feedback import FeedbackStore, FeedbackUnavailable
 from .outcomes import LoggedEngine, OutcomeLog
 from . import security
 from .render import (
-    UI_CSS, chat_text, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
+    UI_CSS, chat_html, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
 from .schema import Answer, Citation, Document
 from .settings import Settings
@@ -256,9 +257,9 @@ class Exchange:
 
 def to_messages(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
     messages = []
-    for ex in exchanges:
+    for i, ex in enumerate(exchanges):
         messages.append({"role": "user", "content": esc_text(ex.question)})
-        messages.append({"role": "assistant", "content": chat_text(ex.answer)})
+        messages.append({"role": "assistant", "content": chat_html(ex.answer, i)})
     return messages
 
 
@@ -358,6 +359,22 @@ class ChatHandlers:
             return f'<div class="doc-view doc-empty">{esc(citations[index].doc_id)} is no longer available.</div>'
         return source_view(doc, citations, index, kind)
 
+    def open_from_sources(self, exchanges: list[Exchange], shown: int, evt: gr.EventData) -> tuple[Any, Any, Any]:
+        """-> sources panel, source view, shown exchange. A source card's click opens its passage;
+        an inline marker in the chat (it carries its answer's ``exchange``) also lists that
+        answer's sources, so the viewer's chips are that answer's citations."""
+        exchange = getattr(evt, "exchange", None)
+        if exchange is None:
+            return gr.skip(), self.open_citation(exchanges, shown, evt), gr.skip()
+        try:
+            index = int(exchange)
+        except (TypeError, ValueError):
+            return gr.skip(), gr.skip(), gr.skip()
+        if not 0 <= index < len(exchanges):
+            return gr.skip(), gr.skip(), gr.skip()
+        ex = exchanges[index]
+        return sources_panel(ex.question, ex.answer), self.open_citation(exchanges, index, evt), index
+
     def vote(self, exchanges: list[Exchange], evt: gr.LikeData) -> None:
         index = evt.index if isinstance(evt.index, int) else -1
         if not isinstance(evt.liked, bool) or not 0 <= index // 2 < len(exchanges):
@@ -382,6 +399,44 @@ element.addEventListener('click', (event) => {
   event.preventDefault();
   trigger('click', {citation: link.dataset.citation, kind: link.dataset.kind || 'citation'});
 });
+"""
+
+# The chat's inline markers: the bubbles are Gradio's, so one listener on the page (installed
+# once, with the sources panel) sends a marker's click to the sources panel's handler, before
+# the bubble's own click selects the message. The copy buttons copy a bubble's plain text
+# (its ``data-copy``: the answer with its sources), not its markup.
+CHAT_CLICKS = CITATION_CLICKS + """
+if (!window.__citationMarkers) {
+  window.__citationMarkers = true;
+  // Gradio's sanitizer strips data-* attributes from messages: restore them from the classes.
+  const restore = () => document.querySelectorAll('#chat a.ans-cite:not([data-citation])').forEach((a) => {
+    const number = a.className.match(/\\bcite-(\\d+)\\b/), exchange = a.className.match(/\\bexchange-(\\d+)\\b/);
+    if (number) a.dataset.citation = number[1];
+    if (exchange) a.dataset.exchange = exchange[1];
+  });
+  new MutationObserver(restore).observe(document.body, {childList: true, subtree: true});
+  restore();
+  document.addEventListener('click', (event) => {
+    restore();
+    const link = event.target.closest && event.target.closest('#chat [data-citation]');
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    event.stopPropagation();
+    trigger('click', {citation: link.dataset.citation, exchange: link.dataset.exchange, kind: 'citation'});
+  }, true);
+  const clip = navigator.clipboard;
+  if (clip && clip.writeText) {
+    const write = clip.writeText.bind(clip);
+    clip.writeText = (text) => {
+      if (typeof text === 'string' && text.includes('data-copy=')) {
+        const doc = new DOMParser().parseFromString(text, 'text/html');
+        doc.querySelectorAll('[data-copy]').forEach((el) => el.replaceWith(el.getAttribute('data-copy')));
+        text = doc.body.textContent;
+      }
+      return write(text);
+    };
+  }
+}
 """
 
 SCROLL_TO_MARK = CITATION_CLICKS + """
@@ -442,7 +497,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
                 new_chat = gr.Button("New chat", elem_id="new-chat", size="sm", variant="secondary")
             with gr.Column(scale=2, min_width=320, elem_id="side"):
-                sources = gr.HTML(sources_panel(None, None), elem_id="sources", js_on_load=CITATION_CLICKS)
+                sources = gr.HTML(sources_panel(None, None), elem_id="sources", js_on_load=CHAT_CLICKS)
                 viewer = gr.HTML(source_view_empty(), elem_id="source-view", js_on_load=SCROLL_TO_MARK)
         gr.HTML(
             '<footer class="app-foot">Quotes may be out of date: check the date and the Archived label. '
@@ -462,7 +517,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
         chatbot.clear(handlers.clear, None, outputs, **private)
         chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], **private)
         chatbot.like(handlers.vote, [exchanges], None, **private)
-        sources.click(handlers.open_citation, [exchanges, shown], viewer, **private)
+        sources.click(handlers.open_from_sources, [exchanges, shown], [sources, viewer, shown], **private)
         viewer.click(handlers.open_citation, [exchanges, shown], viewer, **private)
     # The engine is thread-safe: let several sessions be answered at once.
     return demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)

@@ -231,3 +231,37 @@ def test_embed_example_hosts_a_working_chat(browser, base_url):
     chat.locator("#sources [data-citation='1']").click()
     expect(chat.locator("#source-view mark.cited")).to_contain_text("(MOPAC) oversees")
     page.close()
+
+
+def test_an_inline_marker_opens_the_cited_passage_and_supporting_quotes_are_collapsed(page, tmp_path):
+    ask(page, "How many police officers are there?")
+    ask(page, "What is MOPAC?")  # the marker of an earlier answer still opens that answer's passage
+    first = page.locator("#chat [data-testid=bot]").first
+    expect(first).to_contain_text("The Met has over 32,800 police officers. [1]")
+    expect(first).not_to_contain_text("Sources:")
+    more = first.locator("details.ans-more")
+    expect(more.locator("summary")).to_have_text("Also in the sources (1)")
+    supporting = more.locator(".ans-support")
+    expect(supporting).to_be_hidden()  # collapsed until opened
+
+    first.locator(".ans-lead [data-citation='1']").click()
+    mark = page.locator("#source-view mark.cited")
+    expect(mark).to_have_text("The Met has over 32,800 police officers.")
+    expect(page.locator("#sources [data-citation]")).to_have_count(2)  # that answer's sources
+
+    more.locator("summary").click()
+    expect(supporting).to_contain_text("undated")
+    supporting.locator("[data-citation='2']").click()
+    expect(mark).to_have_text("There were once over 34,000 police officers.")
+    expect(page.locator("#source-view .src-badge")).to_have_text("Archived")
+    page.screenshot(path=tmp_path / "inline-marker.png", full_page=True)
+
+
+def test_copying_an_answer_copies_it_with_its_sources_not_its_markup(page, base_url):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    ask(page, "How many police officers are there?")
+    last_answer(page).hover()
+    page.locator("#chat button[aria-label='Copy message']").last.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("The Met has over 32,800 police officers. [1]") and "<" not in copied
+    assert "[2] A short history of the Met (undated, archived)" in copied and "34,000" in copied

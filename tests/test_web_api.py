@@ -53,10 +53,20 @@ def test_ask_returns_the_answer_contract_with_true_offsets(client, engine):
     res = client.post("/api/ask", json={"question": "Who manages the Metropolitan Police?"})
     assert res.status_code == 200
     body = res.json()
-    assert set(body) == CONTRACT_KEYS | {"related"} and body["answered"] is True and body["citations"]
+    assert set(body) == CONTRACT_KEYS | {"related", "supporting"} and body["answered"] is True and body["citations"]
     for c in body["citations"]:
         assert engine.document(c["doc_id"]).body[c["start"]:c["end"]] == c["quote"]
         assert set(c) == {"doc_id", "title", "start", "end", "quote", "date", "archived"}
+
+
+def test_ask_returns_supporting_quotes_after_the_leads_citations(client, engine):
+    body = client.post("/api/ask", json={"question": "How many police officers are there?"}).json()
+    assert body["answer"] == "The Met has over 32,800 police officers."
+    [support] = body["supporting"]
+    assert set(support) == {"doc_id", "title", "start", "end", "quote", "date", "archived", "why"}
+    assert support["why"] == "conflicting_value" and support["date"] == "undated" and support["archived"] is True
+    assert engine.document(support["doc_id"]).body[support["start"]:support["end"]] == support["quote"]
+    assert [c["quote"] for c in body["citations"]] == [body["answer"], support["quote"]]  # the lead's first
 
 
 def test_history_reaches_the_engine(client, engine):
@@ -337,3 +347,38 @@ def test_the_explain_setting_reads_from_the_environment():
     assert Settings.from_env({}).api_explain is False
     with pytest.raises(ValueError, match="BOT_API_EXPLAIN"):
         Settings.from_env({"BOT_API_EXPLAIN": "maybe"})
+
+
+def test_chat_bubble_has_clickable_markers_and_the_supporting_quotes_collapsed():
+    from bot.render import chat_html
+
+    answer = _answer("How many police officers does the Met have?")
+    bubble = chat_html(answer, 3)
+    assert re.findall(r'class="ans-cite cite-\d+ exchange-3" data-citation="(\d+)" data-exchange="3"', bubble) == ["1", "2"]
+    lead, _, more = bubble.partition('<div class="ans-lead">')[2].partition("<details")
+    assert "32,800" in lead and "34,000" not in lead and "Sources:" not in lead
+    assert more.startswith(' class="ans-more"><summary>Also in the sources (1)</summary>')
+    assert "Another figure" in more and "undated · archived" in more and "34,000" in more
+    assert "<details open" not in bubble  # collapsed
+    # The copy button copies the plain text: the answer with its sources.
+    copy = html.unescape(re.search(r'data-copy="([^"]*)"', bubble).group(1))
+    assert copy.startswith("The Met has over 32,800 police officers. [1]") and "Sources:\n[1] The Mayor's" in copy
+    assert "[2] A short history of the Met (undated, archived)" in copy
+
+
+def test_chat_bubble_escapes_the_quotes():
+    from bot.render import chat_html
+
+    bubble = chat_html(_answer("Where do I complain?"), 0)
+    assert "<img" not in bubble and "&lt;img src=x onerror=alert(1)&gt;" in bubble
+
+
+def test_an_inline_marker_opens_its_answers_passage_and_lists_its_sources(handlers):
+    _, exchanges, *_ = handlers.submit("How many police officers are there?", [])
+    _, exchanges, *_ = handlers.submit("What is MOPAC?", exchanges)
+    panel, view, shown = handlers.open_from_sources(exchanges, 1, SimpleNamespace(citation="2", exchange="0"))
+    assert shown == 0 and "There were once over 34,000 police officers." in panel
+    assert '<mark class="cited" id="cited">There were once over 34,000 police officers.</mark>' in view
+    # A source card's click (no exchange) opens the passage of the answer shown, the panel untouched.
+    panel, view, shown = handlers.open_from_sources(exchanges, 1, SimpleNamespace(citation="1"))
+    assert "(MOPAC) oversees" in view

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from bot.launch import free_port
-from bot.schema import Answer, Citation, Document
+from bot.schema import Answer, Citation, Document, Support
 from bot.validate import Turn
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -33,6 +33,7 @@ DOCUMENTS = (
             "The Mayor's Office for Policing and Crime (MOPAC) oversees the Metropolitan Police Service.\n"
             "The Commissioner runs the Met day to day and answers to the Mayor through MOPAC.\n"
             "Local communities are consulted so that policing priorities reflect what Londoners need.\n"
+            "The Met has over 32,800 police officers.\n"
         ),
         site="london.gov.uk",
         date="April 2025",
@@ -44,6 +45,7 @@ DOCUMENTS = (
             "The Metropolitan Police was founded in 1829 by Sir Robert Peel.\n"
             "Its first headquarters were at Great Scotland Yard.\n"
             "Officers became known as 'Bobbies' & 'Peelers' <after Peel>.\n"
+            "There were once over 34,000 police officers.\n"
         ),
         site="met.police.uk",
         date="",
@@ -86,6 +88,9 @@ _ANSWERS: dict[str, tuple[tuple[str, str], ...]] = {
         ("complaints.md", "You can complain to the Met directly, or to the Independent Office for Police Conduct (IOPC)."),
         ("complaints.md", "A note for testers: " + XSS + " must show as text."),
     ),
+    "officers": (
+        ("mopac.md", "The Met has over 32,800 police officers."),
+    ),
     "founded": (
         ("history/founding.md", "The Metropolitan Police was founded in 1829 by Sir Robert Peel."),
     ),
@@ -95,6 +100,12 @@ _ANSWERS: dict[str, tuple[tuple[str, str], ...]] = {
     "consult": (
         ("mopac.md", "Local communities are consulted so that policing priorities reflect what Londoners need."),
     ),
+}
+
+
+# keyword -> supporting quotes (doc_id, text, why) offered beside the answer: another source's figure.
+_SUPPORTING: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "officers": (("history/founding.md", "There were once over 34,000 police officers.", "conflicting_value"),),
 }
 
 
@@ -125,8 +136,10 @@ class FakeEngine:
         for keyword, quotes in _ANSWERS.items():
             if keyword in lowered and _FOLLOW_UPS.get(keyword, "") in context:
                 citations = tuple(cite(_doc(doc_id), text) for doc_id, text in quotes)
+                support = tuple(Support(cite(_doc(doc_id), text), why) for doc_id, text, why in _SUPPORTING.get(keyword, ()))
                 related = tuple(q for q in RELATED if keyword not in q.lower()) + _RELATED_EXTRA.get(keyword, ())
-                return Answer(True, " ".join(c.quote for c in citations), citations, confidence=0.8, related=related)
+                return Answer(True, " ".join(c.quote for c in citations), citations + tuple(s.citation for s in support),
+                              confidence=0.8, related=related, supporting=support)
         suggestions = (cite(_doc("mopac.md"), _ANSWERS["mopac"][0][1]), cite(_doc("complaints.md"), _ANSWERS["complain"][0][1]))
         return Answer(False, "", (), confidence=0.1, suggestions=suggestions, related=RELATED[:2])
 
