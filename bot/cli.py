@@ -46,6 +46,11 @@ def format_answer(answer) -> str:
     lines = []
     if answer.answered:
         lines.append(answer.answer)
+        if answer.supporting:  # beside the lead: other sources, other values, a replacement
+            lines.append("")
+            lines.append("Also in the sources:")
+            first = len(answer.lead) + 1
+            lines.extend(f"  [{i}] ({s.why}) \"{_clip(s.citation.quote, 240)}\"" for i, s in enumerate(answer.supporting, start=first))
         lines.append("")
         for i, c in enumerate(answer.citations, start=1):
             lines.append(f"[{i}] {c.title} ({_when(c)}) — {c.doc_id}, characters {c.start}–{c.end}")

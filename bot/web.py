@@ -43,7 +43,7 @@ from . import security
 from .render import (
     UI_CSS, chat_html, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
-from .schema import Answer, Citation, Document
+from .schema import SUPPORT_REASONS, Answer, Citation, Document
 from .settings import Settings
 from .validate import MAX_REQUEST_BYTES, RequestError, Turn, parse_request
 
@@ -137,6 +137,22 @@ def text_response(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message, status_code=status, headers={"X-Content-Type-Options": "nosniff"})
 
 
+# The Citation object of the answer contract (in ASK_SCHEMA's response).
+CITATION_SCHEMA = {
+    "type": "object",
+    "required": ["doc_id", "title", "start", "end", "quote", "date", "archived"],
+    "properties": {
+        "doc_id": {"type": "string"},
+        "title": {"type": "string"},
+        "start": {"type": "integer", "minimum": 0},
+        "end": {"type": "integer", "minimum": 1},
+        "quote": {"type": "string", "description": "exactly body[start:end] of the document"},
+        "date": {"type": "string", "description": "the source's date, or 'undated'"},
+        "archived": {"type": "boolean"},
+    },
+}
+
+
 ASK_SCHEMA = {
     "requestBody": {
         "required": True,
@@ -165,8 +181,48 @@ ASK_SCHEMA = {
                 }
             }
         },
-    }
+    },
+    "responses": {
+        "200": {
+            "description": "The answer: `answer` is the lead quote(s) alone; `citations` holds the lead's citations "
+                           "first, then those of the `supporting` quotes (other sources, other values, a replacement, "
+                           "what the same source goes on to say), each with why it is offered.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["answered", "answer", "citations", "confidence", "supporting", "related"],
+                        "properties": {
+                            "answered": {"type": "boolean"},
+                            "answer": {"type": "string", "description": "the lead answer: its quotes joined by ' … '"},
+                            "citations": {"type": "array", "items": CITATION_SCHEMA},
+                            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                            "supporting": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [
+                                        CITATION_SCHEMA,
+                                        {"type": "object", "required": ["why"], "properties": {"why": {
+                                            "type": "string", "enum": list(SUPPORT_REASONS),
+                                            "description": "other_source: another source says the same; "
+                                                           "conflicting_value: another source's different figure "
+                                                           "(newest source first); replaced_by: a quoted body was "
+                                                           "replaced; continues: the same source goes on with "
+                                                           "something the lead lacks"}}},
+                                    ]
+                                },
+                            },
+                            "related": {"type": "array", "items": {"type": "string"}},
+                            "suggestions": {"type": "array", "items": CITATION_SCHEMA},
+                            "error": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        }
+    },
 }
+
 
 
 def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> None:

@@ -131,6 +131,14 @@ def test_engine_failure_is_a_json_error_not_a_traceback(client):
 def test_openapi_docs_and_chat_page_are_served(client):
     assert client.get("/docs").status_code == 200
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_openapi_documents_the_supporting_quotes(client):
+    ask = client.get("/openapi.json").json()["paths"]["/api/ask"]["post"]
+    answer = ask["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"answered", "answer", "citations", "confidence", "supporting"} <= set(answer["required"])
+    why = answer["properties"]["supporting"]["items"]["allOf"][1]["properties"]["why"]
+    assert set(why["enum"]) == {"other_source", "conflicting_value", "replaced_by", "continues"}
     page = client.get("/")
     assert page.status_code == 200 and "gradio" in page.text.lower()
 
