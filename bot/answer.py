@@ -479,6 +479,9 @@ class Extractor:
         holding = None if numeric or asked_list or introduced else self._list_holding(best.span)
         if asked_list is not None:  # "What are the Met's values?": the list's introduction and its items
             lead = [(asked_list.doc_id, s, e) for s, e in asked_list.pieces()]
+        elif (introduced is not None or holding is not None) and (
+                replaced := self._replacement_asked(scored, query, best.span)) is not None:
+            lead_spans = [replaced]  # "[What was the MPA?] Is it still going?" is not answered by its duties
         elif introduced is not None or holding is not None:
             lead = self._intro_and_item(introduced or holding, scored)
         elif numeric:
@@ -492,7 +495,13 @@ class Extractor:
             if wanted is None:
                 span = self._with_follow_on(span, said)
             lead_spans = [self._without_title(span, query.question)]
-            for other in scored[1:]:  # a follow-up's answer doesn't repeat what was said (``said``)
+            replacing = self._replacement_asked(scored, query, lead_spans[0])
+            if replacing is not None:  # "Does it still exist?": the passage saying it was replaced answers
+                if not _overlaps(replacing, lead_spans[0]) and self._adds(lead_spans[0], replacing):
+                    supporting.append((lead_spans[0], "continues" if lead_spans[0].doc_id == replacing.doc_id
+                                       else "other_source"))
+                lead_spans = [replacing]
+            for other in scored[1:] if replacing is None else ():  # a follow-up's answer doesn't repeat what was said (``said``)
                 if other.score < scored[0].score - self.weights.extra_piece_margin:
                     break
                 if other.span_id in said or _overlaps(other.span, lead_spans[0]) or other is best:
@@ -510,6 +519,23 @@ class Extractor:
         supporting += [(p, "replaced_by") for p in self._replacements(quoted, query.question)
                        if not any(_within(p, q) for q in lead)]
         return lead, supporting
+
+    def _replacement_asked(self, scored: list[ScoredSpan], query: Query, lead: Span) -> Span | None:
+        """For a question whether a body still exists, or what came before or after it, the passage
+        saying which body replaced which: of a body the question, the lead or the thread names
+        ("[What was the MPA?] Is it still going?"), or one scoring near the best."""
+        if _STILL.search(query.question):
+            texts = [query.question, lead.text, *query.last_quoted]
+            found = [self.index.spans[sup.span_id] for text in texts for sup in self.supersessions.for_text(text)]
+            if found:
+                return found[0]
+        succession = self._succession_spans(query)
+        for s in scored:
+            if s.score < scored[0].score - self.weights.list_margin:
+                break
+            if s.span_id in succession:
+                return s.span
+        return None
 
     def _lead(self, scored: list[ScoredSpan]) -> ScoredSpan:
         """The best span, unless it can't answer by itself (a headline, a caption: forms.py) and one
@@ -764,6 +790,9 @@ _THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
 # Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",
 # "About Us"), nor pairing two things with "and" ("MPS and the LGBT+ Community").
 _NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?:(?:of|the|&)\s+)*[A-Z][\w’'+]*)+$")
+# "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
+_STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
+                    r"\b(does|do|did)\b.*\bexist\b|\bnot exist\b", re.IGNORECASE)
 _SUCCESSION = re.compile(
     r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
     r"came after|abolished|old name|called then)\b",
