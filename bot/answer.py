@@ -486,6 +486,9 @@ class Extractor:
             lead = self._intro_and_item(introduced or holding, scored)
         elif numeric:
             figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
+            named = self._source_named(query.question, {p.doc_id for p in figures})
+            if named is not None:  # "...according to the HMICFRS?": that source's figure leads
+                figures = [p for p in figures if p.doc_id == named][:1] + [p for p in figures if p.doc_id != named]
             lead_spans = figures[:1]
             others = sorted(figures[1:], key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
             supporting = [(p, "conflicting_value" if _figures(p.text) != _figures(figures[0].text) else "other_source")
@@ -536,6 +539,19 @@ class Extractor:
             if s.span_id in succession:
                 return s.span
         return None
+
+    def _source_named(self, question: str, doc_ids: set[str]) -> str | None:
+        """The one document of ``doc_ids`` a question names as its source ("according to the
+        HMICFRS", "going by the MPA's page"): words after such a phrase that only that document's
+        title or site has (an acronym and its name count as one)."""
+        cue = _ACCORDING_TO.search(question)
+        if cue is None or len(doc_ids) < 2:
+            return None
+        asked = with_equivalents(set(terms(question[cue.end():])), self._equivalents)
+        own = {d: with_equivalents(set(terms(f"{self.index.documents[d].title} {self.index.documents[d].site}")),
+                                   self._equivalents) for d in doc_ids}
+        named = [d for d in doc_ids if any(t in own[d] and not any(t in own[o] for o in doc_ids if o != d) for t in asked)]
+        return named[0] if len(named) == 1 else None
 
     def _lead(self, scored: list[ScoredSpan]) -> ScoredSpan:
         """The best span, unless it can't answer by itself (a headline, a caption: forms.py) and one
@@ -793,6 +809,8 @@ _NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?
 # "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
 _STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
                     r"\b(does|do|did)\b.*\bexist\b|\bnot exist\b", re.IGNORECASE)
+_ACCORDING_TO = re.compile(r"\b(according to|going by|as per|per|as stated by|as said by|in the words of)\b",
+                           re.IGNORECASE)
 _SUCCESSION = re.compile(
     r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
     r"came after|abolished|old name|called then)\b",

@@ -61,3 +61,12 @@ def test_conflicting_figures_are_the_lead_and_each_other_value_dated(tiny_engine
     shown = [answer.answer] + [s.citation.quote for s in values]
     assert any("34,000" in q for q in shown) and any("32,800" in q for q in shown)
     assert all(s.to_dict()["date"] for s in values)
+
+
+def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
+    docs = {"authority.txt", "history.md"}
+    named = tiny_engine.extractor._source_named
+    assert named("How many officers were there, according to the Example Police Authority?", docs) == "authority.txt"
+    assert named("How many officers are there going by our history page?", docs) == "history.md"
+    assert named("How many police officers were there?", docs) is None  # no source named
+    assert named("How many officers according to the sources?", docs) is None  # no title says it
