@@ -79,7 +79,7 @@ def _clip(text: str, n: int = 140) -> str:
 
 
 def _error_object(message: str) -> dict:
-    return {"answered": False, "error": message, "answer": "", "citations": [], "confidence": 0}
+    return {"answered": False, "error": message, "answer": "", "citations": [], "confidence": 0, "supporting": []}
 
 
 def _printable(text: str) -> str:
