@@ -136,7 +136,10 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
         for start, end in _units(block):
             # "...either online here" / "or by post to:" — a block that starts in lower case
             # continues the sentence before it.
-            if units and body[start:start + 1].islower() and not body[units[-1][0]:units[-1][1]].rstrip().endswith((".", "!", "?")):
+            # A bulleted item is an item of its own, even one in lower case after "...must also:".
+            bullet = body[max(0, start - 2):start] == "- "
+            if units and not bullet and body[start:start + 1].islower() \
+                    and not body[units[-1][0]:units[-1][1]].rstrip().endswith((".", "!", "?")):
                 units[-1] = (units[-1][0], end)
             else:
                 units.append((start, end))

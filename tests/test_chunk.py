@@ -109,3 +109,15 @@ def test_a_title_line_is_not_glued_to_the_prose_below_it():
     assert not any(t.startswith("First contact the service\nIf you") for t in texts)
     # A name may stand with what describes it (asked "which group...?", the name is the answer).
     assert "Independent Advisory Group\nA voluntary group of people advising on and monitoring our work." in texts
+
+
+def test_a_bulleted_item_in_lower_case_is_a_span_of_its_own():
+    # "...must also:" then "- set policing targets;": each item says one thing, not one long sentence.
+    body = "The Authority must also:\n\n- set policing targets;\n- publish annual plans;\n- run the visiting scheme.\n"
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 200, words) for s in spans]
+    assert "set policing targets;" in texts and "run the visiting scheme." in texts
+    assert not any(t.startswith("The Authority must also:\n\n- set") and t.endswith("plans;") for t in texts)
+    # A block starting in lower case still goes on from the sentence before it.
+    body = "You can write to us either online here\nor by post to:\n\nComplaints Team\n1 High Street\n"
+    texts = [body[s.start:s.end] for _, spans in chunk_document(Document("d.md", "D", body), 200, words) for s in spans]
+    assert "You can write to us either online here\nor by post to:" in texts
