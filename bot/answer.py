@@ -510,14 +510,16 @@ class Extractor:
                 if other.span_id in said or _overlaps(other.span, lead_spans[0]) or other is best:
                     continue
                 extra = self._whole(other.span)
-                if extra is not None and not _overlaps(extra, lead_spans[0]) and self._adds(extra, lead_spans[0]):
+                # A fragment ("set policing targets...;", an item cut from its "...must also:") says nothing alone.
+                if extra is not None and not extra.text[:1].islower() and not _overlaps(extra, lead_spans[0]) \
+                        and self._adds(extra, lead_spans[0]):
                     supporting.append((extra, "continues" if extra.doc_id == best.span.doc_id else "other_source"))
                 break  # one more passage at most
             supporting += [(p, "other_source") for p in self._other_source(
                 [best] + [x for x in scored if x is not best], lead_spans + [p for p, _ in supporting],
                 query.focus_terms, self.names(query.question), query.question)]
         if lead_spans:
-            lead = [(p.doc_id, p.start, p.end) for p in lead_spans]
+            lead = self._introduction_of(lead_spans[0]) + [(p.doc_id, p.start, p.end) for p in lead_spans]
         quoted = lead_spans + [p for p, _ in supporting]
         supporting += [(p, "replaced_by") for p in self._replacements(quoted, query.question)
                        if not any(_within(p, q) for q in lead)]
@@ -592,6 +594,19 @@ class Extractor:
                 if s <= sp.start and sp.end <= e:
                     return intro + [(sp.doc_id, sp.start, sp.end)]
         return [(passage.doc_id, s, e) for s, e in pieces]
+
+    def _introduction_of(self, span: Span) -> list[tuple[str, int, int]]:
+        """The introduction ("The Authority must also:") of the list item a lead is, when the item
+        goes on from it ("publish annual plans and accounts;" says nothing alone); else nothing."""
+        if not span.text[:1].islower():  # "Specialist Operations continues to deliver..." stands alone
+            return []
+        passage = self.lists.containing(span.doc_id, span.start)
+        if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
+            return []
+        start, end = passage.intro
+        if not self.index.documents[span.doc_id].body[start:end].rstrip().endswith(":"):
+            return []
+        return [(span.doc_id, start, end)]
 
     def _whole(self, span: Span) -> Span | None:
         """The span, or when it breaks off at a ':' ("...or by post to:"), the shortest block span

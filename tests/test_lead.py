@@ -70,3 +70,22 @@ def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
     assert named("How many officers are there going by our history page?", docs) == "history.md"
     assert named("How many police officers were there?", docs) is None  # no source named
     assert named("How many officers according to the sources?", docs) is None  # no title says it
+
+
+def test_an_item_that_goes_on_from_its_introduction_is_quoted_with_it(tmp_path):
+    from bot.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "---\ntitle: The Authority\ndate: June 2017\n---\nThe Authority\n\nThe Authority must also:\n\n"
+        "- set policing targets and publish them every year;\n- publish annual plans and accounts every year;\n"
+        "- run the custody visiting scheme every year.\n", encoding="utf-8")
+    engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "e", data_dir=tmp_path / "v"),
+                         embedder=HashingEmbedder(), progress=lambda _: None)
+    answer = engine.ask("Did the Authority publish plans and accounts every year?")
+    assert answer.answer == "The Authority must also:" + JOINER + "publish annual plans and accounts every year;"
+    assert [c.quote for c in answer.lead] == ["The Authority must also:", "publish annual plans and accounts every year;"]
+    assert not any(s.citation.quote[:1].islower() for s in answer.supporting)  # no item cut from its introduction
