@@ -149,6 +149,7 @@ CITATION_SCHEMA = {
         "quote": {"type": "string", "description": "exactly body[start:end] of the document"},
         "date": {"type": "string", "description": "the source's date, or 'undated'"},
         "archived": {"type": "boolean"},
+        "url": {"type": "string", "description": "the source page's own address, only where it states one"},
     },
 }
 
