@@ -15,6 +15,7 @@ verbatim slices of document bodies joined by " … " — nothing here writes wor
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, ScoredSpan, Span, Support
+from .scorer import FittedScorer, candidate_features, question_features, sigmoid
 from .suggest import Supersessions
 from .vocabulary import Soft
 
@@ -108,8 +110,9 @@ class Weights:
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
                  supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
-                 lists: Lists | None = None) -> None:
+                 lists: Lists | None = None, scorer: FittedScorer | None = None) -> None:
         self.index = index
+        self.scorer = scorer
         self.lists = lists or Lists()
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
@@ -255,6 +258,23 @@ class Extractor:
         return span_ids, by_chunk
 
     def score(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
+        """The candidate spans, best first, each with its score parts (and fitted logit)."""
+        return self._ranked(query, query_vector, hits)[0]
+
+    def _ranked(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> tuple[list[ScoredSpan], np.ndarray | None]:
+        """The candidates best first and, with a fitted scorer, the lead's question features."""
+        scored = self._hand_scored(query, query_vector, hits)
+        if self.scorer is None or not scored:
+            return scored, None
+        # The fitted ranker reorders the hand rules' first candidates (scorer.py).
+        top = scored[:MAX_CANDIDATES]
+        x = candidate_features(query.question, query.focus_terms, top, query.yes_no, query.followup)
+        logits = self.scorer.ranker.logits(x)
+        order = np.argsort(-logits, kind="stable")
+        ranked = [dataclasses.replace(top[i], fitted=float(logits[i])) for i in order]
+        return ranked + scored[MAX_CANDIDATES:], (x, logits)
+
+    def _hand_scored(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
         if not hits:
             return []
         w = self.weights
@@ -423,7 +443,7 @@ class Extractor:
                trace: Decision | None = None) -> Answer:
         """The answer to ``query`` from the retrieved ``hits``; ``trace``, when given, is filled
         with what decided it (the scored candidates, the answer-level adjustments, the confidence)."""
-        scored = self.score(query, query_vector, hits)
+        scored, fitted = self._ranked(query, query_vector, hits)
         if trace is not None:
             trace.scored, trace.threshold = scored, threshold
         if not scored:
@@ -449,6 +469,10 @@ class Extractor:
             adjustments.append(("elaboration_floor", self.weights.midpoint - score))
             score = self.weights.midpoint
         confidence = self.confidence(score)
+        if fitted is not None:  # the fitted probability that the lead is right
+            confidence = float(sigmoid(self.scorer.confidence.logits(question_features(*fitted, adjustments))))
+            if query.elaboration and best.span_id in after_said:
+                confidence = max(confidence, threshold)
         if trace is not None:
             trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
         if confidence < threshold:
@@ -815,6 +839,7 @@ _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\
 # "In most boroughs this takes the form of...".
 _REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
 _FOLLOW_ON_CHARS = 200
+MAX_CANDIDATES = 40  # the hand rules' first candidates, which a fitted ranker reorders (train.py uses as many)
 _ROLE_CHUNKS = 20  # chunks saying the role asked about, taken as candidates for a who-question
 _THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
 # A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of London

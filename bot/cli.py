@@ -575,6 +575,12 @@ def build_parser() -> argparse.ArgumentParser:
     priv.add_argument("--out", help="export to this file (JSON Lines) instead of stdout")
     priv.set_defaults(func=cmd_privacy)
 
+    tr = sub.add_parser("train", help="fit the answer scorer from SQuAD articles and the development sets (seeded)")
+    tr.add_argument("--squad", help="SQuAD 2.0 JSON (default: ../shared/data/squad/train-8-articles.json)")
+    tr.add_argument("--out", help="where to write the scorer (default: bot/data/scorer.json)")
+    tr.add_argument("--limit", type=int, help="at most this many questions per article (a quick trial)")
+    tr.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of both models")
+    tr.set_defaults(func=lambda args: __import__("bot.train", fromlist=["cmd_train"]).cmd_train(args))
     # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
     return parser

@@ -24,6 +24,7 @@ from .conversation import TOPIC_TURNS, QueryBuilder
 from .corpus import load_corpus
 from .embed import Embedder, make_embedder
 from .explain import Trace
+from .scorer import SCORER_FILE, FittedScorer
 from .index import Index, chunk_search_text, open_index
 from .lists import Lists
 from .retrieve import HybridRetriever, LexicalIndex
@@ -41,6 +42,15 @@ MAX_UNKNOWN_WORDS = 16
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def load_scorer() -> FittedScorer | None:
+    """The fitted scorer, or None (said on stderr) when its file is missing or fails its check."""
+    try:
+        return FittedScorer.load(SCORER_FILE)
+    except (OSError, ValueError) as exc:
+        _stderr(f"scorer: not using the fitted scorer ({exc}); ranking by the hand-set rules")
+        return None
 
 
 @dataclass
@@ -86,7 +96,9 @@ class Engine:
         # Typos are put right only with the model's vocabulary to tell them from real words.
         vocab_file = settings.model_path / "vocab.txt"
         speller = Speller.from_documents(docs, read_dictionary(vocab_file)) if vocab_file.is_file() else None
-        return cls(settings, embedder, index, retriever, Extractor(index, lexical, weights, supersessions, acronyms, lists),
+        scorer = load_scorer() if settings.scorer == "fitted" else None
+        return cls(settings, embedder, index, retriever,
+                   Extractor(index, lexical, weights, supersessions, acronyms, lists, scorer),
                    QueryBuilder(acronyms), related, vocabulary, speller)
 
     def ask(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None) -> Answer:
@@ -174,6 +186,9 @@ class Engine:
         # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
         leans_on_answer = query.followup and not (history and history[-1].content == NOT_COVERED)
         configured = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
+        if self.extractor.scorer is not None:  # fitted thresholds go with fitted confidences
+            fitted = self.extractor.scorer
+            configured = fitted.followup_threshold if leans_on_answer else fitted.threshold
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = question, query, hits, configured
         answer = self.extractor.answer(query, vector, hits, configured if threshold is None else threshold,

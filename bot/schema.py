@@ -78,6 +78,7 @@ class ScoredSpan:
     coverage: float
     rank: float
     parts: tuple[tuple[str, float], ...] = ()
+    fitted: float | None = None  # the fitted ranker's logit (scorer.py), when one ranks the candidates
 
 
 @dataclass(frozen=True)

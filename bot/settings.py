@@ -75,6 +75,9 @@ class Settings:
     # Who may frame the chat (CSP frame-ancestors): "*" any site (the embed feature), "'self'"
     # this site only, or a space-separated list of origins.
     frame_ancestors: str = "*"
+    # How candidate spans are ranked and the confidence computed: "fitted" (the weights of
+    # bot/data/scorer.json, made by `python -m bot train`) or "rules" (answer.Weights, set by hand).
+    scorer: str = "rules"
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
@@ -93,6 +96,8 @@ class Settings:
             raise ValueError(f"frame_ancestors must be CSP sources separated by spaces, got {self.frame_ancestors!r}")
         if any(c in self.cors_origins for c in ";\r\n*"):  # "*": name the sites
             raise ValueError(f"cors_origins must be origins separated by commas, got {self.cors_origins!r}")
+        if self.scorer not in ("fitted", "rules"):
+            raise ValueError(f"scorer must be 'fitted' or 'rules', got {self.scorer!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 
