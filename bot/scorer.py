@@ -69,9 +69,13 @@ CANDIDATE_FEATURES = (
     + [f"span_{f}" for f in _SPAN_FLAGS]
     + [f"{wh}_x_{f}" for wh in WH_CLASSES for f in _SPAN_FLAGS]
     + [f"rule_{r}" for r in RULE_PARTS]
+    # The hand rules' total (a sum of the parts above, weighted by hand): stacked as one more
+    # feature, it lets the fit keep what the hand weights got right (README "Fitted scorer").
+    + ["hand_score", "hand_gap", "hand_rank"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
-                     "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure"]
+                     "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
+                     "hand_best_score"]
 
 
 def _bigrams(seq: Sequence[str]) -> set[tuple[str, str]]:
@@ -97,6 +101,8 @@ def candidate_features(question: str, question_terms: Sequence[str], scored: Seq
     cos = np.array([s.cos_span for s in scored])
     cov = np.array([s.coverage for s in scored])
     cos_rank, cov_rank = _ranks(cos), _ranks(cov)
+    hand = np.array([s.score for s in scored])
+    hand_rank = _ranks(hand)
     rows = []
     for i, s in enumerate(scored):
         span_terms = terms(s.span.text)
@@ -111,6 +117,7 @@ def candidate_features(question: str, question_terms: Sequence[str], scored: Seq
         row += [flags[f] for f in _SPAN_FLAGS]
         row += [flags[f] if wh == w else 0.0 for w in WH_CLASSES for f in _SPAN_FLAGS]
         row += [parts.get(r, 0.0) for r in RULE_PARTS]
+        row += [s.score, s.score - hand.max(), 1.0 / hand_rank[i]]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 
@@ -122,11 +129,12 @@ def question_features(features: np.ndarray, logits: np.ndarray, adjustments: Seq
     second = logits[order[1]] if len(order) > 1 else logits[top] - 5.0
     col = {name: i for i, name in enumerate(CANDIDATE_FEATURES)}
     adj = dict(adjustments)
+    hand_best = features[:, col["hand_score"]].max() + sum(v for _, v in adjustments)
     return np.array([
         logits[top], logits[top] - second, features[top, col["cos_span"]], features[top, col["coverage"]],
         features[:, col["coverage"]].max(), features[top, col["cos_chunk"]], features[top, col["word_overlap"]],
         features[top, col["followup"]], features[top, col["yes_no"]],
-        adj.get("yes_no", 0.0), adj.get("unheard_of", 0.0), adj.get("no_figure", 0.0),
+        adj.get("yes_no", 0.0), adj.get("unheard_of", 0.0), adj.get("no_figure", 0.0), hand_best,
     ])
 
 
