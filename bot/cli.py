@@ -333,8 +333,11 @@ def _print_calibration(engine, results) -> None:
     for b in table:
         print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
     print(f"  expected calibration error: {_fmt(ece)}")
+    fitted = engine.extractor.scorer
     for name in ("abstain_threshold", "followup_abstain_threshold"):
         configured = getattr(engine.settings, name)
+        if fitted is not None:  # the fitted scorer's own thresholds are the ones in use
+            configured = fitted.followup_threshold if name.startswith("followup") else fitted.threshold
         best, acc_best, acc_now = best_threshold(results, configured)
         if acc_now == acc_now:
             print(f"  {name}: configured {configured:.2f} gets {acc_now:.3f} of its rows right; "

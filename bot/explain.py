@@ -68,6 +68,9 @@ def verdict(trace: Trace, answer: Answer) -> str:
                 f"threshold {d.threshold:.2f}; its coverage of the question's terms {best.coverage:.2f}, "
                 f"dense similarity {best.cos_span:.2f})")
     lead = d.scored[0]
+    if lead.fitted is not None:
+        return (f"answered: the fitted ranker put this passage first (logit {lead.fitted:+.2f}); the probability "
+                f"that it is right is {d.confidence:.3f} >= threshold {d.threshold:.2f}")
     if len(d.scored) == 1:
         return f"answered: the only candidate, confidence {d.confidence:.3f} >= threshold {d.threshold:.2f}"
     second = d.scored[1]
@@ -96,6 +99,7 @@ def trace_dict(trace: Trace, answer: Answer, index: Index, n: int = 5) -> dict[s
             "position": position, "doc_id": s.span.doc_id, "start": s.span.start, "end": s.span.end,
             "text": s.span.text, "heading": chunk.heading, "score": round(s.score, 4),
             "parts": {name: round(value, 4) for name, value in s.parts},
+            **({"fitted_logit": round(s.fitted, 4)} if s.fitted is not None else {}),
             "retrieval": ranks.get(s.span.chunk_id, {"fused_rank": None, "note": "added outside retrieval's top chunks"}),
         }
         if lead is not None and position > 1:

@@ -1,0 +1,107 @@
+"""The fitted scorer (scorer.py) and its training helpers (train.py), on tiny data: no model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.engine import Engine
+from bot.embed import HashingEmbedder
+from bot.explain import Trace
+from bot.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear,
+                        candidate_features, question_features, wh_class)
+from bot.train import Example, best_threshold, ece, fit_ranker
+
+
+def _linear(names, coef=None):
+    n = len(names)
+    return Linear(tuple(names), np.zeros(n), np.ones(n), np.zeros(n) if coef is None else np.array(coef, float), 0.0)
+
+
+def _scorer(threshold=0.4):
+    return FittedScorer(_linear(CANDIDATE_FEATURES), _linear(QUESTION_FEATURES), threshold, threshold)
+
+
+def test_the_shipped_scorer_loads_and_matches_its_hash():
+    scorer = FittedScorer.load(SCORER_FILE)
+    assert scorer.ranker.names == tuple(CANDIDATE_FEATURES) and 0 < scorer.threshold < 1
+    assert "SQuAD" in scorer.meta["licence"] and scorer.meta["data"]["squad_validation_articles"]
+
+
+def test_a_scorer_file_edited_by_hand_is_refused(tmp_path):
+    path = tmp_path / "scorer.json"
+    _scorer().save(path)
+    assert FittedScorer.load(path).threshold == 0.4
+    data = json.loads(path.read_text())
+    data["threshold"] = 0.1
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="SHA-256"):
+        FittedScorer.load(path)
+
+
+def test_a_scorer_fitted_on_other_features_is_refused():
+    with pytest.raises(ValueError, match="other features"):
+        FittedScorer(_linear(["a", "b"]), _linear(QUESTION_FEATURES), 0.5, 0.5)
+
+
+def test_question_classes_and_feature_shapes(tiny_engine):
+    assert wh_class("When was it founded?") == "when" and wh_class("And who runs it?") == "who"
+    assert wh_class("How many officers are there?") == "count" and wh_class("Is it big?") == "other"
+    trace = Trace("When was the service founded?")
+    tiny_engine.ask(trace.question, (), trace)
+    q, scored = trace.query, trace.decision.scored
+    x = candidate_features(q.question, q.focus_terms, scored, q.yes_no, q.followup)
+    assert x.shape == (len(scored), len(CANDIDATE_FEATURES)) and np.isfinite(x).all()
+    col = CANDIDATE_FEATURES.index("when_x_year")
+    assert any(x[i, col] == 1.0 for i, s in enumerate(scored) if "1829" in s.span.text)
+    qf = question_features(x, np.arange(len(scored), dtype=float)[::-1], trace.decision.adjustments)
+    assert qf.shape == (len(QUESTION_FEATURES),)
+
+
+def test_the_engine_ranks_with_the_fitted_scorer_when_asked(tiny_settings, monkeypatch):
+    # A ranker that only likes a year in a when-question's span puts the founding year first.
+    coef = np.zeros(len(CANDIDATE_FEATURES))
+    coef[CANDIDATE_FEATURES.index("when_x_year")] = 5.0
+    scorer = FittedScorer(_linear(CANDIDATE_FEATURES, coef), _linear(QUESTION_FEATURES), 0.3, 0.3)
+    monkeypatch.setattr("bot.engine.load_scorer", lambda: scorer)
+    engine = Engine.load(tiny_settings.replace(scorer="fitted"), embedder=HashingEmbedder(), progress=lambda _: None)
+    trace = Trace("When was the service founded?")
+    answer = engine.ask(trace.question, (), trace)
+    assert trace.decision.scored[0].fitted is not None and "1829" in trace.decision.scored[0].span.text
+    assert trace.decision.threshold == 0.3 and answer.confidence == pytest.approx(0.5)  # zero confidence weights
+    assert answer.answered and "1829" in answer.answer
+
+
+def test_a_damaged_scorer_falls_back_to_the_rules(tiny_settings, monkeypatch, tmp_path, capsys):
+    path = tmp_path / "scorer.json"
+    _scorer().save(path)
+    path.write_text(path.read_text().replace("0.4", "0.9"))
+    monkeypatch.setattr("bot.engine.SCORER_FILE", path)
+    engine = Engine.load(tiny_settings.replace(scorer="fitted"), embedder=HashingEmbedder(), progress=lambda _: None)
+    assert engine.extractor.scorer is None and "hand-set rules" in capsys.readouterr().err
+
+
+def _example(xs, ys, answerable=True, group="g"):
+    return Example(group, "train", "squad", answerable, False, np.array(xs, float), np.array(ys, float), ())
+
+
+def test_the_ranker_learns_which_feature_marks_the_answer():
+    n = len(CANDIDATE_FEATURES)
+    rng = np.random.default_rng(0)
+    examples = []
+    for i in range(40):
+        x = rng.normal(size=(5, n))
+        x[:, 0] = [0, 0, 3, 0, 0]  # feature 0 marks the answer
+        examples.append(_example(x, [0, 0, 1, 0, 0], group=f"g{i % 4}"))
+    ranker = fit_ranker(examples)
+    assert ranker.coef[0] == max(ranker.coef) and all(np.argmax(ranker.logits(e.x)) == 2 for e in examples)
+
+
+def test_the_threshold_is_chosen_for_a_mix_with_a_third_unanswerable():
+    # Half the questions unanswerable: reweighted, abstaining on everything no longer pays.
+    probs = np.array([0.9, 0.8, 0.3, 0.2, 0.6, 0.1])
+    right = np.array([True, True, True, False, False, False])
+    answerable = np.array([True, True, True, False, False, False])
+    t, acc = best_threshold(probs, right, answerable)
+    assert 0.21 <= t <= 0.3 and acc > 0.5
+    assert ece(np.array([0.9, 0.9]), np.array([1.0, 0.0])) == pytest.approx(0.4)
