@@ -239,6 +239,23 @@ def format_metrics(m: dict[str, Any]) -> str:
     ])
 
 
+def _ablate_each(engine, articles: list[SquadArticle], base: list[SquadResult], limit: int | None) -> int:
+    """For every rule: how many of these questions it gets right that are wrong without it, and the reverse."""
+    from .ablation import configure, rules
+
+    right = [r.right for r in base]
+    print(f"{len(base)} questions, {sum(right)} right with every rule on\n")
+    print(f"{'rule':22s} {'gains':>5s} {'loses':>5s}   (answerable gains/loses, unanswerable gains/loses)")
+    for rule in rules():
+        off = [r.right for r in evaluate_squad(configure(engine, ablate=[rule]), articles, limit)]
+        ans = [r.question.answerable for r in base]
+        g = [a and not b for a, b in zip(right, off)]
+        lo = [b and not a for a, b in zip(right, off)]
+        print(f"{rule:22s} {sum(g):5d} {sum(lo):5d}   ({sum(x for x, a in zip(g, ans) if a)}/{sum(x for x, a in zip(lo, ans) if a)}, "
+              f"{sum(x for x, a in zip(g, ans) if not a)}/{sum(x for x, a in zip(lo, ans) if not a)})", flush=True)
+    return 0
+
+
 def cmd_squad_eval(args) -> int:
     """``python -m bot eval --squad FILE [--articles A,B|validation|train|all] [--limit N]``."""
     from .ablation import configure, parse_overrides
@@ -254,6 +271,8 @@ def cmd_squad_eval(args) -> int:
         built = time.perf_counter() - started
         engine = configure(engine, parse_overrides(args.set or []), args.ablate or [])
         results = evaluate_squad(engine, articles, args.limit)
+        if args.ablate_each:
+            return _ablate_each(engine, articles, results, args.limit)
     m = squad_metrics(results)
     m["build_seconds"] = built
     print(f"SQuAD: {', '.join(a.title for a in articles)} (built in {built:.0f} s)")
