@@ -249,8 +249,12 @@ class Extractor:
         span_ids = [s for h in hits for s in self.index.chunk_spans[h.chunk_id]]
         dense_top: list[int] = []
         if n_dense and len(self.index.spans):
-            sims = self.index.span_vectors @ query_vector
-            dense_top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense].tolist()
+            if self.index.span_faiss is not None:  # the span index: no scan of every span vector at scale
+                _, ids = self.index.span_faiss.search(query_vector.reshape(1, -1).astype(np.float32), n_dense)
+                dense_top = [int(i) for i in ids[0] if i >= 0]
+            else:
+                sims = self.index.span_vectors @ query_vector
+                dense_top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense].tolist()
         for chunk_id in [self.index.spans[i].chunk_id for i in dense_top] + list(more_chunks):
             if chunk_id not in by_chunk:
                 by_chunk[chunk_id] = Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector))

@@ -43,7 +43,7 @@ from .embed import Embedder, file_sha256
 from .schema import Chunk, Document, Span
 from .vocabulary import corpus_words
 
-FORMAT_VERSION = 2  # 2: the corpus's words are embedded too (words.json, word_vectors.npy)
+FORMAT_VERSION = 3  # 2: the corpus's words are embedded too (words.json, word_vectors.npy); 3: spans.faiss
 CHUNKER_VERSION = 12  # bump when chunk.py, terms() or the embedded texts change (4: anaphoric spans, see below;
 # 5: name + description spans; 6: 'found' is 'find', for the stored corpus words; 7-9: more stop words;
 # 10: a list item of several sentences is a span too; 11: an address's introduction with its title line;
@@ -71,6 +71,9 @@ class Index:
     span_vectors: np.ndarray  # (n_spans, dim), unit length
     faiss_index: object
     manifest: dict = field(default_factory=dict)
+    # A FAISS index of the span vectors (exact while small, approximate after, like the chunks'):
+    # answer.py finds the spans most like a question without scanning every span vector.
+    span_faiss: object | None = None
     chunk_spans: list[list[int]] = field(default_factory=list)  # span ids of each chunk
     span_at: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (doc_id, start, end) -> span id
     words: list[str] = field(default_factory=list)  # the corpus's common words (vocabulary.py)
@@ -196,16 +199,19 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
     span_vectors = with_antecedents(spans, span_vectors)
     spec = choose_spec(len(chunk_vectors))
     faiss_index = build_ann(chunk_vectors, spec)
+    span_spec = choose_spec(len(span_vectors))
+    span_faiss = build_ann(span_vectors, span_spec)
     for_queries()
     manifest = expected_manifest(documents, embedder, max_tokens) | {
         "dim": embedder.dim,
         "ann": spec.to_manifest(),
+        "span_ann": span_spec.to_manifest(),
         "counts": {"documents": len(documents), "chunks": len(chunks), "spans": len(spans), "words": len(words)},
         "embedded": n_embedded,
         "build_seconds": round(time.perf_counter() - started, 3),
     }
     return Index({d.doc_id: d for d in documents}, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest,
-                 words=words, word_vectors=word_vectors)
+                 span_faiss=span_faiss, words=words, word_vectors=word_vectors)
 
 
 def _encode_with_progress(embedder: Embedder, texts: list[str], log: Log, batch: int = 256) -> np.ndarray:
@@ -234,6 +240,8 @@ def save_index(index: Index, index_dir: Path) -> Path:
     (tmp_dir / "words.json").write_text(json.dumps(index.words), encoding="utf-8")
     np.save(tmp_dir / "word_vectors.npy", np.asarray(index.word_vectors, dtype=np.float32), allow_pickle=False)
     faiss.write_index(index.faiss_index, str(tmp_dir / "chunks.faiss"))
+    if index.span_faiss is not None:
+        faiss.write_index(index.span_faiss, str(tmp_dir / "spans.faiss"))
     files = {p.name: file_sha256(p) for p in sorted(tmp_dir.iterdir())}
     for path in tmp_dir.iterdir():
         _fsync(path)
@@ -313,9 +321,14 @@ def load_index(index_dir: Path, documents: list[Document], expected: dict) -> In
             set_nprobe(faiss_index, int(ann["nprobe"]))
         if faiss_index.ntotal != len(chunks) or faiss_index.d != chunk_vectors.shape[1]:
             raise ValueError("FAISS index does not match the chunk table")
+        span_faiss = faiss.read_index(str(gen_dir / "spans.faiss"))
+        if (manifest.get("span_ann") or {}).get("nprobe"):
+            set_nprobe(span_faiss, int(manifest["span_ann"]["nprobe"]))
+        if span_faiss.ntotal != len(spans) or (len(spans) and span_faiss.d != span_vectors.shape[1]):
+            raise ValueError("FAISS index does not match the span table")
         mapped = {path: state for path, state in states.items()
                   if isinstance(chunk_vectors if path.name == "chunk_vectors.npy" else span_vectors, np.memmap)}
-        return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest,
+        return Index(by_id, chunks, spans, chunk_vectors, span_vectors, faiss_index, manifest, span_faiss=span_faiss,
                      words=words, word_vectors=word_vectors, mapped=mapped)
     except (OSError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
         raise StaleIndex(f"index unreadable ({type(exc).__name__}: {exc})") from None

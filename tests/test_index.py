@@ -25,7 +25,7 @@ def test_first_use_builds_then_loads(tiny_settings):
 def test_manifest_records_what_the_index_was_built_from(tiny_settings):
     _open(tiny_settings)
     manifest = json.loads((tiny_settings.index_dir / MANIFEST).read_text())
-    assert manifest["format_version"] == FORMAT_VERSION == 2 and manifest["model"] == "hashing-256"
+    assert manifest["format_version"] == FORMAT_VERSION == 3 and manifest["model"] == "hashing-256"
     assert manifest["chunking"]["max_tokens"] == tiny_settings.chunk_max_tokens
     assert set(manifest["counts"]) == {"documents", "chunks", "spans", "words"} and len(manifest["corpus_hash"]) == 64
     assert {"words.json", "word_vectors.npy"} <= set(manifest["files"])
@@ -134,3 +134,42 @@ def test_items_of_a_list_split_across_chunks_are_searched_with_its_introduction(
     assert "five operational functions" not in texts[2]  # the chunk before introduces nothing
     assert "five operational functions" not in texts[3]  # another section
     assert texts[0].startswith("About us\nOur Structure")
+
+
+def test_spans_most_like_the_question_come_from_the_span_index_not_a_scan(tiny_engine):
+    """Candidates are found through spans.faiss: nothing multiplies the question by every span vector."""
+    index = tiny_engine.index
+    assert index.span_faiss is not None and index.span_faiss.ntotal == len(index.spans)
+    assert index.manifest["span_ann"]["kind"] == "flat"
+
+    class NoScan:
+        def __init__(self, vectors):
+            self.vectors = vectors
+
+        def __getitem__(self, key):
+            return self.vectors[key]
+
+        def __len__(self):
+            return len(self.vectors)
+
+        def __matmul__(self, other):
+            raise AssertionError("every span vector was scanned")
+
+    before = tiny_engine.ask("Who founded the service?")
+    vectors = index.span_vectors
+    index.span_vectors = NoScan(vectors)
+    try:
+        after = tiny_engine.ask("Who founded the service?")
+    finally:
+        index.span_vectors = vectors
+    assert after.answer == before.answer and after.confidence == before.confidence
+
+
+def test_the_span_index_is_saved_and_loaded_with_the_rest(tiny_settings):
+    from bot.embed import HashingEmbedder
+    from bot.engine import Engine
+
+    first = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    again = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)  # loads what was saved
+    assert "spans.faiss" in again.index.manifest["files"]
+    assert again.index.span_faiss.ntotal == first.index.span_faiss.ntotal == len(again.index.spans)
