@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -22,6 +23,8 @@ from .qtype import NUMERIC, expected_type
 from .acronyms import AcronymMap
 from .conversation import TOPIC_TURNS, QueryBuilder
 from .corpus import load_corpus
+from . import domain
+from .domain import Domain
 from .embed import Embedder, make_embedder
 from .explain import Trace
 from .scorer import SCORER_FILE, FittedScorer
@@ -79,6 +82,7 @@ class Engine:
 
     @classmethod
     def from_index(cls, settings: Settings, embedder: Embedder, index: Index, weights: Weights = Weights()) -> "Engine":
+        domain.use(Domain.load(Path(settings.domain_file)) if settings.domain_file else Domain())
         docs = list(index.documents.values())
         acronyms = AcronymMap.from_documents(docs)
         # BM25 reads each acronym a chunk writes with its full name: "is that the inspectorate's

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
+from . import domain
 from .acronyms import letters, name_run, spells
 from .retrieve import terms
 
@@ -38,18 +39,18 @@ DURATION_PATTERN = re.compile(
     r"|\b(1[89]|20)\d\d ?[-–] ?\d{2,4}\b",
     re.IGNORECASE,
 )
-PLACE_PATTERN = re.compile(r"\b(Road|Street|Floor|Building|House|Square|Holborn|London [A-Z]{1,2}\d|[A-Z]{1,2}\d{1,2} \d[A-Z]{2})\b")
+_ADDRESS_WORDS = ("Road", "Street", "Floor", "Building", "House", "Square")
+_POSTCODE = r"[A-Z]{1,2}\d{1,2} \d[A-Z]{2}"
 MONEY_PATTERN = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(pounds|pence)\b", re.IGNORECASE)
 PHONE_PATTERN = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b|\b999\b")
 
-# Capitalised words that start institution and role names, not people's names.
+# Capitalised words that start institution and role names, not people's names (a corpus's own
+# institutions and places are in its domain file, domain.py).
 _NOT_NAMES = frozenset(
-    "The A An In On At Of Her His Majesty Majesty's Majesty’s Majesties For And Our We It This That These Those Met Metropolitan Police Service Office Authority "
-    "Commission Commissioner Assistant Deputy Mayor Mayor's Home Secretary Chair Chief Officer Officers Board Group "
-    "London City Council Government Ministers Minister Royal Family Parliament Parliamentary Independent National "
-    "British Crown Court Inspectorate Constabulary Fire Rescue Services Crime Policing Plan Strategy New Scotland Yard "
-    "Community Liaison Advisory Operation Professional Standards Directorate Department Unit Team Management "
-    "Association Justice Inquiry Report Review Action Culture Contact Centre Command Central".split()
+    "The A An In On At Of For And Our We It This That These Those Service Office Authority Commission Commissioner "
+    "Assistant Deputy Chair Chief Officer Officers Board Group Council Government Ministers Minister Parliament "
+    "Parliamentary Independent National Court Services Plan Strategy Directorate Department Unit Team Management "
+    "Association Report Review Action Centre".split()
 )
 _TITLES = frozenset("Sir Dame Lord Lady Baroness Baron Dr Mr Mrs Ms".split())
 _RANKS = frozenset("Commissioner Deputy Assistant Chief Mayor Chair Inspector Superintendent Commander Sergeant "
@@ -382,7 +383,8 @@ def has_person_name(text: str, question: str) -> bool:
         titled = False
         while words and (words[0] in _TITLES or words[0] in _RANKS):
             words, titled = words[1:], True
-        if not words or any(w in _NOT_NAMES or w in _INSTITUTION_WORDS for w in words):
+        domain_words = domain.current().not_person_names
+        if not words or any(w in _NOT_NAMES or w in _INSTITUTION_WORDS or w in domain_words for w in words):
             continue
         if titled and len(words) == 1 and words[0].lower() not in asked:
             return True  # "Baroness Casey", "Commissioner Rowley"
@@ -404,13 +406,35 @@ def names_the_role(text: str, question: str, focus: list[str] = ()) -> bool:
 
 def roles_asked(question: str, focus: Sequence[str] = ()) -> set[str]:
     """The terms of the role a who-question asks about ("commission" for "Who is the Commissioner?")."""
-    asked = set(terms(" ".join(m.group(1) for m in _ROLE_ASKED.finditer(question)))) - _NO_TITLE
-    return asked | (set(focus) & _ROLE_TERMS) if asked else set()
+    no_title = _no_title()
+    asked = set(terms(" ".join(m.group(1) for m in _ROLE_ASKED.finditer(question)))) - no_title
+    return asked | (set(focus) & (_ROLE_TERMS - no_title)) if asked else set()
 
 
 _ROLE_ASKED = re.compile(r"\b" + _ROLE + r"s?\b", re.IGNORECASE)
-_NO_TITLE = frozenset(terms("founder"))  # "Founded by Sir Robert Peel" names the founder without the word
-_ROLE_TERMS = frozenset(terms(_ROLE.strip("()").replace("|", " "))) - _NO_TITLE
+_ROLE_TERMS = frozenset(terms(_ROLE.strip("()").replace("|", " ")))
+
+
+@lru_cache(maxsize=1)
+def _no_title() -> frozenset[str]:
+    """Roles a source names without the word (the domain file's; a founder is "founded by ...")."""
+    return frozenset(t for role in domain.current().roles_said_without_the_word for t in terms(role))
+
+
+@lru_cache(maxsize=1)
+def place_pattern() -> re.Pattern[str]:
+    """An address line: a street word, the domain file's address words, a city before a
+    postcode's first half ("London SW6"), or a whole UK postcode."""
+    d = domain.current()
+    words = "|".join(re.escape(w) for w in (*_ADDRESS_WORDS, *d.address_words))
+    cities = "".join(f"|{re.escape(c)} [A-Z]{{1,2}}\\d" for c in d.address_cities)
+    return re.compile(rf"\b({words}{cities}|{_POSTCODE})\b")
+
+
+def domain_changed() -> None:
+    """Forget what was worked out from the previous domain (domain.use calls this)."""
+    _no_title.cache_clear()
+    place_pattern.cache_clear()
 
 
 def has_new_name(text: str, question: str) -> bool:
@@ -441,7 +465,7 @@ def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) ->
 
 def has_place(text: str, question: str) -> bool:
     """An address, or "in/at/near" followed by a place the question doesn't name."""
-    if PLACE_PATTERN.search(text):
+    if place_pattern().search(text):
         return True
     asked = set(re.findall(r"[A-Za-z]+", question.lower()))
     return any(
@@ -517,7 +541,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str], dict[str, frozenset[str]]], bo
     "person": lambda text, question, focus, aliases: has_person_name(text, question) and names_the_role(text, question, focus),
     "name": lambda text, question, focus, aliases: has_new_name(text, question),
     "place": lambda text, question, focus, aliases: has_place(text, question),
-    "address": lambda text, question, focus, aliases: bool(PLACE_PATTERN.search(text)),
+    "address": lambda text, question, focus, aliases: bool(place_pattern().search(text)),
     "phone": lambda text, question, focus, aliases: bool(PHONE_PATTERN.search(text)),
     # An amount of money, and a figure by what the question is about ("a salary of £30,000").
     "money": lambda text, question, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),

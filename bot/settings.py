@@ -78,6 +78,8 @@ class Settings:
     # How candidate spans are ranked and the confidence computed: "fitted" (the weights of
     # bot/data/scorer.json, made by `python -m bot train`) or "rules" (answer.Weights, set by hand).
     scorer: str = "rules"
+    # Knowledge of this corpus's world, as data (bot/domain.py); "" runs without any.
+    domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",

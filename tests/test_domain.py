@@ -1,0 +1,66 @@
+"""The corpus's world is data (bot/data/domain.toml): the engine works without it, and the
+shipped file only adds what this corpus needs."""
+
+import pytest
+
+from bot import domain, qtype
+from bot.domain import DOMAIN_FILE, Domain
+from bot.embed import HashingEmbedder
+from bot.engine import Engine
+from bot.evaluate import Row, evaluate
+
+
+@pytest.fixture
+def restore_domain():
+    yield
+    domain.use(Domain.load(DOMAIN_FILE))
+
+
+def test_the_shipped_domain_file_loads():
+    d = Domain.load(DOMAIN_FILE)
+    assert d.not_person_names and d.address_words and d.roles_said_without_the_word
+
+
+def test_a_bad_domain_file_is_refused_by_name(tmp_path):
+    path = tmp_path / "domain.toml"
+    path.write_text('not_person_names = "Met"\n')
+    with pytest.raises(ValueError, match="must be a list of words"):
+        Domain.load(path)
+    path.write_text('colours = ["red"]\n')
+    with pytest.raises(ValueError, match="unknown key"):
+        Domain.load(path)
+
+
+def test_domain_words_only_add_to_the_general_rules(restore_domain):
+    domain.use(Domain())
+    # General English: a street word or a postcode is an address; a titled name is a person.
+    assert qtype.place_pattern().search("12 High Street") and qtype.place_pattern().search("London AB1 2CD")
+    assert qtype.has_person_name("It was founded by Sir Ann Example.", "Who founded it?")
+    assert not qtype.place_pattern().search("Exampleton Gate")
+    assert qtype.has_person_name("Ask Example Smith.", "Who do I ask?")
+    domain.use(Domain(address_words=("Gate",), not_person_names=frozenset({"Example"})))
+    assert qtype.place_pattern().search("Exampleton Gate")
+    assert not qtype.has_person_name("Ask Example Smith.", "Who do I ask?")
+
+
+def test_the_engine_answers_without_a_domain_file(tiny_settings, restore_domain):
+    engine = Engine.load(tiny_settings.replace(domain_file=""), embedder=HashingEmbedder(), progress=lambda _: None)
+    assert domain.current() == Domain()
+    rows = [Row("a", "Who founded the service?", (), True, "fact", "history.md", "Robert Peel"),
+            Row("b", "Where do I send a complaint by post?", (), True, "fact", "complaints.md", "1 High Street"),
+            Row("c", "What is the capital of France?", (), False, "unanswerable")]
+    report = evaluate(engine, rows)
+    assert report.metrics["verbatim_rate"] == 1.0
+    assert [r.correct for r in report.results] == [True, True, True]
+
+
+@pytest.mark.integration
+def test_the_squad_articles_are_answered_without_a_domain_file(monkeypatch, capsys, restore_domain):
+    from bot import cli
+    from bot.squad import DEFAULT_SQUAD_FILE
+
+    if not DEFAULT_SQUAD_FILE.is_file():
+        pytest.skip(f"no SQuAD file at {DEFAULT_SQUAD_FILE}")
+    monkeypatch.setenv("BOT_DOMAIN_FILE", "")
+    assert cli.main(["eval", "--squad", str(DEFAULT_SQUAD_FILE), "--articles", "Normans", "--limit", "12"]) == 0
+    assert domain.current() == Domain() and "lead right" in capsys.readouterr().out
