@@ -121,6 +121,7 @@ class Engine:
         related = self.related.pick(
             clean_question(question), vector,
             answer, ask=lambda q: self._answer(q, ())[0], encode=self.embedder.encode,
+            asked=[t.content for t in history if t.role == "user"],
         )
         answer.timings_ms["related"] = (time.perf_counter() - t0) * 1e3
         return replace(answer, related=tuple(related))

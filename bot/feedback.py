@@ -1,6 +1,6 @@
 """Store thumbs up/down votes on answers in a local SQLite file, keeping no more than needed.
 
-One row per vote: the time (UTC, ISO 8601), the vote, the answer's citations (doc ids and
+One row per voted answer message (voting again replaces it, undoing deletes it): the time (UTC, ISO 8601), the vote, the answer's citations (doc ids and
 character offsets: they identify the quoted answer) and a keyed hash of the question (so
 repeats can be counted). The question's text is kept only when the operator turns on
 ``keep_question_text``, and then with e-mail addresses, phone numbers, postcodes and long
@@ -61,9 +61,12 @@ CREATE TABLE IF NOT EXISTS votes (
     question_hash TEXT NOT NULL,
     question TEXT,
     citations TEXT NOT NULL,
-    vote TEXT NOT NULL CHECK (vote IN ('up', 'down'))
+    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+    message_id TEXT
 )
 """
+# One vote per answer message: voting again replaces it, undoing deletes it.
+_MESSAGE_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS votes_message ON votes (message_id) WHERE message_id IS NOT NULL"
 
 
 def citation_refs(citations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,6 +84,7 @@ class Vote:
     question: str | None  # None unless keep_question_text was on; redacted when kept
     citations: list[dict[str, Any]]
     vote: str
+    message_id: str | None = None  # the answer message voted on (None for votes stored before ids)
 
 
 class SQLiteStore:
@@ -222,33 +226,50 @@ class FeedbackStore(SQLiteStore):
     TABLES = (_SCHEMA,)
     PURGED = ("votes",)
 
-    def record(self, *, question: str, citations: Sequence[dict[str, Any]], vote: str, answer: str = "") -> int:
+    def record(self, *, question: str, citations: Sequence[dict[str, Any]], vote: str, answer: str = "",
+               message_id: str | None = None) -> int:
         """Store one vote and return its row id. ``vote`` is "up" or "down".
 
-        ``answer`` is accepted for callers that pass it, and not stored: the citations'
-        offsets identify the quoted answer."""
+        With a ``message_id`` (the answer message voted on) there is at most one row per message:
+        a second vote on it replaces the first (its time too). ``answer`` is accepted for callers
+        that pass it, and not stored: the citations' offsets identify the quoted answer."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
+        if message_id is not None and (not isinstance(message_id, str) or not 0 < len(message_id) <= 64):
+            raise ValueError(f"message_id must be a string of 1 to 64 characters, got {message_id!r}")
         self._check_available()
         self._purge_if_due()
         row = (now_iso(), self.policy.digest(question), self.policy.text(question),
-               json.dumps(citation_refs(citations), ensure_ascii=False), vote)
+               json.dumps(citation_refs(citations), ensure_ascii=False), vote, message_id)
         with self._lock, self._connect() as conn:
+            if message_id is not None:
+                conn.execute("DELETE FROM votes WHERE message_id = ?", (message_id,))
             cursor = conn.execute(
-                "INSERT INTO votes (created_at, question_hash, question, citations, vote) VALUES (?, ?, ?, ?, ?)", row
+                "INSERT INTO votes (created_at, question_hash, question, citations, vote, message_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)", row
             )
             return int(cursor.lastrowid or 0)
+
+    def retract(self, message_id: str) -> int:
+        """Delete the vote on ``message_id`` (the voter undid it); returns how many rows went (0 or 1)."""
+        self._check_available()
+        with self._lock, self._connect() as conn:
+            return conn.execute("DELETE FROM votes WHERE message_id = ?", (message_id,)).rowcount
 
     def votes(self, since: str = "", until: str = "") -> list[Vote]:
         """Stored votes, oldest first; ``since``/``until`` are ISO times (until excluded)."""
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT id, created_at, question_hash, question, citations, vote FROM votes "
+                "SELECT id, created_at, question_hash, question, citations, vote, message_id FROM votes "
                 "WHERE created_at >= ? AND (? = '' OR created_at < ?) ORDER BY id", (since, until, until)
             ).fetchall()
-        return [Vote(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+        return [Vote(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows]
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(votes)").fetchall()}
+        if "message_id" not in columns:  # a store from before votes were tied to their message
+            conn.execute("ALTER TABLE votes ADD COLUMN message_id TEXT")
+        conn.execute(_MESSAGE_INDEX)
         # Version 1 kept every question and answer whole in a "feedback" table: keep the votes,
         # drop the texts (they were stored before the operator could choose).
         old = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'feedback'").fetchone()

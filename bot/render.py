@@ -239,7 +239,9 @@ def source_view(doc: Document, citations: Sequence[Citation], active: int, kind:
         f'<header><h3 class="doc-title">{esc(doc.title)}</h3>{_meta(doc.date, doc.archived, doc.site)} '
         f'<a class="doc-page" href="{esc(source_href(current))}" target="_blank" rel="noopener">Open as a page &#x2197;</a>'
         f'{_original_link(doc.url, current.quote)}</header>'
-        f'<div class="doc-body">{highlight(doc.body, marks)}</div></article>'
+        # A scroll box: focusable (tabindex) so it scrolls by keyboard, named for screen readers.
+        f'<div class="doc-body" tabindex="0" role="region" aria-label="Text of {esc(doc.title)}">'
+        f'{highlight(doc.body, marks)}</div></article>'
     )
 
 

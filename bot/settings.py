@@ -80,6 +80,9 @@ class Settings:
     scorer: str = "rules"
     # Knowledge of this corpus's world, as data (bot/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
+    # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
+    # patterns that make a question urgent; None: the shipped bot/data/notices.toml.
+    notices_file: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
@@ -125,7 +128,7 @@ class Settings:
             raw = env.get(f"BOT_{field.name.upper()}")
             if raw is None:
                 continue
-            if field.name.endswith("_dir"):
+            if field.name.endswith("_dir") or field.name == "notices_file":  # domain_file may be ""
                 changes[field.name] = Path(raw).expanduser().resolve()
             elif field.type in ("int", int):
                 try:

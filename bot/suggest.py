@@ -70,6 +70,35 @@ def _sentence_span(spans: Sequence[Span], doc_id: str, offset: int) -> int | Non
     return best
 
 
+# Words a question opens with (English grammar, not corpus knowledge): a heading that starts
+# with one reads as a question ("How to complain", "What we do"); any text ending in "?" does.
+_QUESTION_OPENERS = frozenset(
+    "who whom whose what when where why how which can could do does did is are was were will would "
+    "should shall may must have has".split()
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_FILLER = frozenset("a an the of to in on for and or is are was were do does did i me my we our you your it its "
+                    "be by at with about".split())
+
+
+def reads_as_question(text: str) -> bool:
+    words = _WORD.findall(text.lower())
+    return text.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_OPENERS)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _FILLER}
+
+
+def same_question(a: str, b: str) -> bool:
+    """The same question or a near-repeat: the same words, or content words overlapping by 3/4."""
+    wa, wb = _WORD.findall(a.lower()), _WORD.findall(b.lower())
+    if wa == wb:
+        return True
+    ca, cb = _content_words(a), _content_words(b)
+    return bool(ca and cb) and len(ca & cb) / len(ca | cb) >= 0.75
+
+
 @dataclass(frozen=True)
 class Candidate:
     question: str
@@ -90,8 +119,9 @@ class RelatedQuestions:
             text = " ".join(s.text.split())
             if s.kind == "sentence" and text.endswith("?") and " | " not in text and 3 <= len(text.split()) <= 16:
                 texts.append(text)
-        # Headings name what a section answers ("Appointment and discipline of senior MPS officers").
-        texts += [h for h in headings if 3 <= len(h.split()) <= 10 and " | " not in h]
+        # A heading is offered only when it reads as a question ("How we assess staff"); a bare
+        # name or title ("Appointment and discipline of ...") is not something to ask.
+        texts += [h for h in headings if 3 <= len(h.split()) <= 10 and " | " not in h and reads_as_question(h)]
         self._texts = list(dict.fromkeys(texts))
         self._candidates: list[Candidate] | None = None
         self._lock = threading.Lock()
@@ -114,7 +144,10 @@ class RelatedQuestions:
             return self._candidates
 
     def pick(self, question: str, vector: np.ndarray, answer: Answer, ask: Callable[[str], Answer],
-             encode: Callable[[list[str]], np.ndarray], n: int = 3) -> list[str]:
+             encode: Callable[[list[str]], np.ndarray], n: int = 3, asked: Sequence[str] = ()) -> list[str]:
+        """Up to ``n`` candidates nearest ``vector``, never ``question`` or one of the questions
+        ``asked`` earlier in the conversation (or a rewording of one), nor one answered by the
+        passage just cited."""
         candidates = self._build(ask, encode)
         if not candidates:
             return []
@@ -123,7 +156,7 @@ class RelatedQuestions:
         out = []
         for i in np.argsort(-sims):
             cand = candidates[int(i)]
-            if cand.question.lower() == question.lower() or any(
+            if any(same_question(cand.question, q) for q in (question, *asked)) or any(
                 c.doc_id == cand.doc_id and c.start <= cand.start < c.end for c in answer.citations
             ) or (cand.doc_id, cand.start) in cited:
                 continue

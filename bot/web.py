@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +39,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from .explain import Trace, trace_dict
 from .feedback import FeedbackStore, FeedbackUnavailable
+from .notices import Notices
 from .outcomes import LoggedEngine, OutcomeLog
 from . import security
 from .render import (
@@ -45,6 +47,8 @@ from .render import (
 )
 from .schema import SUPPORT_REASONS, Answer, Citation, Document
 from .settings import Settings
+from .suggest import same_question
+from .theme import PAGE_THEME_CSS, UI_THEME_CSS
 from .validate import MAX_REQUEST_BYTES, RequestError, Turn, parse_request
 
 log = logging.getLogger(__name__)
@@ -226,7 +230,7 @@ ASK_SCHEMA = {
 
 
 
-def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> None:
+def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notices: Notices) -> None:
     """/api/ask, /api/health and /source/<doc_id> on ``app``."""
     lanes = AnswerLanes()
 
@@ -260,6 +264,8 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
         payload = answer.to_dict()
+        # What to tell the asker beyond the quotes: the urgent notice first, where to ask instead.
+        payload["notices"] = notices.for_answer(req.question, answer)
         if trace is not None:
             payload["explain"] = trace_dict(trace, answer, engine.index)
         return SafeJSONResponse(payload)
@@ -289,7 +295,7 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings) -> No
                 400, f"start and end must be given together with 0 <= start < end <= {len(doc.body)}, got {start}..{end}"
             )
         return HTMLResponse(
-            source_page(doc, start, end),
+            source_page(doc, start, end).replace("</style>", PAGE_THEME_CSS + "</style>", 1),
             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"
                      + security.frame_ancestors_directive(settings.frame_ancestors)},
         )
@@ -304,6 +310,8 @@ class Exchange:
 
     question: str
     answer: Answer
+    # Identifies the answer message (votes on it are one row, replaced or deleted with the vote).
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def cited(self) -> tuple[tuple[Citation, ...], str]:
         """The clickable passages of this answer and their kind."""
@@ -312,12 +320,39 @@ class Exchange:
         return self.answer.suggestions, "suggestion"
 
 
-def to_messages(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
+def to_messages(exchanges: Sequence[Exchange], notices: Notices | None = None) -> list[dict[str, str]]:
+    notices = notices or Notices.load()
     messages = []
     for i, ex in enumerate(exchanges):
         messages.append({"role": "user", "content": esc_text(ex.question)})
-        messages.append({"role": "assistant", "content": chat_html(ex.answer, i)})
+        messages.append({"role": "assistant", "content": with_notices(ex, notices, i)})
     return messages
+
+
+def with_notices(ex: Exchange, notices: Notices, exchange: int) -> str:
+    """The answer's bubble: the urgent notice first (whatever the sources say), the answer, and
+    on an abstention where to ask instead. Notices are escaped text like the rest."""
+    if ex.answer.error is not None and not ex.answer.answered:
+        return chat_html(ex.answer, exchange)
+    lead, trail = notices.leading(ex.question), notices.trailing(ex.answer)
+    parts = [f'<strong class="notice-urgent">{esc_text(lead)}</strong>' if lead else "", chat_html(ex.answer, exchange),
+             f'<span class="notice-abstain">{esc_text(trail)}</span>' if trail else ""]
+    return "\n\n".join(p for p in parts if p)
+
+
+def announcement(ex: Exchange | None, notices: Notices) -> str:
+    """The live region's text for a new answer: read out by screen readers once, as it arrives."""
+    if ex is None:
+        return ""
+    answer = ex.answer
+    if answer.error is not None and not answer.answered:
+        text = f"Not answered: {answer.error}"
+    elif answer.answered:
+        text = f"Answer, quoted from {len({c.doc_id for c in answer.citations})} source(s): {answer.answer}"
+    else:
+        text = "The sources don't cover this question. " + notices.abstain
+    lead = notices.leading(ex.question)
+    return f"<p>{esc(lead + ' ' if lead else '')}{esc(text[:600])}</p>"
 
 
 def to_history(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
@@ -335,12 +370,14 @@ def to_history(exchanges: Sequence[Exchange]) -> list[dict[str, str]]:
 RELATED_CHIPS = 3
 
 
-def related_updates(answer: Answer | None) -> list[Any]:
+def related_updates(answer: Answer | None, asked: Sequence[str] = ()) -> list[Any]:
     """The label and chip buttons under the chat: the answer's related questions, or hidden.
 
+    Questions ``asked`` in this conversation (or rewordings of them) are never offered again.
     Button labels are plain text (Gradio escapes them), so corpus text never becomes HTML.
     """
-    questions = list(answer.related[:RELATED_CHIPS]) if answer is not None and not answer.error else []
+    offered = answer.related if answer is not None and not answer.error else ()
+    questions = [q for q in offered if not any(same_question(q, a) for a in asked)][:RELATED_CHIPS]
     if not questions:
         label = gr.update(value="", visible=False)
     else:
@@ -354,10 +391,12 @@ def related_updates(answer: Answer | None) -> list[Any]:
 class ChatHandlers:
     """The Gradio event handlers; state is a per-session list of Exchange."""
 
-    def __init__(self, engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) -> None:
+    def __init__(self, engine: AnswerEngine, settings: Settings, feedback: FeedbackStore,
+                 notices: Notices | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.feedback = feedback
+        self.notices = notices or Notices.load(settings.notices_file)
 
     def ask(self, question: str, exchanges: list[Exchange]) -> Exchange:
         try:
@@ -375,21 +414,25 @@ class ChatHandlers:
             return Exchange(req.question, Answer.failure("something went wrong while answering; please try again"))
 
     def submit(self, question: str, exchanges: list[Exchange]) -> tuple[Any, ...]:
-        """-> chatbot, state, textbox, sources panel, source view, shown exchange, related label, chips."""
+        """-> chatbot, state, textbox, sources panel, source view, shown exchange, live region,
+        related label, chips."""
         if not question or not question.strip():
-            return tuple(gr.skip() for _ in range(6 + 1 + RELATED_CHIPS))
+            return tuple(gr.skip() for _ in range(7 + 1 + RELATED_CHIPS))
         exchanges = [*exchanges, self.ask(question, exchanges)]
         latest = exchanges[-1]
         panel = sources_panel(latest.question, latest.answer)
-        return (to_messages(exchanges), exchanges, "", panel, source_view_empty(), len(exchanges) - 1,
-                *related_updates(latest.answer))
+        # A refused question stays in the box, to be shortened or fixed rather than retyped.
+        box = question if latest.answer.error is not None and not latest.answer.answered else ""
+        asked = [ex.question for ex in exchanges]
+        return (to_messages(exchanges, self.notices), exchanges, box, panel, source_view_empty(), len(exchanges) - 1,
+                announcement(latest, self.notices), *related_updates(latest.answer, asked))
 
     def example(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
         value = evt.value if isinstance(evt.value, dict) else {}
         return self.submit(str(value.get("text", "")), exchanges)
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], "", sources_panel(None, None), source_view_empty(), -1, *related_updates(None)
+        return [], [], "", sources_panel(None, None), source_view_empty(), -1, "", *related_updates(None)
 
     def show_exchange(self, exchanges: list[Exchange], evt: gr.SelectData) -> tuple[Any, ...]:
         """-> sources panel, source view, shown exchange."""
@@ -433,17 +476,25 @@ class ChatHandlers:
         return sources_panel(ex.question, ex.answer), self.open_citation(exchanges, index, evt), index
 
     def vote(self, exchanges: list[Exchange], evt: gr.LikeData) -> None:
+        """One vote per answer message: a vote stores it, another replaces it, undoing deletes it."""
         index = evt.index if isinstance(evt.index, int) else -1
-        if not isinstance(evt.liked, bool) or not 0 <= index // 2 < len(exchanges):
-            return  # an undone vote or a message we don't know: nothing to store
+        if not 0 <= index // 2 < len(exchanges):
+            return  # a message we don't know: nothing to store
         ex = exchanges[index // 2]
+        if ex.answer.error is not None and not ex.answer.answered:
+            gr.Info("Votes are for answers; this message was not one, so the vote is not kept.")
+            return
         try:
-            self.feedback.record(
-                question=ex.question,
-                answer=ex.answer.answer,
-                citations=[c.to_dict() for c in ex.answer.citations],
-                vote="up" if evt.liked else "down",
-            )
+            if isinstance(evt.liked, bool):
+                self.feedback.record(
+                    question=ex.question,
+                    answer=ex.answer.answer,
+                    citations=[c.to_dict() for c in ex.answer.citations],
+                    vote="up" if evt.liked else "down",
+                    message_id=ex.message_id,
+                )
+            elif not evt.liked:  # Gradio sends "" when a vote is undone
+                self.feedback.retract(ex.message_id)
         except FeedbackUnavailable as exc:  # a side store: the chat goes on without it
             log.error("feedback: vote not stored: %s", exc.detail)
             gr.Warning(f"Sorry, {exc}.")
@@ -498,19 +549,54 @@ if (!window.__citationMarkers) {
 
 SCROLL_TO_MARK = CITATION_CLICKS + """
 watch('value', () => {
-  // Scroll the document box to the passage, then bring the viewer on screen if it is not.
+  // Scroll the document box to the passage, then bring the passage on screen if it is not.
   const mark = element.querySelector('mark.cited');
   const box = element.querySelector('.doc-body');
   if (!mark || !box) return;
-  box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
-  element.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+  if (box.scrollHeight > box.clientHeight + 1) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+  // This page only: scrollIntoView would also scroll a page that embeds the chat in a frame.
+  const r = mark.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) window.scrollBy({top: r.top - window.innerHeight / 3});
 });
 """
 
+# Runs once on the page: fixes of Gradio's markup it has no option for, kept as it re-renders.
+PAGE_FIXES = """
+const fix = () => {
+  // The examples are buttons in a role=list without list items (an ARIA error): a group.
+  document.querySelectorAll('#chat .examples[role=list]').forEach((e) => {
+    e.setAttribute('role', 'group');
+    e.setAttribute('aria-label', 'Example questions');
+  });
+  // New answers are announced once by #announce; the chat log re-read would repeat them.
+  document.querySelectorAll('#chat [role=log][aria-live=polite]').forEach((e) => e.setAttribute('aria-live', 'off'));
+};
+fix();
+new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+"""
 
-def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
+# The live region: its container stays, only its text changes, so screen readers read it out.
+ANNOUNCE = """
+element.setAttribute('role', 'status');
+element.setAttribute('aria-live', 'polite');
+element.setAttribute('aria-atomic', 'true');
+"""
+
+FOCUS_QUESTION = "() => { document.querySelector('#question textarea')?.focus(); }"
+
+# On a phone the page scrolls (not the chat): bring the latest question to the top of the
+# screen so its answer reads from the start. This page only, never a framing page.
+SHOW_LATEST = """() => { setTimeout(() => {
+  if (!window.matchMedia('(max-width: 640px)').matches) return;
+  const rows = document.querySelectorAll('#chat .message-row.user-row');
+  if (!rows.length) return;
+  window.scrollBy({top: rows[rows.length - 1].getBoundingClientRect().top - 8});
+}, 60); }"""
+
+
+def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, notices: Notices) -> gr.Blocks:
     """The chat page: conversation on the left, sources and the source viewer on the right."""
-    handlers = ChatHandlers(engine, settings, feedback)
+    handlers = ChatHandlers(engine, settings, feedback, notices)
     with gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False) as demo:
         exchanges = gr.State([])
         shown = gr.State(-1)
@@ -518,7 +604,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
             f'<header class="app-head"><h1>{esc(TITLE)}</h1><p>Answers are quoted word for word from published '
             "pages about how London's police are run and held to account. Every quote links to its source; "
             "if the sources don't cover a question, you'll be told so.</p></header>",
-            js_on_load=None,
+            js_on_load=PAGE_FIXES,
         )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
@@ -541,18 +627,24 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
                         gr.Button(visible=False, size="sm", variant="secondary", elem_classes=["related-q"])
                         for _ in range(RELATED_CHIPS)
                     ]
-                with gr.Row():
-                    question = gr.Textbox(
-                        elem_id="question",
-                        show_label=False,
-                        placeholder="Ask a question about the Met…",
-                        max_lines=4,
-                        scale=5,
-                        autofocus=True,
-                        submit_btn=False,
-                    )
-                    send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                new_chat = gr.Button("New chat", elem_id="new-chat", size="sm", variant="secondary")
+                with gr.Column(elem_id="composer", variant="compact"):
+                    with gr.Row():
+                        question = gr.Textbox(
+                            elem_id="question",
+                            label="Your question",  # the box's accessible name (shown to screen readers)
+                            show_label=False,
+                            placeholder="Ask about the Met…",
+                            max_lines=4,
+                            scale=5,
+                            autofocus=True,
+                            submit_btn=False,
+                        )
+                        send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=64)
+                        new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", scale=1,
+                                             min_width=64)
+                    gr.HTML(f'<p class="human-note" role="note">{esc(notices.note)}</p>', elem_id="human-note",
+                            js_on_load=None)
+                announce = gr.HTML("", elem_id="announce", elem_classes=["sr-only"], js_on_load=ANNOUNCE)
             with gr.Column(scale=2, min_width=320, elem_id="side"):
                 sources = gr.HTML(sources_panel(None, None), elem_id="sources", js_on_load=CHAT_CLICKS)
                 viewer = gr.HTML(source_view_empty(), elem_id="source-view", js_on_load=SCROLL_TO_MARK)
@@ -563,15 +655,15 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore) 
             js_on_load=None,
         )
 
-        outputs = [chatbot, exchanges, question, sources, viewer, shown, related_label, *chips]
+        outputs = [chatbot, exchanges, question, sources, viewer, shown, announce, related_label, *chips]
         private = {"api_visibility": "private"}
-        question.submit(handlers.submit, [question, exchanges], outputs, **private)
-        send.click(handlers.submit, [question, exchanges], outputs, **private)
-        chatbot.example_select(handlers.example, [exchanges], outputs, **private)
-        new_chat.click(handlers.clear, None, outputs, **private)
+        question.submit(handlers.submit, [question, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
+        send.click(handlers.submit, [question, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
+        chatbot.example_select(handlers.example, [exchanges], outputs, **private).then(None, js=SHOW_LATEST)
+        new_chat.click(handlers.clear, None, outputs, **private).then(None, js=FOCUS_QUESTION)
         for chip in chips:  # a related question is asked as the next turn
-            chip.click(handlers.submit, [chip, exchanges], outputs, **private)
-        chatbot.clear(handlers.clear, None, outputs, **private)
+            chip.click(handlers.submit, [chip, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
+        chatbot.clear(handlers.clear, None, outputs, **private).then(None, js=FOCUS_QUESTION)
         chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], **private)
         chatbot.like(handlers.vote, [exchanges], None, **private)
         sources.click(handlers.open_from_sources, [exchanges, shown], [sources, viewer, shown], **private)
@@ -595,13 +687,14 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
     for store in (feedback, outcomes):
         store.purge_daily()  # rows expire even while nobody votes or asks
     engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
+    notices = Notices.load(settings.notices_file)
     app = FastAPI(
         title="Met Police sources chatbot",
         description="Extractive answers about the Metropolitan Police, every sentence quoted from a cited source.",
         docs_url=None,  # served from local files below: no request to a CDN
         redoc_url=None,
     )
-    add_api_routes(app, engine, settings)
+    add_api_routes(app, engine, settings, notices)
     security.add_local_docs(app, TITLE)
     security.close_uploads(app)
     security.allow_origins(app, settings.cors_origins)
@@ -609,9 +702,9 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
     security.refuse_unknown_events()
     return gr.mount_gradio_app(
         app,
-        build_ui(engine, settings, feedback),
+        build_ui(engine, settings, feedback, notices),
         path="/",
-        css=UI_CSS,
+        css=UI_CSS + UI_THEME_CSS,
         theme=THEME,
         footer_links=[],  # our footer links the JSON API docs instead
         run_history=False,  # don't keep conversations in the browser's storage
@@ -625,4 +718,12 @@ THEME = gr.themes.Default(
     primary_hue="blue",
     neutral_hue="slate",
     font=[gr.themes.Font("system-ui"), gr.themes.Font("Segoe UI"), gr.themes.Font("Helvetica"), "sans-serif"],
+).set(
+    # White on blue-500 is 3.7:1; on 700 (light) and 600 (dark) it is over 4.5:1.
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_background_fill_dark="*primary_600",
+    button_primary_background_fill_hover_dark="*primary_700",
+    button_primary_text_color="white",
+    button_primary_text_color_dark="white",
 )
