@@ -78,7 +78,7 @@ _QUESTION_OPENERS = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _FILLER = frozenset("a an the of to in on for and or is are was were do does did i me my we our you your it its "
-                    "be by at with about".split())
+                    "be by at with about can could should would will may might must shall".split())
 
 
 def reads_as_question(text: str) -> bool:

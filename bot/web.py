@@ -278,6 +278,12 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
             return error_response(413, str(exc))
         return await lanes.run(len(raw), respond, raw)
 
+    @app.get("/api/ask", include_in_schema=False)
+    async def ask_get() -> JSONResponse:
+        # Without this, GET fell through to the chat's routes and said 404: the path exists.
+        return SafeJSONResponse(status_code=405, headers={"Allow": "POST"},
+                                content=Answer.failure("use POST with a JSON body {\"question\": \"...\"}").to_dict())
+
     # async: answered on the event loop, never queued behind questions in the thread pool.
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
     async def health() -> dict[str, Any]:

@@ -1,0 +1,272 @@
+"""A chat anyone can use (issue 18), without a browser: the notices (a standing note, urgent
+questions, where to ask instead) come from a data file; one vote per answer message; related
+questions that are questions and never repeat the thread; contrast of both palettes; the API's
+405 on GET. The browser side is in test_browser_usable.py."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from types import SimpleNamespace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.feedback import FeedbackStore
+from bot.notices import NOTICES_FILE, Notices
+from bot.render import source_view
+from bot.schema import Answer
+from bot.settings import Settings
+from bot.suggest import RelatedQuestions, reads_as_question, same_question
+from bot.theme import _DARK, _LIGHT
+from bot.web import ChatHandlers, create_app, related_updates
+from web_fixtures import DOCUMENTS, FakeEngine, cite
+
+URGENT = (
+    "I need to report a crime happening right now",
+    "Someone is breaking into my house right now",
+    "I'm being followed, what do I do?",
+    "my friend is bleeding badly",
+    "There is a man with a knife outside, he has got a knife",
+    "a burglary in progress next door",
+    "I am in danger",
+    "help me please, it's urgent",
+)
+NOT_URGENT = (
+    "Who manages the Metropolitan Police?",
+    "How many officers were injured in 2020?",
+    "What is the emergency number for the police?",
+    "Where do I complain about a crime report?",
+    "When was the Met founded?",
+    "What does MOPAC do about knife crime?",
+)
+
+
+@pytest.fixture(scope="module")
+def notices():
+    return Notices.load()
+
+
+@pytest.mark.parametrize("question", URGENT)
+def test_urgent_questions_read_as_urgent(notices, question):
+    assert notices.reads_urgent(question)
+    assert notices.leading(question) == notices.urgent
+
+
+@pytest.mark.parametrize("question", NOT_URGENT)
+def test_ordinary_questions_do_not(notices, question):
+    assert not notices.reads_urgent(question)
+    assert notices.leading(question) == ""
+
+
+def test_the_shipped_notices_name_999_101_and_the_complaint_routes(notices):
+    assert "999" in notices.note and "101" in notices.note and "unofficial" in notices.note.lower()
+    assert "999" in notices.urgent
+    assert "101" in notices.abstain and "complain" in notices.abstain.lower()
+
+
+def test_the_wording_and_patterns_are_configuration(tmp_path, monkeypatch):
+    own = tmp_path / "notices.toml"
+    own.write_text('note = "Not official. Call 112."\n[urgent]\ntext = "Call 112 now."\npatterns = [\'\\bfire\\b\']\n'
+                   '[abstain]\ntext = "Ask the town hall."\n', encoding="utf-8")
+    monkeypatch.setenv("BOT_NOTICES_FILE", str(own))
+    settings = Settings.from_env()
+    assert settings.notices_file == own.resolve()
+    loaded = Notices.load(settings.notices_file)
+    assert loaded.reads_urgent("There is a FIRE in the hall") and not loaded.reads_urgent("crime happening right now")
+    handlers = ChatHandlers(FakeEngine(), settings.replace(data_dir=tmp_path), FeedbackStore(tmp_path / "fb.sqlite3"))
+    messages, *_ = handlers.submit("What will the weather be on Mars? fire!", [])
+    assert messages[1]["content"].startswith('<strong class="notice-urgent">Call 112 now.</strong>')
+    assert messages[1]["content"].endswith("Ask the town hall.</span>")
+
+
+@pytest.mark.parametrize("text, error", [
+    ('note = "x"\n', "lacks"),
+    ('note = "x"\n[urgent]\ntext = "y"\npatterns = ["(unclosed"]\n[abstain]\ntext = "z"\n', "not a valid regular expression"),
+    ('note = ""\n[urgent]\ntext = "y"\npatterns = ["a"]\n[abstain]\ntext = "z"\n', "non-empty"),
+    ("note = \n", "cannot read"),
+])
+def test_a_bad_notices_file_is_refused_naming_it(tmp_path, text, error):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=error) as info:
+        Notices.load(bad)
+    assert str(bad) in str(info.value)
+
+
+def test_no_notice_wording_in_the_code():
+    code = (NOTICES_FILE.parent.parent / "notices.py").read_text(encoding="utf-8")
+    assert "999" not in code and "101" not in code and "IOPC" not in code
+
+
+# ------------------------------------------------------------------------------ the chat
+
+
+@pytest.fixture
+def handlers(tmp_path):
+    return ChatHandlers(FakeEngine(), Settings(data_dir=tmp_path, max_question_chars=200),
+                        FeedbackStore(tmp_path / "fb.sqlite3"))
+
+
+def test_an_urgent_question_starts_with_the_notice_whatever_the_sources_say(handlers, notices):
+    # Answered from the sources...
+    messages, *_ = handlers.submit("Someone is being attacked right now, where do I complain?", [])
+    bubble = messages[1]["content"]
+    assert bubble.startswith(f'<strong class="notice-urgent">{notices.urgent}</strong>')
+    assert "You can complain to the Met directly" in bubble
+    # ... or not covered: the notice first, then where to ask instead.
+    messages, *_ = handlers.submit("I need to report a crime happening right now", [])
+    bubble = messages[1]["content"]
+    assert bubble.startswith('<strong class="notice-urgent">') and "The sources don't cover this." in bubble
+    assert bubble.endswith(f'<span class="notice-abstain">{notices.abstain}</span>')
+
+
+def test_every_abstention_names_where_to_ask_instead(handlers, notices):
+    messages, _, _, panel, *_ = handlers.submit("What will the weather be on Mars?", [])
+    assert notices.abstain in messages[1]["content"] and "notice-urgent" not in messages[1]["content"]
+    messages, *_ = handlers.submit("What is MOPAC?", [])
+    assert notices.abstain not in messages[1]["content"]  # an answer needs none
+
+
+def test_the_api_carries_the_notices(tmp_path, notices):
+    with TestClient(create_app(FakeEngine(), Settings(data_dir=tmp_path))) as client:
+        urgent = client.post("/api/ask", json={"question": "I need to report a crime happening right now"}).json()
+        assert urgent["answered"] is False and urgent["notices"] == [notices.urgent, notices.abstain]
+        plain = client.post("/api/ask", json={"question": "What is MOPAC?"}).json()
+        assert plain["answered"] is True and plain["notices"] == []
+        assert client.get("/api/ask").status_code == 405
+        page = client.get("/").text
+        assert notices.note.split(":")[0] in page  # the standing note is on the page
+
+
+def test_a_refused_question_stays_in_the_box(handlers):
+    too_long = "Who runs the Met? " * 20
+    _, exchanges, box, *_ = handlers.submit(too_long, [])
+    assert exchanges[-1].answer.error and box == too_long
+    _, _, box, *_ = handlers.submit("What is MOPAC?", exchanges)
+    assert box == ""
+
+
+def test_a_new_answer_is_announced(handlers):
+    out = handlers.submit("What is MOPAC?", [])
+    assert "Answer, quoted from 1 source(s): The Mayor&#x27;s Office" in out[6]
+    assert handlers.clear()[6] == ""
+
+
+# ------------------------------------------------------------------------------ votes
+
+
+def vote(handlers, exchanges, index, liked):
+    handlers.vote(exchanges, SimpleNamespace(index=index, liked=liked))
+    return [(v.vote, v.message_id) for v in handlers.feedback.votes()]
+
+
+def test_one_vote_per_answer_message_changed_or_undone(handlers):
+    _, exchanges, *_ = handlers.submit("What is MOPAC?", [])
+    _, exchanges, *_ = handlers.submit("Where do I complain?", exchanges)
+    first, second = exchanges[0].message_id, exchanges[1].message_id
+    assert first != second and re.fullmatch(r"[0-9a-f]{32}", first)
+    assert vote(handlers, exchanges, 1, True) == [("up", first)]
+    assert vote(handlers, exchanges, 1, False) == [("down", first)]  # changed: the row is updated
+    assert vote(handlers, exchanges, 3, True) == [("down", first), ("up", second)]
+    assert vote(handlers, exchanges, 1, "") == [("up", second)]  # undone: the row is gone
+    assert vote(handlers, exchanges, 3, None) == []
+
+
+def test_no_votes_on_errors(handlers):
+    _, exchanges, *_ = handlers.submit("x" * 300, [])  # over max_question_chars: an error message
+    assert exchanges[0].answer.error
+    assert vote(handlers, exchanges, 1, True) == []
+
+
+def test_an_older_store_gains_message_ids(tmp_path):
+    path = tmp_path / "fb.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE votes (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
+                     "question_hash TEXT NOT NULL, question TEXT, citations TEXT NOT NULL, vote TEXT NOT NULL)")
+        conn.execute("INSERT INTO votes (created_at, question_hash, citations, vote) VALUES ('2099-01-01', 'h', '[]', 'up')")
+    store = FeedbackStore(path)
+    assert [(v.vote, v.message_id) for v in store.votes()] == [("up", None)]
+    store.record(question="q", citations=[], vote="down", message_id="m1")
+    store.record(question="q", citations=[], vote="up", message_id="m1")
+    assert [(v.vote, v.message_id) for v in store.votes()] == [("up", None), ("up", "m1")]
+    assert store.retract("m1") == 1 and store.retract("m1") == 0
+    with pytest.raises(ValueError, match="message_id"):
+        store.record(question="q", citations=[], vote="up", message_id="x" * 65)
+
+
+# ------------------------------------------------------------------------------ related questions
+
+
+def test_headings_are_offered_only_when_they_read_as_questions():
+    assert reads_as_question("How we assess staff") and reads_as_question("Is the Met accountable?")
+    assert not reads_as_question("Metropolitan Police Service") and not reads_as_question("Appointment of officers")
+    related = RelatedQuestions({}, [], ["Metropolitan Police Service history today", "How we assess staff",
+                                        "Who we work with"])
+    assert related.texts == ["How we assess staff", "Who we work with"]
+
+
+def test_repeats_and_near_repeats_are_the_same_question():
+    assert same_question("Who manages the Met?", "who manages the met")
+    assert same_question("Where do I complain?", "Where can I complain?")
+    assert not same_question("Where do I complain?", "When was the Met founded?")
+
+
+def test_related_chips_never_offer_a_question_of_the_thread():
+    answer = Answer(True, "a", (cite(DOCUMENTS[0], "About MOPAC"),), confidence=0.9,
+                    related=("What is MOPAC?", "Where do I complain?", "When was the Met founded?"))
+    _, *chips = related_updates(answer, asked=["what is mopac", "When was the Met founded ?"])
+    assert [c["value"] for c in chips if c.get("visible")] == ["Where do I complain?"]
+
+
+def test_the_picker_skips_what_the_thread_asked():
+    import numpy as np
+
+    from bot.suggest import Candidate
+
+    related = RelatedQuestions({}, [], [])
+    texts = ["What is MOPAC?", "Where do I complain?", "When was the Met founded?"]
+    related._candidates = [Candidate(t, np.array([1.0, 0.1 * i]), "d", 100 * i) for i, t in enumerate(texts)]
+    answer = Answer(False, "", (), confidence=0.1)
+    pick = lambda **kw: related.pick("Who runs the Met?", np.array([1.0, 0.0]), answer, ask=None, encode=None, **kw)
+    assert pick() == texts
+    assert pick(asked=["where can I complain", "What is MOPAC ?"]) == ["When was the Met founded?"]
+
+
+# ------------------------------------------------------------------------------ colours and markup
+
+
+def _palette(block: str) -> dict[str, str]:
+    return dict(re.findall(r"--mb-([\w-]+):\s*(#[0-9a-f]{6})", block))
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# (text, background) pairs the CSS puts together.
+PAIRS = [("text", "surface"), ("text", "subtle"), ("muted", "surface"), ("muted", "subtle"), ("link", "surface"),
+         ("link", "subtle"), ("mark-text", "mark-bg"), ("also-text", "also-bg"), ("pill-text", "pill-bg"),
+         ("muted", "pill2-bg"), ("badge-text", "badge-bg"), ("text", "warn-bg"), ("link", "chip-bg"),
+         ("link", "chip-hover"), ("active-text", "active-bg"), ("urgent-text", "urgent-bg")]
+
+
+@pytest.mark.parametrize("name, block", [("light", _LIGHT), ("dark", _DARK)])
+def test_both_palettes_are_readable(name, block):
+    palette = _palette(block)
+    low = {f"{t} on {b}": round(contrast(palette[t], palette[b]), 2) for t, b in PAIRS
+           if contrast(palette[t], palette[b]) < 4.5}
+    assert not low, f"{name}: {low}"
+
+
+def test_the_source_text_scrolls_by_keyboard():
+    doc = DOCUMENTS[0]
+    view = source_view(doc, (cite(doc, "About MOPAC"),), 0)
+    assert re.search(r'<div class="doc-body" tabindex="0" role="region" aria-label="Text of [^"]+">', view)
