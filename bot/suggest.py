@@ -91,12 +91,12 @@ def _content_words(text: str) -> set[str]:
 
 
 def same_question(a: str, b: str) -> bool:
-    """The same question or a near-repeat: the same words, or content words overlapping by 3/4."""
+    """The same question or a near-repeat: the same words, or content words overlapping by over 4/5."""
     wa, wb = _WORD.findall(a.lower()), _WORD.findall(b.lower())
     if wa == wb:
         return True
     ca, cb = _content_words(a), _content_words(b)
-    return bool(ca and cb) and len(ca & cb) / len(ca | cb) >= 0.75
+    return bool(ca and cb) and len(ca & cb) / len(ca | cb) > 0.8
 
 
 @dataclass(frozen=True)

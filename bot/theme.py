@@ -97,9 +97,12 @@ UI_THEME_CSS = f"""
 /* Laptop: the conversation scrolls inside a box sized to the window, so the question box
    stays on screen (header, notes, related questions, the box and the note take about 370 px). */
 #chat {{ height: clamp(220px, calc(100vh - 370px), 1000px) !important; }}
-@supports (height: 100dvh) {{ #chat {{ height: clamp(220px, calc(100dvh - 370px), 1000px) !important; }} }}
 .app-head h1 {{ font-size: 1.35rem; margin: 0; }}
 .app-head p {{ margin: .1em 0 0; }}
+
+/* Gradio's container hides overflow, which stops a sticky box from sticking: clip instead.
+   (Outside the media query: Gradio scopes rules inside one to elements within its container.) */
+.gradio-container {{ overflow: visible !important; overflow-x: clip !important; }}
 
 /* Phone: no scroll box inside the scrolling page; the question box is pinned to the bottom. */
 @media (max-width: 640px) {{

@@ -577,8 +577,17 @@ const fix = () => {
   // New answers are announced once by #announce; the chat log re-read would repeat them.
   document.querySelectorAll('#chat [role=log][aria-live=polite]').forEach((e) => e.setAttribute('aria-live', 'off'));
 };
+let focused = false;
+const focusOnce = () => {
+  // Focus the question box on load, but not inside another site's frame (Chrome refuses
+  // autofocus there, with a console error, and the host page would jump to the frame).
+  if (focused || window.top !== window.self) return;
+  const box = document.querySelector('#question textarea');
+  if (box) { box.focus({preventScroll: true}); focused = true; }
+};
 fix();
-new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+focusOnce();
+new MutationObserver(() => { fix(); focusOnce(); }).observe(document.body, {childList: true, subtree: true});
 """
 
 # The live region: its container stays, only its text changes, so screen readers read it out.
@@ -642,8 +651,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
                             placeholder="Ask about the Met…",
                             max_lines=4,
                             scale=5,
-                            autofocus=True,
-                            submit_btn=False,
+                            submit_btn=False,  # focused on load by PAGE_FIXES (not when framed)
                         )
                         send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=64)
                         new_chat = gr.Button("New chat", elem_id="new-chat", variant="secondary", scale=1,
