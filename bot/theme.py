@@ -81,9 +81,15 @@ UI_THEME_CSS = f"""
 .src-chip.active {{ background: var(--mb-active-bg); color: var(--mb-active-text); border-color: var(--mb-active-bg); }}
 #related .related-q {{ background: var(--mb-chip-bg); color: var(--mb-link); border-color: var(--mb-chip-line); min-height: 32px; }}
 #related .related-q:hover, #related .related-q:focus-visible {{ background: var(--mb-chip-hover); border-color: var(--mb-focus); }}
-/* Inline citation markers in the answer, wherever they are. */
-#chat [data-citation] {{ color: var(--mb-link); display: inline-block; min-width: 24px; min-height: 24px;
+/* The answer bubble: inline citation markers (wherever they are) and "Also in the sources". */
+#chat [data-citation], .ans-cite {{ color: var(--mb-link); display: inline-block; min-width: 24px; min-height: 24px;
   line-height: 24px; text-align: center; cursor: pointer; }}
+.ans-more summary {{ color: var(--mb-muted); min-height: 24px; line-height: 24px; }}
+.ans-why, .ans-date {{ color: var(--mb-text); }}
+.ans-src {{ color: var(--mb-muted); }}
+.notice-urgent {{ display: block; background: var(--mb-urgent-bg); color: var(--mb-urgent-text);
+  border-left: 4px solid var(--mb-urgent-line); border-radius: 4px; padding: .35em .6em; }}
+.notice-abstain {{ display: block; border-top: 1px solid var(--mb-border); padding-top: .35em; }}
 /* The standing note and the notices. */
 .human-note {{ margin: .3em 0 0; font-size: .85em; color: var(--mb-muted); }}
 .human-note strong {{ color: var(--mb-text); }}

@@ -36,6 +36,7 @@ SCREENS = {"desktop": DESKTOP, "laptop": LAPTOP, "phone": PHONE}
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
 ANSWERED = "Who manages the Metropolitan Police?"
 ABSTAINED = "What will the weather be on Mars?"
+SUPPORTED = "How many police officers are there?"  # the fake engine's answer with a supporting quote
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +94,14 @@ def last_answer(page):
     return page.locator("#chat [data-testid=bot]").last
 
 
+def settle(page) -> None:
+    """Wait until no component shows Gradio's pending state (a faded overlay while updating)."""
+    expect(page.locator("[data-testid=status-tracker]:not(.hide)")).to_have_count(0)
+    page.wait_for_timeout(300)  # the fade back
+
+
 def assert_accessible(page, state: str) -> None:
+    settle(page)
     results = axe_api.Axe().run(page, options=AXE_OPTIONS)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, f"{state}: " + "; ".join(
@@ -107,7 +115,11 @@ def test_axe_finds_no_serious_violation(open_page, screen, scheme):
     page = open_page(screen, scheme)
     assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")  # follows the OS
     assert_accessible(page, "landing page")
-    ask(page, ANSWERED)
+    ask(page, SUPPORTED)  # inline markers and a collapsed "Also in the sources (1)"
+    more = last_answer(page).locator("details.ans-more")
+    more.locator("summary").click()
+    expect(more.locator(".ans-support")).to_be_visible()
+    expect(last_answer(page).locator(".ans-lead [data-citation='1']")).to_be_visible()
     assert_accessible(page, "answered")
     page.locator("#sources [data-citation]").nth(1).click()
     expect(page.locator("#source-view mark.cited")).to_be_visible()
@@ -141,12 +153,14 @@ def test_the_question_box_stays_on_screen_after_three_answers(open_page, screen)
 
 def test_tap_targets_are_at_least_24_px_on_a_phone(open_page):
     page = open_page("phone")
-    ask(page, ANSWERED)
+    ask(page, SUPPORTED)
+    last_answer(page).locator("details.ans-more summary").click()
     page.locator("#sources [data-citation]").first.click()
     expect(page.locator("#source-view .src-chip")).to_have_count(2)
     last_answer(page).hover()
     small = page.evaluate("""() => [...document.querySelectorAll(
-            '#chat button, #composer button, #related button, #sources [data-citation], #source-view [data-citation]:not(mark), #new-chat')]
+            '#chat button, #chat [data-citation], #chat summary, #composer button, #related button, ' +
+            '#sources [data-citation], #source-view [data-citation]:not(mark), #new-chat')]
         .filter((e) => e.offsetParent !== null)
         .map((e) => [e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30), e.getBoundingClientRect()])
         .filter(([, r]) => r.width < 24 || r.height < 24)
