@@ -19,6 +19,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .progress import Ticker
+
 
 class ModelError(RuntimeError):
     """The embedding model is missing, unreadable or not the expected weights."""
@@ -356,9 +358,12 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
                 if export_problem(fp32):  # missing or damaged: int8 weights from a bad graph are bad too
                     discard_export(fp32)
                     export_onnx(model_dir, fp32, quantize=False)
-                _quantize_int8(fp32, tmp)
+                with Ticker("embed: quantizing the ONNX model to int8 (once)"):
+                    _quantize_int8(fp32, tmp)
             else:
-                _export_fp32(model_dir, tmp)
+                # A first start's longest silent step (~25 s on 2 cores): say that it runs.
+                with Ticker("embed: exporting the model to ONNX (once, about half a minute)"):
+                    _export_fp32(model_dir, tmp)
             # The record first: an export never exists without the SHA-256 it was made with.
             record = _sha256_file(target)
             record_tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")

@@ -40,6 +40,7 @@ from .ann import build_ann, choose_spec, for_queries, set_nprobe
 from .cache import EmbeddingCache, encode_cached
 from .chunk import chunk_document
 from .embed import Embedder, file_sha256
+from .progress import bar
 from .schema import Chunk, Document, Span
 from .vocabulary import corpus_words
 
@@ -219,7 +220,8 @@ def _encode_with_progress(embedder: Embedder, texts: list[str], log: Log, batch:
     for start in range(0, len(texts), batch):
         parts.append(embedder.encode(texts[start:start + batch]))
         if len(texts) > batch:
-            log(f"index: embedded {min(start + batch, len(texts))}/{len(texts)} texts")
+            done = min(start + batch, len(texts))
+            log(f"index: {bar(done, len(texts))} embedded {done}/{len(texts)} texts")
     return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 

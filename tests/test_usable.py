@@ -270,3 +270,38 @@ def test_the_source_text_scrolls_by_keyboard():
     doc = DOCUMENTS[0]
     view = source_view(doc, (cite(doc, "About MOPAC"),), 0)
     assert re.search(r'<div class="doc-body" tabindex="0" role="region" aria-label="Text of [^"]+">', view)
+
+
+# ------------------------------------------------------------------------------ first start
+
+
+def test_progress_bar_and_ticker():
+    import io
+
+    from bot.progress import Ticker, bar
+
+    assert bar(0, 4, width=8) == "[--------]   0%"
+    assert bar(3, 8, width=8) == "[###-----]  38%"
+    assert bar(8, 8, width=8) == "[########] 100%"
+    with pytest.raises(ValueError, match="9/8"):
+        bar(9, 8)
+    out = io.StringIO()
+    with Ticker("embed: exporting", stream=out, every=0.05):
+        import time
+
+        time.sleep(0.18)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "embed: exporting..." and re.fullmatch(r"embed: exporting: done in 0\.\d s", lines[-1])
+    assert any("still working" in line for line in lines[1:-1])
+
+
+def test_embedding_the_corpus_shows_a_bar():
+    from bot.embed import HashingEmbedder
+    from bot.index import _encode_with_progress
+
+    lines: list[str] = []
+    vectors = _encode_with_progress(HashingEmbedder(), [f"text {i}" for i in range(600)], lines.append, batch=256)
+    assert len(vectors) == 600
+    assert lines == ["index: [##########--------------]  43% embedded 256/600 texts",
+                     "index: [####################----]  85% embedded 512/600 texts",
+                     "index: [########################] 100% embedded 600/600 texts"]
