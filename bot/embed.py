@@ -362,7 +362,7 @@ def export_onnx(model_dir: Path, target: Path, quantize: bool = False) -> Path:
                     _quantize_int8(fp32, tmp)
             else:
                 # A first start's longest silent step (~25 s on 2 cores): say that it runs.
-                with Ticker("embed: exporting the model to ONNX (once, about half a minute)"):
+                with Ticker("embed: exporting the model to ONNX (once, up to half a minute)"):
                     _export_fp32(model_dir, tmp)
             # The record first: an export never exists without the SHA-256 it was made with.
             record = _sha256_file(target)
