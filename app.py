@@ -1,7 +1,8 @@
 """Serve the chatbot: `python app.py [--host 127.0.0.1] [--port 7860] [--root-path /prefix]`.
 
-Loads the engine once (building the index on first use), then serves the FastAPI app from
-``bot.web.create_app`` with uvicorn: the chat at /, the JSON API at /api, docs at /docs.
+Serves the FastAPI app from ``bot.web.create_app`` with uvicorn at once (the chat at /, the
+JSON API at /api, docs at /docs) while the engine loads in a thread (building the index on
+first use); until it is ready the page says the sources are being prepared.
 Everything else lives in the ``bot`` package; this file only wires it together.
 """
 
@@ -37,33 +38,54 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import importlib
     import threading
 
     import uvicorn
 
-    from bot.engine import Engine
-    from bot.settings import Settings
-
-    # Importing the web UI (gradio) takes seconds; do it while the engine loads.
-    web_import = threading.Thread(target=importlib.import_module, args=("bot.web",), daemon=True)
-    web_import.start()
     try:
+        from bot.settings import Settings
+
         settings = Settings.from_env()
-        engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
-        # The first question opens the model session (about a second): pay it before serving,
-        # not on a visitor's first question (under load, every request queued behind it).
-        engine.ask(WARM_UP_QUESTION)
     except Exception as exc:  # one clear line instead of a traceback
         print(f"error: could not start the chatbot: {exc}", file=sys.stderr)
         return 1
-    web_import.join()
-    from bot.web import create_app
+    from bot.web import PreparingEngine, create_app
 
-    app = create_app(engine, settings)
-    print(f"serving on http://{args.host}:{args.port}{args.root_path}/", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True,
-                timeout_keep_alive=args.keep_alive, limit_concurrency=args.limit_concurrency)
+    # Serve at once; the engine loads meanwhile (a first start builds the index: tens of
+    # seconds). Until it is ready the page says "Preparing the sources...", questions get a
+    # 503 and /api/health too, so load balancers and the load test wait.
+    preparing = PreparingEngine()
+    app = create_app(preparing, settings)
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=args.host, port=args.port, root_path=args.root_path, proxy_headers=True,
+        timeout_keep_alive=args.keep_alive, limit_concurrency=args.limit_concurrency))
+    failed: list[Exception] = []
+
+    def load() -> None:
+        try:
+            from bot.engine import Engine
+
+            engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+            # The first question opens the model session (about a second): pay it before the
+            # engine takes visitors' questions, not on the first visitor's.
+            engine.ask(WARM_UP_QUESTION)
+        except Exception as exc:
+            failed.append(exc)
+            server.should_exit = True  # a chatbot that can't answer stops, and says why
+            return
+        preparing.ready_with(engine)
+        print("ready: the sources are loaded, answering questions", file=sys.stderr, flush=True)
+
+    loader = threading.Thread(target=load, name="engine loader", daemon=True)
+    loader.start()
+    print(f"serving on http://{args.host}:{args.port}{args.root_path}/ (preparing the sources)",
+          file=sys.stderr, flush=True)
+    server.run()
+    # Stopped before the engine loaded (Ctrl-C): don't wait for it. Never started: wait.
+    loader.join(timeout=0.1 if getattr(server, "started", False) else None)
+    if failed:
+        print(f"error: could not start the chatbot: {failed[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

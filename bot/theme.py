@@ -93,6 +93,8 @@ UI_THEME_CSS = f"""
 /* The standing note and the notices. */
 .human-note {{ margin: .3em 0 0; font-size: .85em; color: var(--mb-muted); }}
 .human-note strong {{ color: var(--mb-text); }}
+.preparing {{ background: var(--mb-warn-bg); border: 1px solid var(--mb-warn-line); color: var(--mb-text);
+  border-radius: 8px; padding: .5em .75em; margin: .3em 0; font-weight: 600; }}
 .sr-only {{ position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }}
 

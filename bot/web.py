@@ -78,6 +78,52 @@ class AnswerEngine(Protocol):
     def documents(self) -> list[Document]: ...
 
 
+class SourcesNotReady(RuntimeError):
+    """The engine is still loading (a first start builds the index): ask again in a moment."""
+
+
+PREPARING = ("The sources are still being prepared (the first start builds the search index); "
+             "please ask again in a moment.")
+
+
+class PreparingEngine:
+    """Stands in for the engine while it loads, so the app can serve the page at once: until
+    ``ready_with(engine)``, questions raise SourcesNotReady (the chat says so, the API answers
+    503, /api/health too) and there are no documents; then everything is the engine's."""
+
+    def __init__(self) -> None:
+        self._engine: Any = None
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    def ready_with(self, engine: Any) -> None:
+        self._engine = engine
+
+    def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
+        if self._engine is None:
+            raise SourcesNotReady(PREPARING)
+        return self._engine.ask(question, *args, **kwargs)
+
+    def document(self, doc_id: str) -> Document | None:
+        return None if self._engine is None else self._engine.document(doc_id)
+
+    def documents(self) -> list[Document]:
+        return [] if self._engine is None else self._engine.documents()
+
+    def __getattr__(self, name: str) -> Any:
+        engine = self.__dict__.get("_engine")
+        if engine is None:
+            raise AttributeError(name)
+        return getattr(engine, name)
+
+
+def is_ready(engine: Any) -> bool:
+    """Whether ``engine`` answers (an engine that never loads in the background always does)."""
+    return bool(getattr(engine, "ready", True))
+
+
 # ------------------------------------------------------------------------------ JSON API
 
 
@@ -260,6 +306,8 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
                 answer = engine.ask(req.question, req.history)
             else:
                 answer = engine.ask(req.question, req.history, trace)
+        except SourcesNotReady as exc:
+            return error_response(503, str(exc))
         except Exception:
             log.exception("engine failed on %r", req.question)
             return error_response(500, "the engine failed on this question; it has been logged")
@@ -286,7 +334,9 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
 
     # async: answered on the event loop, never queued behind questions in the thread pool.
     @app.get("/api/health", summary="Liveness and the number of indexed documents")
-    async def health() -> dict[str, Any]:
+    async def health() -> Any:
+        if not is_ready(engine):  # 503 until the engine has loaded: load balancers wait
+            return JSONResponse(status_code=503, content={"status": "preparing", "documents": 0})
         return {"status": "ok", "documents": len(engine.documents())}
 
     @app.get("/source/{doc_id:path}", response_class=HTMLResponse, summary="A source document, passage marked")
@@ -415,6 +465,8 @@ class ChatHandlers:
             return Exchange(question, Answer.failure(str(exc)))
         try:
             return Exchange(req.question, self.engine.ask(req.question, req.history))
+        except SourcesNotReady as exc:
+            return Exchange(req.question, Answer.failure(str(exc)))
         except Exception:
             log.exception("engine failed on %r", req.question)
             return Exchange(req.question, Answer.failure("something went wrong while answering; please try again"))
@@ -597,6 +649,9 @@ element.setAttribute('aria-live', 'polite');
 element.setAttribute('aria-atomic', 'true');
 """
 
+PREPARING_PAGE = ("Preparing the sources… The first start builds the search index (about half a minute); "
+                  "questions are answered as soon as it is ready.")
+
 FOCUS_QUESTION = "() => { document.querySelector('#question textarea')?.focus(); }"
 
 # On a phone the page scrolls (not the chat): bring the latest question to the top of the
@@ -621,6 +676,12 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
             "if the sources don't cover a question, you'll be told so.</p></header>",
             js_on_load=PAGE_FIXES,
         )
+        if not is_ready(engine):  # opened during a first start: say so until the engine is ready
+            preparing = gr.HTML(f'<p class="preparing" role="status">{esc(PREPARING_PAGE)}</p>', elem_id="preparing",
+                                js_on_load=None)
+            timer = gr.Timer(1.0)
+            timer.tick(lambda: (gr.update(value="", visible=False), gr.Timer(active=False)) if is_ready(engine)
+                       else (gr.skip(), gr.skip()), None, [preparing, timer], **{"api_visibility": "private"})
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
                 chatbot = gr.Chatbot(

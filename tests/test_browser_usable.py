@@ -278,3 +278,20 @@ def test_readme_screenshots(open_page, tmp_path):
     brightness = {n: ImageStat.Stat(Image.open(p).convert("L")).mean[0] for n, p in shots.items()}
     assert brightness["dark"] < 80 < brightness["light"]
     assert Image.open(shots["phone"]).size == (PHONE["width"], PHONE["height"])
+
+
+def test_a_page_opened_during_a_first_start_says_so_then_answers(browser, tmp_path):
+    from bot.web import PreparingEngine
+
+    preparing = PreparingEngine()
+    with serve(create_app(preparing, Settings(data_dir=tmp_path))) as url:
+        page = browser.new_page(viewport=DESKTOP)
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        banner = page.locator("#preparing")
+        expect(banner).to_contain_text("Preparing the sources")
+        preparing.ready_with(FakeEngine())  # the engine has loaded
+        expect(banner).to_be_hidden()
+        ask(page, "What is MOPAC?")
+        expect(last_answer(page)).to_contain_text("(MOPAC) oversees")
+        page.close()

@@ -12,15 +12,13 @@ from web_fixtures import FakeEngine
 
 
 def _serve(monkeypatch, tmp_path, argv):
-    import uvicorn
-
     import app
+    from web_fixtures import fake_uvicorn
 
-    served = {}
     engine_module = SimpleNamespace(Engine=SimpleNamespace(load=lambda settings, progress=None: FakeEngine()))
     monkeypatch.setitem(sys.modules, "bot.engine", engine_module)
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setattr(uvicorn, "run", lambda app_, **kw: served.update(kw))
+    served = fake_uvicorn(monkeypatch)
     assert app.main(argv) == 0
     return served
 

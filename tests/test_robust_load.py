@@ -58,16 +58,27 @@ def test_errors_are_counted_and_fail_the_run(tmp_path):
 
 
 def test_app_answers_a_warm_up_question_before_serving(monkeypatch, tmp_path):
+    """The page is served at once; the engine takes visitors' questions only after the warm-up."""
+    import threading
     import types
 
-    import uvicorn
-
     import app
+    from bot.web import PreparingEngine
+    from web_fixtures import fake_uvicorn
 
-    engine, served = FakeEngine(), []
+    engine, loaded = FakeEngine(), threading.Event()
+    ready_at_warm_up = []
+    original = PreparingEngine.ready_with
+
+    def ready_with(self, e):
+        ready_at_warm_up.append(list(engine.calls))
+        original(self, e)
+
+    monkeypatch.setattr(PreparingEngine, "ready_with", ready_with)
     monkeypatch.setitem(sys.modules, "bot.engine", types.SimpleNamespace(
-        Engine=types.SimpleNamespace(load=lambda settings, progress=None: engine)))
+        Engine=types.SimpleNamespace(load=lambda settings, progress=None: (loaded.set(), engine)[1])))
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setattr(uvicorn, "run", lambda app_, **kw: served.append(list(engine.calls)))
-    assert app.main([]) == 0
-    assert served == [[(app.WARM_UP_QUESTION, ())]]  # asked once, before uvicorn started
+    served = fake_uvicorn(monkeypatch)
+    assert app.main([]) == 0 and loaded.is_set()
+    assert ready_at_warm_up == [[(app.WARM_UP_QUESTION, ())]]  # asked once, before it took questions
+    assert served["app"] is not None

@@ -305,3 +305,20 @@ def test_embedding_the_corpus_shows_a_bar():
     assert lines == ["index: [##########--------------]  43% embedded 256/600 texts",
                      "index: [####################----]  85% embedded 512/600 texts",
                      "index: [########################] 100% embedded 600/600 texts"]
+
+
+def test_opened_during_a_first_start_the_page_says_the_sources_are_being_prepared(tmp_path):
+    from bot.web import PREPARING, PreparingEngine
+
+    preparing = PreparingEngine()
+    with TestClient(create_app(preparing, Settings(data_dir=tmp_path))) as client:
+        assert client.get("/api/health").status_code == 503
+        res = client.post("/api/ask", json={"question": "What is MOPAC?"})
+        assert res.status_code == 503 and res.json()["error"] == PREPARING
+        assert "Preparing the sources" in client.get("/").text
+        handlers = ChatHandlers(preparing, Settings(data_dir=tmp_path), FeedbackStore(tmp_path / "fb.sqlite3"))
+        messages, exchanges, box, *_ = handlers.submit("What is MOPAC?", [])
+        assert PREPARING in messages[1]["content"] and box == "What is MOPAC?"  # kept to ask again
+        preparing.ready_with(FakeEngine())
+        assert client.get("/api/health").json() == {"status": "ok", "documents": 3}
+        assert client.post("/api/ask", json={"question": "What is MOPAC?"}).json()["answered"] is True

@@ -293,11 +293,10 @@ def _fake_engine_module(load):
 def test_app_loads_the_engine_once_and_serves_it(monkeypatch, tmp_path, capsys):
     import sys
 
-    import uvicorn
-
     import app
+    from web_fixtures import fake_uvicorn
 
-    loads, served = [], {}
+    loads = []
 
     def load(settings, progress=None):
         loads.append(settings)
@@ -306,7 +305,7 @@ def test_app_loads_the_engine_once_and_serves_it(monkeypatch, tmp_path, capsys):
 
     monkeypatch.setitem(sys.modules, "bot.engine", _fake_engine_module(load))
     monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setattr(uvicorn, "run", lambda app_, **kw: served.update(kw, app=app_))
+    served = fake_uvicorn(monkeypatch)
     assert app.main(["--port", "8123"]) == 0
     assert len(loads) == 1 and (served["host"], served["port"]) == ("127.0.0.1", 8123)
     assert any(getattr(r, "path", None) == "/api/ask" for r in served["app"].routes)
@@ -321,9 +320,13 @@ def test_app_reports_a_failed_start_in_one_line(monkeypatch, capsys):
     def load(settings, progress=None):
         raise FileNotFoundError("corpus/ is missing")
 
+    from web_fixtures import fake_uvicorn
+
     monkeypatch.setitem(sys.modules, "bot.engine", _fake_engine_module(load))
+    fake_uvicorn(monkeypatch)  # the page is served while the engine loads; a failed load stops it
     assert app.main([]) == 1
-    assert capsys.readouterr().err.strip() == "error: could not start the chatbot: corpus/ is missing"
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines()[-1] == "error: could not start the chatbot: corpus/ is missing" and "Traceback" not in err
 
 
 def test_related_questions_reach_the_chips_as_text(handlers):

@@ -197,3 +197,29 @@ def browser_page(viewport: dict = DESKTOP, dialogs: list[str] | None = None) -> 
             yield page
         finally:
             browser.close()
+
+
+def fake_uvicorn(monkeypatch, on_run=None) -> dict:
+    """Patch uvicorn's Config and Server so ``app.main`` serves nothing: the returned dict gets
+    the Config's keyword arguments and ``app`` when the server would run; ``on_run()`` is called
+    then (its result, if any, stored as ``served["on_run"]``)."""
+    import uvicorn
+
+    served: dict = {}
+
+    class Config:
+        def __init__(self, app, **kwargs):
+            self.app, self.kwargs = app, kwargs
+
+    class Server:
+        def __init__(self, config):
+            self.config, self.should_exit, self.started = config, False, False
+
+        def run(self):
+            served.update(self.config.kwargs, app=self.config.app)
+            if on_run is not None:
+                served["on_run"] = on_run()
+
+    monkeypatch.setattr(uvicorn, "Config", Config)
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    return served
