@@ -1,8 +1,9 @@
 """Serve the chatbot: `python app.py [--host 127.0.0.1] [--port 7860] [--root-path /prefix]`.
 
-Serves the FastAPI app from ``bot.web.create_app`` with uvicorn at once (the chat at /, the
-JSON API at /api, docs at /docs) while the engine loads in a thread (building the index on
-first use); until it is ready the page says the sources are being prepared.
+Serves the FastAPI app from ``bot.web.create_app`` with uvicorn (the chat at /, the JSON API
+at /api, docs at /docs) while the engine loads in a thread (building the index on first use):
+a load over a few seconds is finished with the page already served, saying the sources are
+being prepared; a failed load is one line on stderr and exit status 1.
 Everything else lives in the ``bot`` package; this file only wires it together.
 """
 
@@ -16,6 +17,9 @@ WARM_UP_QUESTION = "Who runs the Metropolitan Police?"
 # connections and requests at once. It has no timeout for receiving a request: the reverse proxy
 # must set those (README, "Security").
 KEEP_ALIVE_S = 5.0
+# A load that takes longer than this (a first start builds the index) is finished while the page
+# is already served, saying "Preparing the sources..."; a quicker one (or a failure) is waited for.
+EARLY_PAGE_AFTER_S = 5.0
 LIMIT_CONCURRENCY = 256
 
 
@@ -51,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from bot.web import PreparingEngine, create_app
 
-    # Serve at once; the engine loads meanwhile (a first start builds the index: tens of
-    # seconds). Until it is ready the page says "Preparing the sources...", questions get a
-    # 503 and /api/health too, so load balancers and the load test wait.
+    # The engine loads in a thread. When that takes more than EARLY_PAGE_AFTER_S (a first start
+    # builds the index: tens of seconds) the page is served meanwhile: until the engine is
+    # ready it says "Preparing the sources...", questions get a 503 and /api/health too.
     preparing = PreparingEngine()
     app = create_app(preparing, settings)
     server = uvicorn.Server(uvicorn.Config(
@@ -78,8 +82,12 @@ def main(argv: list[str] | None = None) -> int:
 
     loader = threading.Thread(target=load, name="engine loader", daemon=True)
     loader.start()
-    print(f"serving on http://{args.host}:{args.port}{args.root_path}/ (preparing the sources)",
-          file=sys.stderr, flush=True)
+    loader.join(timeout=EARLY_PAGE_AFTER_S)
+    if failed:  # a bad corpus or model fails at once: one line, nothing served
+        print(f"error: could not start the chatbot: {failed[0]}", file=sys.stderr)
+        return 1
+    still = "" if preparing.ready else " (preparing the sources)"
+    print(f"serving on http://{args.host}:{args.port}{args.root_path}/{still}", file=sys.stderr, flush=True)
     server.run()
     # Stopped before the engine loaded (Ctrl-C): don't wait for it. Never started: wait.
     loader.join(timeout=0.1 if getattr(server, "started", False) else None)

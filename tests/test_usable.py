@@ -322,3 +322,26 @@ def test_opened_during_a_first_start_the_page_says_the_sources_are_being_prepare
         preparing.ready_with(FakeEngine())
         assert client.get("/api/health").json() == {"status": "ok", "documents": 3}
         assert client.post("/api/ask", json={"question": "What is MOPAC?"}).json()["answered"] is True
+
+
+def test_app_serves_the_page_while_a_slow_first_start_loads(monkeypatch, tmp_path, capsys):
+    import sys
+    import threading
+    import types
+
+    import app
+    from web_fixtures import fake_uvicorn
+
+    serving = threading.Event()
+
+    def slow_load(settings, progress=None):
+        assert serving.wait(10), "the page was not served while the engine loaded"
+        return FakeEngine()
+
+    monkeypatch.setattr(app, "EARLY_PAGE_AFTER_S", 0.05)
+    monkeypatch.setitem(sys.modules, "bot.engine", types.SimpleNamespace(Engine=types.SimpleNamespace(load=slow_load)))
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "var"))
+    served = fake_uvicorn(monkeypatch, on_run=serving.set)
+    assert app.main([]) == 0 and "app" in served
+    err = capsys.readouterr().err
+    assert "(preparing the sources)" in err and "ready: the sources are loaded" in err
