@@ -124,6 +124,24 @@ def _lines(stdin: TextIO | BinaryIO, limit: int):
         yield line[:0], True
 
 
+def _notices(engine):
+    """The notices (bot/data/notices.toml or BOT_NOTICES_FILE), as the web app gives them."""
+    from .notices import Notices
+
+    settings = getattr(engine, "settings", None)
+    return Notices.load(getattr(settings, "notices_file", None))
+
+
+def _with_notices(out, question: str, answer, notices, as_json: bool):
+    """The API's ``notices`` field in JSON; in text, the urgent notice first and where to ask
+    instead last (as the chat shows them)."""
+    if as_json:
+        out["notices"] = notices.for_answer(question, answer)
+        return out
+    lead, trail = notices.leading(question), notices.trailing(answer)
+    return (f"{lead}\n\n" if lead else "") + out + (f"\n{trail}\n" if trail else "")
+
+
 def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, explain: bool = False) -> None:
     """One answer per input line, in order, flushed per line; bad lines get an error object.
 
@@ -132,6 +150,8 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, 
     """
     from .explain import Trace, trace_dict, trace_text
     from .validate import MAX_REQUEST_BYTES, RequestError, parse_line
+
+    notices = _notices(engine)
 
     for n, (raw, too_long) in enumerate(_lines(stdin, MAX_REQUEST_BYTES)):
         if too_long:  # the API's body limit: a longer line is refused unread, as a body would be
@@ -155,6 +175,8 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, 
             trace = Trace(request.question) if explain else None
             answer = engine.ask_request(request, trace)
             out = answer.to_dict() if as_json else format_answer(answer) + "\n"
+            if not answer.error:
+                out = _with_notices(out, request.question, answer, notices, as_json)
             if trace is not None:
                 if as_json:
                     out["explain"] = trace_dict(trace, answer, engine.index)
@@ -177,18 +199,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     trace = Trace(args.question) if args.explain else None
     answer = engine.handle(args.question, trace)
+    notices = _notices(engine) if not answer.error else None
     if args.json:
         payload = answer.to_dict()
         if answer.error:
             payload = _error_object(answer.error)
-        elif trace is not None:
+        else:
+            payload = _with_notices(payload, args.question, answer, notices, True)
+        if trace is not None and not answer.error:
             payload["explain"] = trace_dict(trace, answer, engine.index)
         print(_printable(json_line(payload)), flush=True)
     elif answer.error:  # a person at the shell: the message on stderr and a failing status
         print(_printable(format_answer(answer)), file=sys.stderr)
         return 1
     else:
-        print(_printable(format_answer(answer)))
+        print(_printable(_with_notices(format_answer(answer), args.question, answer, notices, False).rstrip("\n")))
         if trace is not None:
             print("\n" + _printable(trace_text(trace, answer, engine.index)))
     return 0

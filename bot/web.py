@@ -264,6 +264,10 @@ ASK_SCHEMA = {
                                 },
                             },
                             "related": {"type": "array", "items": {"type": "string"}},
+                            "notices": {"type": "array", "items": {"type": "string"},
+                                        "description": "what to tell the asker beyond the quotes (bot/data/notices.toml): "
+                                                       "the urgent notice first when the question reads as urgent, where "
+                                                       "to ask instead on an abstention"},
                             "suggestions": {"type": "array", "items": CITATION_SCHEMA},
                             "error": {"type": "string"},
                         },

@@ -8,6 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.notices import Notices
 from bot.web import create_app
 from test_browser import ask, last_answer
 from web_fixtures import browser_page, serve
@@ -28,7 +29,9 @@ def test_api_answers_with_the_cli_json(real_app, real_engine):
         response = client.post("/api/ask", json=payload)
         assert response.status_code == 200
         body = response.json()
-        assert body == json.loads(json.dumps(real_engine.handle(payload).to_dict()))
+        answer = real_engine.handle(payload)
+        expected = answer.to_dict() | {"notices": Notices.load().for_answer(payload["question"], answer)}
+        assert body == json.loads(json.dumps(expected))
         assert isinstance(body["related"], list)  # the questions the chat offers as chips
     assert client.post("/api/ask", json={"question": ""}).status_code in (400, 422)
 

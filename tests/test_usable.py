@@ -345,3 +345,27 @@ def test_app_serves_the_page_while_a_slow_first_start_loads(monkeypatch, tmp_pat
     assert app.main([]) == 0 and "app" in served
     err = capsys.readouterr().err
     assert "(preparing the sources)" in err and "ready: the sources are loaded" in err
+
+
+def test_the_cli_gives_the_same_notices(tiny_engine, capsys):
+    import io
+    import json as json_module
+    from types import SimpleNamespace
+
+    from bot.cli import ask_stream, cmd_ask
+
+    notices = Notices.load()
+    out = io.StringIO()
+    ask_stream(tiny_engine, io.StringIO("I need to report a crime happening right now\n"), out, as_json=True)
+    payload = json_module.loads(out.getvalue())
+    assert payload["notices"][0] == notices.urgent
+    monkey = SimpleNamespace(question="I need to report a crime happening right now", json=False, explain=False)
+    import bot.cli as cli
+
+    original = cli._load_engine
+    cli._load_engine = lambda args: tiny_engine
+    try:
+        assert cmd_ask(monkey) == 0
+    finally:
+        cli._load_engine = original
+    assert capsys.readouterr().out.startswith(notices.urgent)
