@@ -69,6 +69,7 @@ class Engine:
     speller: Speller | None = None
     _word_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _reload_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _word_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None,
@@ -146,14 +147,22 @@ class Engine:
         return self.embedder.encode([first.quote])[0]
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
-        """Vectors of single words, remembered: the same few informal words come up again and again."""
-        new = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        """Vectors of single words, remembered: the same few informal words come up again and again.
+
+        Request threads share the cache: it is read and changed only under its lock, and this
+        question's vectors are kept aside, so another thread's eviction can't take them away."""
+        with self._word_lock:
+            found = {w: self._word_cache[w] for w in dict.fromkeys(words) if w in self._word_cache}
+        new = [w for w in dict.fromkeys(words) if w not in found]
         if new:  # one call for all of them: a call costs far more than a few extra short rows
-            for word, vec in zip(new, self.embedder.encode(new)):
-                if len(self._word_cache) >= 10_000:
-                    self._word_cache.pop(next(iter(self._word_cache)))  # oldest first
-                self._word_cache[word] = vec
-        return np.stack([self._word_cache[w] for w in words])
+            vectors = dict(zip(new, self.embedder.encode(new)))
+            found |= vectors
+            with self._word_lock:
+                for word, vec in vectors.items():
+                    while len(self._word_cache) >= 10_000:
+                        self._word_cache.pop(next(iter(self._word_cache)))  # oldest first
+                    self._word_cache[word] = vec
+        return np.stack([found[w] for w in words])
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for (model, related questions)."""

@@ -17,6 +17,17 @@ DATA = Path(__file__).parent / "data"
 TINY_CORPUS = DATA / "tiny_corpus"
 
 
+# Fixtures that load the real bundled model: a test using one is an integration test whatever
+# its own markers say, so `-m "not integration and not browser"` never loads the model.
+REAL_MODEL_FIXTURES = {"real_engine", "real_settings"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "integration: uses the real bundled model and corpus (slower)")
     config.addinivalue_line("markers", "browser: drives headless Chromium")

@@ -2,6 +2,7 @@
 
 import threading
 
+import numpy as np
 import pytest
 
 from bot.answer import JOINER, NOT_COVERED, Weights
@@ -426,3 +427,35 @@ def test_a_passage_on_one_alternative_of_an_either_or_question_answers_it(tiny_e
     # Informal words of the second alternative still say what it is about.
     query = tiny_engine.queries.build("do they make their own calls or does the mayor boss them about?")
     assert "commission" in query.first_alternative
+
+
+def test_word_vectors_survive_other_threads_evicting_the_cache(tiny_engine):
+    """Threads asking for new words at once while the cache is full: two evicting together must not
+    pop the same oldest word twice (a KeyError), and none may lose its own vectors."""
+    import threading
+    import time
+
+    class SlowDict(dict):  # widens the gap between choosing the oldest word and removing it
+        def pop(self, key, *default):
+            time.sleep(0.002)
+            return super().pop(key, *default)
+
+    tiny_engine._word_cache = SlowDict({f"filler{i}": np.zeros(tiny_engine.embedder.dim, dtype=np.float32)
+                                        for i in range(10_000)})
+    errors = []
+
+    def ask_words(n: int) -> None:
+        try:
+            for k in range(5):
+                words = [f"word{n}x{k}x{j}" for j in range(3)]
+                assert tiny_engine._word_vectors(words).shape == (3, tiny_engine.embedder.dim)
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask_words, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:1]
+    assert len(tiny_engine._word_cache) <= 10_000
