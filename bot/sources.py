@@ -151,7 +151,7 @@ def _finish(body: str, title: str, page_text: str = "", **meta: object) -> Sourc
     body = clean_text(body)
     if not body.strip():
         raise Rejected("no text found in it")
-    title = _one_line(title) or _one_line(next((l for l in body.splitlines() if l.strip()), ""), 120)
+    title = _one_line(title) or _one_line(next((line for line in body.splitlines() if line.strip()), ""), 120)
     whole = page_text or body
     date = str(meta.pop("date", "") or "") or detect_date(whole)
     return Source(title=title, body=body, date=date, archived=bool(ARCHIVED.search(whole)),
@@ -286,5 +286,5 @@ def _from_text(text: str, vocabulary: set[str] | None, name: str) -> Source:
     body = clean_text(text, vocabulary)
     if not body.strip():
         raise Rejected("file has no text")
-    title = _one_line(next((l for l in body.splitlines() if l.strip()), ""), 120)
+    title = _one_line(next((line for line in body.splitlines() if line.strip()), ""), 120)
     return Source(title=title, body=body, date=detect_date(text), archived=bool(ARCHIVED.search(text)))

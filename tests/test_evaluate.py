@@ -12,7 +12,7 @@ from bot.ablation import configure, parse_overrides, rules
 from bot.answer import NOT_COVERED
 from bot.cli import build_parser
 from bot.evaluate import (QuestionSet, Report, Row, RowResult, baseline_record, best_threshold, calibration,
-                          diff_baseline, evaluate, lead_lengths, read_baseline, read_rows, read_sets, with_typos)
+                          diff_baseline, evaluate, lead_lengths, read_baseline, read_sets, with_typos)
 from bot.explain import Trace, abstain_reason, trace_dict, trace_text
 from bot.schema import Answer, Citation
 from bot.squad import is_right, read_squad, select_articles, split_articles, squad_metrics, SquadResult, write_corpus

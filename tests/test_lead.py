@@ -3,7 +3,7 @@ tiny corpus, hashing embedder."""
 
 import pytest
 
-from bot.answer import JOINER, LEAD_CHARS
+from bot.answer import JOINER
 from bot.schema import SUPPORT_REASONS, Answer, Citation, Support
 
 SUPPORT_KEYS = {"quote", "doc_id", "title", "start", "end", "date", "archived", "why"}

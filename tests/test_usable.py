@@ -228,7 +228,10 @@ def test_the_picker_skips_what_the_thread_asked():
     texts = ["What is MOPAC?", "Where do I complain?", "When was the Met founded?"]
     related._candidates = [Candidate(t, np.array([1.0, 0.1 * i]), "d", 100 * i) for i, t in enumerate(texts)]
     answer = Answer(False, "", (), confidence=0.1)
-    pick = lambda **kw: related.pick("Who runs the Met?", np.array([1.0, 0.0]), answer, ask=None, encode=None, **kw)
+
+    def pick(**kw):
+        return related.pick("Who runs the Met?", np.array([1.0, 0.0]), answer, ask=None, encode=None, **kw)
+
     assert pick() == texts
     assert pick(asked=["where can I complain", "What is MOPAC ?"]) == ["When was the Met founded?"]
 
