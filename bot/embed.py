@@ -428,9 +428,6 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
                           dynamic_axes=axes | {"sentence_embedding": {0: "batch"}}, opset_version=17, dynamo=False)
 
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-
-
 def make_embedder(settings) -> Embedder:
     """The embedder ``settings.embed_backend`` names; "onnx" falls back to torch without onnxruntime."""
     import importlib.util

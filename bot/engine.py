@@ -164,10 +164,6 @@ class Engine:
                     self._word_cache[word] = vec
         return np.stack([found[w] for w in words])
 
-    def warm_up(self) -> None:
-        """Load what the first question would otherwise wait for (model, related questions)."""
-        self.ask("Who manages the Metropolitan Police?")
-
     def explain(self, question: str, history: Sequence[Turn] = (), threshold: float | None = None) -> tuple[Answer, Trace]:
         """The answer (without related questions) and the trace of how it was chosen: the query,
         the retrieval ranks, every candidate's score parts, the confidence and the threshold.
