@@ -505,17 +505,17 @@ class Extractor:
         asked_list = None if numeric or query.selection else self._list(scored, query)
         introduced = None if numeric or query.selection or asked_list else self._introduced(best.span)
         holding = None if numeric or asked_list or introduced else self._list_holding(best.span)
-        if asked_list is not None:  # "What are the Met's values?": the list's introduction and its items
+        if asked_list is not None:  # "What are the service's values?": the list's introduction and its items
             lead = [(asked_list.doc_id, s, e) for s, e in asked_list.pieces()]
         elif (introduced is not None or holding is not None) and (
                 replaced := self._replacement_asked(scored, query, best.span)) is not None:
-            lead_spans = [replaced]  # "[What was the MPA?] Is it still going?" is not answered by its duties
+            lead_spans = [replaced]  # "[What was the old board?] Is it still going?" is not answered by its duties
         elif introduced is not None or holding is not None:
             lead = self._intro_and_item(introduced or holding, scored)
         elif numeric:
             figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
             named = self._source_named(query.question, {p.doc_id for p in figures})
-            if named is not None:  # "...according to the HMICFRS?": that source's figure leads
+            if named is not None:  # "...according to the inspectorate?": that source's figure leads
                 figures = [p for p in figures if p.doc_id == named][:1] + [p for p in figures if p.doc_id != named]
             lead_spans = figures[:1]
             others = sorted(figures[1:], key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
@@ -556,7 +556,7 @@ class Extractor:
     def _replacement_asked(self, scored: list[ScoredSpan], query: Query, lead: Span) -> Span | None:
         """For a question whether a body still exists, or what came before or after it, the passage
         saying which body replaced which: of a body the question, the lead or the thread names
-        ("[What was the MPA?] Is it still going?"), or one scoring near the best."""
+        ("[What was the old board?] Is it still going?"), or one scoring near the best."""
         if _STILL.search(query.question):
             texts = [query.question, lead.text, *query.last_quoted]
             found = [self.index.spans[sup.span_id] for text in texts for sup in self.supersessions.for_text(text)]
@@ -572,7 +572,7 @@ class Extractor:
 
     def _source_named(self, question: str, doc_ids: set[str]) -> str | None:
         """The one document of ``doc_ids`` a question names as its source ("according to the
-        HMICFRS", "going by the MPA's page"): words after such a phrase that only that document's
+        inspectorate", "going by the board's page"): words after such a phrase that only that document's
         title or site has (an acronym and its name count as one)."""
         cue = _ACCORDING_TO.search(question)
         if cue is None or len(doc_ids) < 2:
@@ -886,7 +886,7 @@ def _within(span: Span, piece: tuple[str, int, int]) -> bool:
 
 
 def _figures(text: str) -> frozenset[str]:
-    """The numbers a passage gives ("32,800", "9.5"), to tell a different value from the same one."""
+    """The numbers a passage gives ("12,400", "3.5"), to tell a different value from the same one."""
     return frozenset(m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 

@@ -34,8 +34,8 @@ def is_bare_line(line: str, max_words: int = 10) -> bool:
 
 
 def is_name_line(line: str) -> bool:
-    """A bare line that is a name: every word capitalised but small joining words ("LGBT+
-    Independent Advisory Group", "City of London Police"), not a phrase ("First contact the MPS")."""
+    """A bare line that is a name: every word capitalised but small joining words ("Independent
+    Advisory Group", "City of Exampleton Police"), not a phrase ("First contact the service")."""
     words = line.split()
     return is_bare_line(line) and bool(words) and all(
         w[:1].isupper() or w[:1].isdigit() or w.lower() in _JOINING for w in words)
@@ -45,9 +45,9 @@ _JOINING = frozenset("of the and & for in on at to".split())
 
 
 def _titled_prose(block: "Block") -> bool:
-    """A title line glued to the prose below it ("First contact the MPS / If you have a complaint
+    """A title line glued to the prose below it ("First contact the service / If you have a complaint
     ... investigation."): a title is not prose, so the two are not one span; a name may be
-    ("LGBT+ Independent Advisory Group / Independent of MPS, a voluntary group...")."""
+    ("Independent Advisory Group / Independent of the service, a voluntary group...")."""
     first, *rest = block.lines
     return (is_bare_line(first, 8) and not is_name_line(first)
             and any(len(line.split()) >= 6 and re.search(r"[.!?][\"'”’)\]]*$", line.strip()) for line in rest))

@@ -424,7 +424,7 @@ def _no_title() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def place_pattern() -> re.Pattern[str]:
     """An address line: a street word, the domain file's address words, a city before a
-    postcode's first half ("London SW6"), or a whole UK postcode."""
+    postcode's first half ("Exampleton AB1"), or a whole UK postcode."""
     d = domain.current()
     words = "|".join(re.escape(w) for w in (*_ADDRESS_WORDS, *d.address_words))
     cities = "".join(f"|{re.escape(c)} [A-Z]{{1,2}}\\d" for c in d.address_cities)
