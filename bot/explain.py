@@ -19,8 +19,12 @@ from .index import Index
 from .qtype import expected_type
 from .schema import Answer, Hit, ScoredSpan
 
-# An abstention is a near miss when the best candidate's confidence reached at least this share
-# of the threshold; below it, retrieval found nothing close to the question.
+# An abstention whose confidence reached this share of the threshold is a near miss: the sources
+# hold a passage close to the question that was not sure enough to give; below it, retrieval found
+# nothing close. The outcome log (outcomes.py) and the report use the same split. Measured on the
+# development sets (eval, extra, fresh; threshold 0.5, so 0.25): of the 21 answerable questions
+# the engine abstained on, 7 score 0.25 or more, and of the 81 unanswerable ones 4 do; "near miss"
+# is right 7 times in 11, "nothing close" 77 times in 91. At 0.1 "near miss" is right 9 in 23.
 NEAR_MISS_SHARE = 0.5
 
 

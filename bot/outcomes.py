@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from .explain import abstain_reason
 from .feedback import SQLiteStore, StoreUnavailable, citation_refs
 from .privacy import now_iso
 from .schema import Answer
@@ -25,12 +26,6 @@ from .schema import Answer
 log = logging.getLogger(__name__)
 
 REASONS = ("answered", "nothing_close", "near_miss", "error")
-# An abstention whose confidence reached this share of the threshold was a near miss: the
-# sources hold a passage close to the question that was not sure enough to give. Measured on the
-# development sets (eval, extra, fresh; threshold 0.5, so 0.25): of the 21 answerable questions
-# the engine abstained on, 7 score 0.25 or more, and of the 81 unanswerable ones 4 do; "near miss"
-# is right 7 times in 11, "nothing close" 77 times in 91. At 0.1 "near miss" is right 9 in 23.
-NEAR_MISS_SHARE = 0.5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -52,7 +47,7 @@ def reason_for(answer: Answer, threshold: float) -> str:
         return "error"
     if answer.answered:
         return "answered"
-    return "near_miss" if answer.confidence >= NEAR_MISS_SHARE * threshold else "nothing_close"
+    return abstain_reason(answer.confidence, threshold)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from .answer import MAX_CANDIDATES
+from .evaluate import reliability
 from .scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, candidate_features,
                      question_features, sigmoid)
 
@@ -165,12 +166,8 @@ def best_threshold(probs: np.ndarray, right: np.ndarray, answerable: np.ndarray)
 
 
 def ece(probs: np.ndarray, right: np.ndarray, bins: int = 10) -> float:
-    total, out = len(probs), 0.0
-    for b in range(bins):
-        inside = (probs >= b / bins) & ((probs < (b + 1) / bins) | (b == bins - 1))
-        if inside.any():
-            out += inside.sum() / total * abs(probs[inside].mean() - right[inside].mean())
-    return out
+    """Expected calibration error (evaluate.reliability, on arrays)."""
+    return reliability(list(zip(probs.tolist(), right.astype(bool).tolist())), bins)[1]
 
 
 def report(scorer: FittedScorer, examples: list[Example]) -> dict[str, dict[str, float]]:
