@@ -3,7 +3,9 @@
 ``parse_request`` accepts the contract's shapes only: a JSON object
 ``{"question": str, "history": [{"role": "user"|"assistant", "content": str}, ...]}``
 (history optional) or, from the CLI, a bare line of text. Anything else raises
-``RequestError`` with a message fit to show a user. It does not answer anything.
+``RequestError`` with a message fit to show a user. The shape is the pydantic model
+``AskRequest`` (``ApiAskRequest`` for the web API, which adds ``explain``): the CLI and the API
+check with it, and FastAPI documents it (``ApiAskRequest``) at /openapi.json. It does not answer anything.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-ROLES = ("user", "assistant")
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
 # The largest request read whole: an HTTP body, or a line of `ask --json` input.
 MAX_REQUEST_BYTES = 64 * 1024
 
@@ -47,41 +51,105 @@ def clean_question(text: str) -> str:
 _INVISIBLE = ("Cf", "Mn", "Me", "Zs", "Zl", "Zp")
 
 
+class HistoryTurn(BaseModel):
+    """One earlier turn of the conversation. Other keys of a turn are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(description="the turn's text; only steers retrieval, so a long one is cut, never refused")
+
+
+class AskRequest(BaseModel):
+    """A question, with the conversation so far (``ask --json`` lines; the API adds ``explain``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(description="the question; control characters are dropped and whitespace collapsed, "
+                                            "and it must keep some visible text (limit: BOT_MAX_QUESTION_CHARS)")
+    history: list[HistoryTurn] = Field(
+        default_factory=list, strict=True,  # strict: a list, not any sequence
+        description="earlier turns, oldest first; only the last BOT_MAX_HISTORY_TURNS are read; null means none")
+
+    @field_validator("question", mode="after")
+    @classmethod
+    def _question(cls, question: str, info: ValidationInfo) -> str:
+        limit = (info.context or {}).get("max_chars")
+        if limit is not None and len(question) > limit:
+            raise PydanticCustomError("too_long", "question is too long: {n} characters, the limit is {limit}",
+                                      {"n": len(question), "limit": limit})
+        question = clean_question(question)
+        if not question:
+            raise PydanticCustomError("empty", "question is empty")
+        return question
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _recent(cls, history: Any, info: ValidationInfo) -> Any:
+        # Turns before the last max_turns are never read, so never refused either.
+        if history is None:
+            return []
+        turns = (info.context or {}).get("max_turns")
+        return history[-turns:] if isinstance(history, list) and turns is not None else history
+
+
+# The web app takes ``explain`` out (and checks it) before the rest goes through parse_request.
+class ApiAskRequest(AskRequest):
+    """The body of ``POST /api/ask``: a question, the conversation so far, and ``explain``."""
+
+    explain: StrictBool = Field(default=False, description="add an 'explain' trace (retrieval ranks, score parts, "
+                                                           "confidence, threshold); refused with 403 unless the server "
+                                                           "sets BOT_API_EXPLAIN=1")
+
+
+ROLES: tuple[str, ...] = get_args(HistoryTurn.model_fields["role"].annotation)
+
+
 def parse_request(obj: Any, *, max_chars: int, max_turns: int) -> Request:
+    """``obj`` (a parsed JSON value, or the CLI's bare text) checked with ``AskRequest`` -> Request.
+
+    The first problem, in the order a reader would fix them (unknown fields, the question,
+    then the history turn by turn), becomes a RequestError naming the bad value."""
     if isinstance(obj, str):
         obj = {"question": obj}
     if not isinstance(obj, dict):
         raise RequestError(f"expected a JSON object with a 'question', got {type(obj).__name__}")
-    unknown = set(obj) - {"question", "history"}
+    # Unknown fields first, and by hand: a key pydantic cannot read (a lone surrogate, which JSON
+    # can spell) would otherwise be an error without a name. The model still forbids them.
+    fields = list(AskRequest.model_fields)
+    unknown = set(obj) - set(fields)
     if unknown:
-        raise RequestError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}; expected 'question' and optional 'history'")
-    if "question" not in obj:
-        raise RequestError("missing 'question'")
-    question = obj["question"]
-    if not isinstance(question, str):
-        raise RequestError(f"'question' must be a string, got {type(question).__name__}")
-    if len(question) > max_chars:
-        raise RequestError(f"question is too long: {len(question)} characters, the limit is {max_chars}")
-    question = clean_question(question)
-    if not question:
-        raise RequestError("question is empty")
-    history_raw = obj.get("history", [])
-    if history_raw is None:
-        history_raw = []
-    if not isinstance(history_raw, list):
-        raise RequestError(f"'history' must be a list of {{'role', 'content'}} objects, got {type(history_raw).__name__}")
-    turns = []
-    for i, item in enumerate(history_raw[-max_turns:]):
-        if not isinstance(item, dict):
-            raise RequestError(f"history[{i}] must be an object with 'role' and 'content', got {type(item).__name__}")
-        role, content = item.get("role"), item.get("content")
-        if role not in ROLES:
-            raise RequestError(f"history[{i}].role must be 'user' or 'assistant', got {role!r}")
-        if not isinstance(content, str):
-            raise RequestError(f"history[{i}].content must be a string, got {type(content).__name__}")
-        # Old turns only steer retrieval: cap them rather than reject a long conversation.
-        turns.append(Turn(role, clean_question(content[: max_chars * 4])))
-    return Request(question=question, history=tuple(turns))
+        expected = " and ".join([f"'{fields[0]}'", *(f"optional '{f}'" for f in fields[1:])])
+        raise RequestError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}; expected {expected}")
+    try:
+        req = AskRequest.model_validate(obj, context={"max_chars": max_chars, "max_turns": max_turns})
+    except ValidationError as exc:
+        raise RequestError(_message(exc.errors())) from None
+    # Old turns only steer retrieval: cap them rather than reject a long conversation.
+    turns = tuple(Turn(t.role, clean_question(t.content[: max_chars * 4])) for t in req.history)
+    return Request(question=req.question, history=turns)
+
+
+def _message(errors: list[Any]) -> str:
+    """pydantic's errors -> one line for a user, naming the value as the contract's words do."""
+    e = errors[0]  # pydantic reports in field order, and a history's turns in order
+    loc, kind = e["loc"], e["type"]
+    got = None if kind == "missing" else e["input"]
+    if loc == ("question",):
+        if kind == "missing":
+            return "missing 'question'"
+        if kind == "string_type":
+            return f"'question' must be a string, got {type(got).__name__}"
+        return e["msg"]  # too long, empty: raised by AskRequest's own check, already in words
+    if loc == ("history",):
+        return f"'history' must be a list of {{'role', 'content'}} objects, got {type(got).__name__}"
+    if loc[0] == "history" and len(loc) == 2:
+        return f"history[{loc[1]}] must be an object with 'role' and 'content', got {type(got).__name__}"
+    if loc[0] == "history" and loc[2] == "role":
+        return f"history[{loc[1]}].role must be {' or '.join(map(repr, ROLES))}, got {got!r}"
+    if loc[0] == "history" and loc[2] == "content":
+        return f"history[{loc[1]}].content must be a string, got {type(got).__name__}"
+    return f"{'.'.join(map(str, loc))}: {e['msg']}"  # a field added to the model without words here yet
 
 
 def loads(text: str | bytes) -> Any:

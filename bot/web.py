@@ -36,6 +36,7 @@ import anyio.to_thread  # noqa: E402
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic.json_schema import models_json_schema
 
 from .explain import Trace, trace_dict
 from .feedback import FeedbackStore, FeedbackUnavailable
@@ -45,11 +46,12 @@ from . import security
 from .render import (
     UI_CSS, chat_html, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
-from .schema import SUPPORT_REASONS, Answer, Citation, Document
+from .contract import AnswerOut
+from .schema import Answer, Citation, Document
 from .settings import Settings
 from .suggest import same_question
 from .theme import PAGE_THEME_CSS, UI_THEME_CSS
-from .validate import MAX_REQUEST_BYTES, RequestError, Turn, parse_request
+from .validate import MAX_REQUEST_BYTES, ApiAskRequest, RequestError, Turn, parse_request
 
 log = logging.getLogger(__name__)
 
@@ -187,97 +189,39 @@ def text_response(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message, status_code=status, headers={"X-Content-Type-Options": "nosniff"})
 
 
-# The Citation object of the answer contract (in ASK_SCHEMA's response).
-CITATION_SCHEMA = {
-    "type": "object",
-    "required": ["doc_id", "title", "start", "end", "quote", "date", "archived"],
-    "properties": {
-        "doc_id": {"type": "string"},
-        "title": {"type": "string"},
-        "start": {"type": "integer", "minimum": 0},
-        "end": {"type": "integer", "minimum": 1},
-        "quote": {"type": "string", "description": "exactly body[start:end] of the document"},
-        "date": {"type": "string", "description": "the source's date, or 'undated'"},
-        "archived": {"type": "boolean"},
-        "url": {"type": "string", "description": "the source page's own address, only where it states one"},
-    },
+# /api/ask's request body in OpenAPI: ApiAskRequest's schema, by reference. The handler reads
+# the body itself (a size limit while reading, broken JSON -> 400, every refusal in the answer's
+# shape), so FastAPI cannot take the model as a parameter; document_request_models adds the
+# model's schema to the components instead.
+ASK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": f"#/components/schemas/{ApiAskRequest.__name__}"}}}}}
+
+
+def document_request_models(app: FastAPI) -> None:
+    """Put the request models' schemas into the app's OpenAPI components (FastAPI's "Extending
+    OpenAPI" recipe: wrap ``app.openapi``, which caches its result)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            _, defs = models_json_schema([(ApiAskRequest, "validation")], ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+# Every refusal has the answer's shape, with answered false and an "error".
+ASK_ERRORS = {
+    400: "the body is not valid JSON (broken, not UTF-8, nested too deeply, an integer over 4,300 digits)",
+    403: "'explain' asked for, but traces are off on this server (BOT_API_EXPLAIN)",
+    413: "the body is over 64 KB",
+    422: "the request breaks the contract (see the request body's schema; the error says how)",
+    500: "the engine failed on this question (the cause is logged, not returned)",
+    503: "the engine is still loading (a first start builds the index)",
 }
-
-
-ASK_SCHEMA = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["question"],
-                    "properties": {
-                        "question": {"type": "string", "example": "Who manages the Metropolitan Police?"},
-                        "explain": {"type": "boolean", "default": False,
-                                    "description": "add an 'explain' trace (retrieval ranks, score parts, "
-                                                   "confidence, threshold); refused with 403 unless the server "
-                                                   "sets BOT_API_EXPLAIN=1"},
-                        "history": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "role": {"type": "string", "enum": ["user", "assistant"]},
-                                    "content": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                }
-            }
-        },
-    },
-    "responses": {
-        "200": {
-            "description": "The answer: `answer` is the lead quote(s) alone; `citations` holds the lead's citations "
-                           "first, then those of the `supporting` quotes (other sources, other values, a replacement, "
-                           "what the same source goes on to say), each with why it is offered.",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["answered", "answer", "citations", "confidence", "supporting", "related"],
-                        "properties": {
-                            "answered": {"type": "boolean"},
-                            "answer": {"type": "string", "description": "the lead answer: its quotes joined by ' … '"},
-                            "citations": {"type": "array", "items": CITATION_SCHEMA},
-                            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                            "supporting": {
-                                "type": "array",
-                                "items": {
-                                    "allOf": [
-                                        CITATION_SCHEMA,
-                                        {"type": "object", "required": ["why"], "properties": {"why": {
-                                            "type": "string", "enum": list(SUPPORT_REASONS),
-                                            "description": "other_source: another source says the same; "
-                                                           "conflicting_value: another source's different figure "
-                                                           "(newest source first); replaced_by: a quoted body was "
-                                                           "replaced; continues: the same source goes on with "
-                                                           "something the lead lacks"}}},
-                                    ]
-                                },
-                            },
-                            "related": {"type": "array", "items": {"type": "string"}},
-                            "notices": {"type": "array", "items": {"type": "string"},
-                                        "description": "what to tell the asker beyond the quotes (bot/data/notices.toml): "
-                                                       "the urgent notice first when the question reads as urgent, where "
-                                                       "to ask instead on an abstention"},
-                            "suggestions": {"type": "array", "items": CITATION_SCHEMA},
-                            "error": {"type": "string"},
-                        },
-                    }
-                }
-            },
-        }
-    },
-}
-
 
 
 def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notices: Notices) -> None:
@@ -322,7 +266,12 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
             payload["explain"] = trace_dict(trace, answer, engine.index)
         return SafeJSONResponse(payload)
 
-    @app.post("/api/ask", openapi_extra=ASK_SCHEMA, summary="Answer a question with cited quotes")
+    @app.post("/api/ask", summary="Answer a question with cited quotes", openapi_extra=ASK_BODY,
+              response_model=AnswerOut, response_description=(
+                  "The answer: `answer` is the lead quote(s) alone; `citations` holds the lead's citations first, "
+                  "then those of the `supporting` quotes (other sources, other values, a replacement, what the same "
+                  "source goes on to say), each with why it is offered."),
+              responses={status: {"model": AnswerOut, "description": why} for status, why in ASK_ERRORS.items()})
     async def ask(request: Request) -> JSONResponse:
         try:
             raw = await read_body(request, MAX_BODY_BYTES)
@@ -774,6 +723,7 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
         redoc_url=None,
     )
     add_api_routes(app, engine, settings, notices)
+    document_request_models(app)
     security.add_local_docs(app, TITLE)
     security.close_uploads(app)
     security.allow_origins(app, settings.cors_origins)

@@ -79,3 +79,24 @@ def test_json_lines_never_contain_characters_readers_split_lines_on(tiny_engine)
     records = out.getvalue().splitlines()
     assert len(records) == 2
     assert "\u0085" in json.loads(records[0])["error"]
+
+
+def test_the_cli_and_the_api_refuse_a_request_in_the_same_words(tiny_engine, tmp_path):
+    """One definition of the request (validate.AskRequest): a bad object gets the same error from
+    `ask --json` as from POST /api/ask (there a 422)."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from bot.web import create_app
+
+    bad = [{"question": 42}, {"history": []}, {"question": "q", "stream": True}, {"question": " \u200b "},
+           {"question": "x" * (tiny_engine.settings.max_question_chars + 1)}, {"question": "q", "history": "hi"},
+           {"question": "q", "history": [7]}, {"question": "q", "history": [{"role": "robot", "content": "x"}]},
+           {"question": "q", "history": [{"role": "user"}]}]
+    cli = run_stream(tiny_engine, "".join(json.dumps(b) + "\n" for b in bad))
+    with TestClient(create_app(tiny_engine, replace(tiny_engine.settings, data_dir=tmp_path))) as client:
+        api = [client.post("/api/ask", json=b) for b in bad]
+    assert [r.status_code for r in api] == [422] * len(bad)
+    assert [o["error"] for o in cli] == [r.json()["error"] for r in api]
+    assert len({o["error"] for o in cli}) == len(bad)  # each names its own problem

@@ -133,14 +133,60 @@ def test_openapi_docs_and_chat_page_are_served(client):
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
 
 
+def _schema(openapi: dict, node: dict) -> dict:
+    """``node`` with its ``$ref`` (if any) resolved against the document's components."""
+    ref = node.get("$ref")
+    return openapi["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else node
+
+
 def test_openapi_documents_the_supporting_quotes(client):
-    ask = client.get("/openapi.json").json()["paths"]["/api/ask"]["post"]
-    answer = ask["responses"]["200"]["content"]["application/json"]["schema"]
-    assert {"answered", "answer", "citations", "confidence", "supporting"} <= set(answer["required"])
-    why = answer["properties"]["supporting"]["items"]["allOf"][1]["properties"]["why"]
+    openapi = client.get("/openapi.json").json()
+    ask = openapi["paths"]["/api/ask"]["post"]
+    answer = _schema(openapi, ask["responses"]["200"]["content"]["application/json"]["schema"])
+    assert {"answered", "answer", "citations", "confidence", "supporting", "related"} <= set(answer["required"])
+    assert set(answer["properties"]) == {"answered", "answer", "citations", "confidence", "supporting", "related",
+                                         "notices", "suggestions", "error", "explain"}
+    support = _schema(openapi, answer["properties"]["supporting"]["items"])
+    why = support["properties"]["why"]
     assert set(why["enum"]) == {"other_source", "conflicting_value", "replaced_by", "continues"}
+    assert {"doc_id", "title", "start", "end", "quote", "date", "archived", "why"} <= set(support["required"])
+    citation = _schema(openapi, answer["properties"]["citations"]["items"])
+    assert set(citation["properties"]) == {"doc_id", "title", "start", "end", "quote", "date", "archived", "url"}
+    assert "url" not in citation["required"]  # only where the source states one
+    # Every refusal is documented, in the answer's shape.
+    for status in ("400", "403", "413", "422", "500", "503"):
+        assert _schema(openapi, ask["responses"][status]["content"]["application/json"]["schema"]) == answer
     page = client.get("/")
     assert page.status_code == 200 and "gradio" in page.text.lower()
+
+
+def test_openapi_documents_the_request_body(client):
+    openapi = client.get("/openapi.json").json()
+    body = openapi["paths"]["/api/ask"]["post"]["requestBody"]
+    request = _schema(openapi, body["content"]["application/json"]["schema"])
+    assert body["required"] is True and request["required"] == ["question"]
+    assert set(request["properties"]) == {"question", "history", "explain"} and request["additionalProperties"] is False
+    assert request["properties"]["question"]["type"] == "string" and request["properties"]["explain"]["type"] == "boolean"
+    turn = _schema(openapi, request["properties"]["history"]["items"])
+    assert turn["properties"]["role"]["enum"] == ["user", "assistant"] and turn["properties"]["content"]["type"] == "string"
+
+
+def test_the_answer_json_is_exactly_the_documented_model(client, tiny_engine, tmp_path):
+    """Every field the API sends is in AnswerOut, in its type, and every field of AnswerOut is sent
+    by some response: the documentation and Answer.to_dict() can't drift apart."""
+    from bot.contract import AnswerOut, CitationOut
+    from bot.schema import Citation
+
+    bodies = [client.post("/api/ask", json={"question": q}).json() for q in (
+        "Who manages the Metropolitan Police?", "How many police officers are there?", "What is the weather on Mars?", "")]
+    with TestClient(create_app(tiny_engine, Settings(data_dir=tmp_path, api_explain=True))) as c:
+        bodies.append(c.post("/api/ask", json={"question": "Who founded the service?", "explain": True}).json())
+    for body in bodies:
+        AnswerOut.model_validate(body)  # strict, unknown fields forbidden
+    assert set().union(*bodies) == set(AnswerOut.model_fields)
+    assert {"supporting", "suggestions", "error", "explain", "notices"} <= {k for b in bodies for k, v in b.items() if v}
+    cited = Citation("a.md", "A", 0, 1, "x", url="https://example.org/a").to_dict()
+    assert CitationOut.model_validate(cited) and set(cited) == set(CitationOut.model_fields)
 
 
 # ---------------------------------------------------------------------------- /source
