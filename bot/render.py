@@ -1,6 +1,7 @@
 """Rendering for the web front end: pure functions from answers and documents to escaped text
-or HTML, and the pages' CSS. ``esc`` is applied to every value that comes from a question or
-the corpus; nothing here answers questions, reads files or knows about HTTP (``web.py`` does).
+or HTML, and the pages' CSS (its text is in ``bot/static/``, read by ``assets.py``). ``esc`` is
+applied to every value that comes from a question or the corpus; nothing here answers
+questions or knows about HTTP (``web.py`` does).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote as url_quote
 
+from . import assets
 from .schema import Answer, Citation, Document
+from .theme import PAGE_THEME_CSS
 
 NOT_COVERED = "The sources don't cover this."
 
@@ -255,7 +258,7 @@ def source_page(doc: Document, start: int | None, end: int | None) -> str:
     home = "../" * (1 + doc.doc_id.count("/"))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(doc.title)}</title><style>{PAGE_CSS}</style></head>
+<title>{esc(doc.title)}</title><link rel="stylesheet" href="{esc(home)}{SOURCE_CSS_PATH}"></head>
 <body><main class="doc-view doc-page-view">
 <p><a href="{esc(home)}">&larr; Back to the chat</a></p>
 <header><h1 class="doc-title">{esc(doc.title)}</h1>{_meta(doc.date, doc.archived, doc.site)}
@@ -264,70 +267,10 @@ def source_page(doc: Document, start: int | None, end: int | None) -> str:
 </main></body></html>"""
 
 
-_SHARED_CSS = """
-.src-meta { display: inline-flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .85em; color: #475569; }
-.src-date { font-weight: 700; color: #0f172a; background: #e2e8f0; border-radius: 999px; padding: 0 .55em; white-space: nowrap; }
-.src-date.src-undated { font-weight: 500; font-style: italic; color: #475569; background: #f1f5f9; }
-.src-site::after { content: "·"; margin-left: .4em; }
-.src-badge { background: #fef3c7; color: #92400e; border: 1px solid #f59e0b; border-radius: 4px; padding: 0 .35em;
-  font-size: .8em; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
-.doc-body { white-space: pre-wrap; line-height: 1.6; font-size: .95em; color: #1e293b; }
-.doc-body mark.cited { background: #fde68a; padding: .1em 0; border-bottom: 2px solid #d97706; scroll-margin: 4em; }
-.doc-body mark.also { background: #e0e7ff; cursor: pointer; }
-.doc-title { margin: .2em 0; }
-.src-original { display: inline-block; font-size: .85em; margin: .2em 0 0 .6em; }
-"""
-
-PAGE_CSS = _SHARED_CSS + """
-body { font-family: system-ui, sans-serif; margin: 0; background: #f8fafc; }
-.doc-page-view { max-width: 46rem; margin: 0 auto; padding: 1.5rem; background: #fff; min-height: 100vh; }
-a { color: #1d4ed8; }
-"""
-
-UI_CSS = _SHARED_CSS + """
-.app-head h1 { font-size: 1.5rem; margin: .2em 0; }
-.app-foot { color: #64748b; font-size: .85em; text-align: center; margin-top: 1em; }
-.app-head p { color: #475569; margin: 0 0 .5em; max-width: 60rem; }
-#chat .message-content { white-space: pre-wrap; }
-.ans-cite { font-size: .85em; font-weight: 600; color: #1d4ed8; text-decoration: none; cursor: pointer; }
-.ans-cite:hover, .ans-cite:focus-visible { text-decoration: underline; }
-.ans-more { margin-top: .5em; font-size: .92em; }
-.ans-more summary { cursor: pointer; color: #475569; font-weight: 600; }
-.ans-supporting { margin: .3em 0 0; padding-left: 1.2em; }
-.ans-support { margin: .3em 0; }
-.ans-why { font-weight: 600; } .ans-date { font-weight: 700; color: #334155; } .ans-src { color: #64748b; }
-.src-panel, .src-panel *, .doc-view, .doc-view * { text-align: left; }
-.src-panel h2 { font-size: 1.05rem; margin: 0 0 .5em; }
-.src-for { font-weight: 400; color: #64748b; }
-.src-list { list-style: none; padding: 0; margin: 0; display: grid; gap: .5em; }
-.src-card { display: grid; grid-template-columns: auto 1fr; column-gap: .5em; row-gap: .2em; padding: .6em .75em;
-  border: 1px solid #cbd5e1; border-radius: 8px; background: #fff; color: inherit; text-decoration: none; }
-.src-card:hover, .src-card:focus { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; outline: none; }
-.src-num { grid-row: span 3; font-weight: 700; color: #1d4ed8; }
-.src-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: .2em .6em; }
-.src-title { font-weight: 600; flex: 1 1 12em; }
-.src-head .src-meta { font-size: .9em; }
-.src-note { font-size: .88em; color: #475569; margin: 0 0 .5em; }
-.src-quote { color: #334155; font-size: .92em; border-left: 3px solid #fbbf24; padding-left: .5em; }
-.src-quote::before { content: "“"; } .src-quote::after { content: "”"; }
-.src-open { font-size: .85em; color: #1d4ed8; }
-.src-abstain { background: #fff7ed; border: 1px solid #fdba74; border-radius: 8px; padding: .6em .75em; }
-.src-error { color: #b91c1c; }
-.src-empty p, .doc-empty { color: #64748b; }
-#source-view { margin-top: .75em; }
-.doc-view { border-top: 1px solid #e2e8f0; padding-top: .5em; }
-.doc-view .doc-body { position: relative; max-height: 420px; overflow-y: auto; padding: .5em; background: #f8fafc; border-radius: 6px; }
-.doc-chips { font-size: .9em; color: #475569; margin-bottom: .4em; }
-.src-chip { display: inline-block; padding: 0 .4em; margin: 0 .1em; border: 1px solid #cbd5e1; border-radius: 4px;
-  text-decoration: none; color: #1d4ed8; }
-.src-chip.active { background: #1d4ed8; color: #fff; border-color: #1d4ed8; }
-.doc-page { font-size: .85em; margin-left: .5em; }
-#related { flex-wrap: wrap; gap: .4em; align-items: center; }
-#related > * { flex: 0 1 auto; min-width: 0; }
-#related-label .html-container { padding: 0; }
-.related-label { margin: 0 .2em 0 0; color: #475569; font-size: .9em; font-weight: 600; }
-.related-label::after { content: ":"; }
-#related .related-q { text-align: left; white-space: normal; background: #eff6ff; color: #1d4ed8;
-  border: 1px solid #bfdbfe; border-radius: 999px; padding: .25em .8em; }
-#related .related-q:hover, #related .related-q:focus-visible { background: #dbeafe; border-color: #2563eb; }
-"""
+# The rules shared by the chat and the /source page come first in both (bot/static/*.css).
+PAGE_CSS = assets.text("shared.css") + assets.text("page.css")
+UI_CSS = assets.text("shared.css") + assets.text("chat.css")
+# The /source page's stylesheet, rules then colours: a file of its own (web.py serves it at
+# SOURCE_CSS_PATH, relative to the site's root), so the page's policy allows no inline style.
+SOURCE_CSS = PAGE_CSS + PAGE_THEME_CSS
+SOURCE_CSS_PATH = "source-page.css"  # not under static/ or assets/: those paths are Gradio's

@@ -42,15 +42,15 @@ from .explain import Trace, trace_dict
 from .feedback import FeedbackStore, FeedbackUnavailable
 from .notices import Notices
 from .outcomes import LoggedEngine, OutcomeLog
-from . import security
+from . import assets, security
 from .render import (
-    UI_CSS, chat_html, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
+    SOURCE_CSS, SOURCE_CSS_PATH, UI_CSS, chat_html, esc, esc_text, source_page, source_view, source_view_empty, sources_panel,
 )
 from .contract import AnswerOut
 from .schema import Answer, Citation, Document
 from .settings import Settings
 from .suggest import same_question
-from .theme import PAGE_THEME_CSS, UI_THEME_CSS
+from .theme import UI_THEME_CSS
 from .validate import MAX_REQUEST_BYTES, ApiAskRequest, RequestError, Turn, parse_request
 
 log = logging.getLogger(__name__)
@@ -304,10 +304,15 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
                 400, f"start and end must be given together with 0 <= start < end <= {len(doc.body)}, got {start}..{end}"
             )
         return HTMLResponse(
-            source_page(doc, start, end).replace("</style>", PAGE_THEME_CSS + "</style>", 1),
-            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"
+            source_page(doc, start, end),
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'self'"
                      + security.frame_ancestors_directive(settings.frame_ancestors)},
         )
+
+    @app.get(f"/{SOURCE_CSS_PATH}", include_in_schema=False)
+    async def source_css() -> Response:
+        # The /source page's stylesheet (its policy allows styles from this origin only).
+        return Response(SOURCE_CSS, media_type="text/css; charset=utf-8")
 
 
 # ----------------------------------------------------------------------------- chat UI
@@ -511,110 +516,24 @@ class ChatHandlers:
             gr.Warning(f"Sorry, {exc}.")
 
 
-CITATION_CLICKS = """
-element.addEventListener('click', (event) => {
-  const link = event.target.closest('[data-citation]');
-  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-  event.preventDefault();
-  trigger('click', {citation: link.dataset.citation, kind: link.dataset.kind || 'citation'});
-});
-"""
-
-# The chat's inline markers: the bubbles are Gradio's, so one listener on the page (installed
-# once, with the sources panel) sends a marker's click to the sources panel's handler, before
-# the bubble's own click selects the message. The copy buttons copy a bubble's plain text
-# (its ``data-copy``: the answer with its sources), not its markup.
-CHAT_CLICKS = CITATION_CLICKS + """
-if (!window.__citationMarkers) {
-  window.__citationMarkers = true;
-  // Gradio's sanitizer strips data-* attributes from messages: restore them from the classes.
-  const restore = () => document.querySelectorAll('#chat a.ans-cite:not([data-citation])').forEach((a) => {
-    const number = a.className.match(/\\bcite-(\\d+)\\b/), exchange = a.className.match(/\\bexchange-(\\d+)\\b/);
-    if (number) a.dataset.citation = number[1];
-    if (exchange) a.dataset.exchange = exchange[1];
-  });
-  new MutationObserver(restore).observe(document.body, {childList: true, subtree: true});
-  restore();
-  document.addEventListener('click', (event) => {
-    restore();
-    const link = event.target.closest && event.target.closest('#chat [data-citation]');
-    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    event.stopPropagation();
-    trigger('click', {citation: link.dataset.citation, exchange: link.dataset.exchange, kind: 'citation'});
-  }, true);
-  const clip = navigator.clipboard;
-  if (clip && clip.writeText) {
-    const write = clip.writeText.bind(clip);
-    clip.writeText = (text) => {
-      if (typeof text === 'string' && text.includes('data-copy=')) {
-        const doc = new DOMParser().parseFromString(text, 'text/html');
-        doc.querySelectorAll('[data-copy]').forEach((el) => el.replaceWith(el.getAttribute('data-copy')));
-        text = doc.body.textContent;
-      }
-      return write(text);
-    };
-  }
-}
-"""
-
-SCROLL_TO_MARK = CITATION_CLICKS + """
-watch('value', () => {
-  // Scroll the document box to the passage, then bring the passage on screen if it is not.
-  const mark = element.querySelector('mark.cited');
-  const box = element.querySelector('.doc-body');
-  if (!mark || !box) return;
-  if (box.scrollHeight > box.clientHeight + 1) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
-  // This page only: scrollIntoView would also scroll a page that embeds the chat in a frame.
-  const r = mark.getBoundingClientRect();
-  if (r.top < 0 || r.bottom > window.innerHeight) window.scrollBy({top: r.top - window.innerHeight / 3});
-});
-"""
-
+# The page's scripts are files in bot/static/ (assets.py says how Gradio runs them). A click on a
+# [data-citation] element sends its number to the panel's Python handler.
+CITATION_CLICKS = assets.text("citation-clicks.js")
+# The chat's inline markers, one listener on the page (with the sources panel), and the copy buttons.
+CHAT_CLICKS = CITATION_CLICKS + assets.text("chat-clicks.js")
+# The source viewer scrolls to the cited passage.
+SCROLL_TO_MARK = CITATION_CLICKS + assets.text("scroll-to-mark.js")
 # Runs once on the page: fixes of Gradio's markup it has no option for, kept as it re-renders.
-PAGE_FIXES = """
-const fix = () => {
-  // The examples are buttons in a role=list without list items (an ARIA error): a group.
-  document.querySelectorAll('#chat .examples[role=list]').forEach((e) => {
-    e.setAttribute('role', 'group');
-    e.setAttribute('aria-label', 'Example questions');
-  });
-  // New answers are announced once by #announce; the chat log re-read would repeat them.
-  document.querySelectorAll('#chat [role=log][aria-live=polite]').forEach((e) => e.setAttribute('aria-live', 'off'));
-};
-let focused = false;
-const focusOnce = () => {
-  // Focus the question box on load, but not inside another site's frame (Chrome refuses
-  // autofocus there, with a console error, and the host page would jump to the frame).
-  if (focused || window.top !== window.self) return;
-  const box = document.querySelector('#question textarea');
-  if (box) { box.focus({preventScroll: true}); focused = true; }
-};
-fix();
-focusOnce();
-new MutationObserver(() => { fix(); focusOnce(); }).observe(document.body, {childList: true, subtree: true});
-"""
-
+PAGE_FIXES = assets.text("page-fixes.js")
 # The live region: its container stays, only its text changes, so screen readers read it out.
-ANNOUNCE = """
-element.setAttribute('role', 'status');
-element.setAttribute('aria-live', 'polite');
-element.setAttribute('aria-atomic', 'true');
-"""
+ANNOUNCE = assets.text("announce.js")
 
 PREPARING_PAGE = ("Preparing the sources… The first start builds the search index (about half a minute); "
                   "questions are answered as soon as it is ready.")
 
-FOCUS_QUESTION = "() => { document.querySelector('#question textarea')?.focus(); }"
-
-# On a phone the page scrolls (not the chat): bring the latest question to the top of the
-# screen so its answer reads from the start. This page only, never a framing page.
-SHOW_LATEST = """() => { setTimeout(() => {
-  if (!window.matchMedia('(max-width: 640px)').matches) return;
-  const rows = document.querySelectorAll('#chat .message-row.user-row');
-  if (!rows.length) return;
-  window.scrollBy({top: rows[rows.length - 1].getBoundingClientRect().top - 8});
-}, 60); }"""
+FOCUS_QUESTION = assets.text("focus-question.js")
+# On a phone, bring the latest question to the top of the screen so its answer reads from the start.
+SHOW_LATEST = assets.text("show-latest.js")
 
 
 def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, notices: Notices) -> gr.Blocks:

@@ -61,3 +61,15 @@ def test_the_api_docs_render_from_local_files(watched_page, base_url):
     expect(page.locator(".swagger-ui")).to_contain_text("/api/ask")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused to" in e], errors
     assert hosts == {urlparse(base_url).netloc}
+
+
+def test_a_source_page_is_styled_from_its_stylesheet_under_its_csp(watched_page, base_url):
+    page, errors, hosts = watched_page
+    page.emulate_media(color_scheme="dark")
+    response = page.goto(f"{base_url}/source/history/founding.md?start=0&end=20#cited")  # nested: a relative link
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+    # The dark palette's mark colour (theme._DARK: --mb-mark-bg #854d0e), so the stylesheet loaded and applied.
+    expect(page.locator("mark#cited")).to_have_css("background-color", "rgb(133, 77, 14)")
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused to" in e], errors
+    assert hosts == {urlparse(base_url).netloc}

@@ -223,6 +223,20 @@ def test_source_rejects_bad_ranges(client, params):
     assert client.get("/source/mopac.md", params=params).status_code == 400
 
 
+def test_the_source_page_links_its_stylesheet_which_is_served_as_css(client):
+    from urllib.parse import urljoin
+
+    page = client.get("/source/history/founding.md")
+    csp = page.headers["content-security-policy"]
+    assert csp.startswith("default-src 'none'; style-src 'self'") and "unsafe-inline" not in csp and "<style" not in page.text
+    [href] = re.findall(r'<link rel="stylesheet" href="([^"]+)">', page.text)
+    assert href == "../../source-page.css"  # relative: works under a proxy's path prefix
+    css = client.get(urljoin("http://testserver/source/history/founding.md", href))
+    assert css.status_code == 200 and css.headers["content-type"] == "text/css; charset=utf-8"
+    assert css.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in css.headers
+    assert "mark.cited" in css.text and "prefers-color-scheme: dark" in css.text and "--mb-mark-bg" in css.text
+
+
 # -------------------------------------------------------------------------- rendering
 
 

@@ -1,0 +1,1 @@
+() => { document.querySelector('#question textarea')?.focus(); }
