@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     def load() -> None:
         try:
             from bot.engine import Engine
+            from bot.progress import to_stderr
 
-            engine = Engine.load(settings, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+            engine = Engine.load(settings, progress=to_stderr)  # the embedding bar redraws live on a terminal
             # The first question opens the model session (about a second): pay it before the
             # engine takes visitors' questions, not on the first visitor's.
             engine.ask(WARM_UP_QUESTION)

@@ -240,6 +240,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate as ev
     from .ablation import configure, parse_overrides
+    from .progress import question_progress
 
     if args.list_rules:
         from .ablation import COMPONENTS, weight_rules
@@ -272,7 +273,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _ablate_each(engine, [qs for qs in sets if not qs.measure_only], rows)
     reports: dict[str, tuple] = {}
     for qs in sets:
-        report = ev.evaluate(engine, rows[qs.name], progress=_progress(qs.name))
+        report = ev.evaluate(engine, rows[qs.name], progress=question_progress(qs.name))
         reports[qs.name] = (qs, report)
         if args.all:
             _print_set_line(qs, report)
@@ -294,13 +295,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         Path(args.json_out).write_text(json.dumps(metrics if args.all else next(iter(metrics.values())), indent=2),
                                        encoding="utf-8")
     return 0
-
-
-def _progress(name: str):
-    def show(n: int, total: int) -> None:
-        if sys.stderr.isatty() and (n % 10 == 0 or n == total):
-            print(f"\r{name}: {n}/{total}", end="\n" if n == total else "", file=sys.stderr, flush=True)
-    return show
 
 
 def _print_metrics(report) -> None:

@@ -9,7 +9,6 @@ its own forward passes.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .answer import NOT_COVERED, Extractor, Weights
+from .progress import to_stderr
 from .qtype import NUMERIC, expected_type
 from .acronyms import AcronymMap
 from .conversation import TOPIC_TURNS, QueryBuilder
@@ -43,8 +43,7 @@ from .validate import Request, RequestError, Turn, clean_question, parse_request
 MAX_UNKNOWN_WORDS = 16
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+_stderr = to_stderr  # progress lines on stderr; the index's bar redraws live on a terminal
 
 
 def load_scorer() -> FittedScorer | None:

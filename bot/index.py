@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from .ann import build_ann, choose_spec, for_queries, set_nprobe
 from .cache import EmbeddingCache, encode_cached
 from .chunk import chunk_document
 from .embed import Embedder, file_sha256
-from .progress import bar
+from .progress import counting, to_stderr
 from .schema import Chunk, Document, Span
 from .vocabulary import corpus_words
 
@@ -55,8 +54,7 @@ CACHE_DIR = "cache"
 Log = Callable[[str], None]
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+_stderr = to_stderr  # a bar given this log redraws live on a terminal
 
 
 class StaleIndex(Exception):
@@ -217,11 +215,14 @@ def build_index(documents: list[Document], embedder: Embedder, max_tokens: int, 
 
 def _encode_with_progress(embedder: Embedder, texts: list[str], log: Log, batch: int = 256) -> np.ndarray:
     parts = []
+    # A bar only when there is something to wait for (more than one batch).
+    bar = counting(len(texts), "index: embedding", log, unit="texts") if len(texts) > batch else None
     for start in range(0, len(texts), batch):
         parts.append(embedder.encode(texts[start:start + batch]))
-        if len(texts) > batch:
-            done = min(start + batch, len(texts))
-            log(f"index: {bar(done, len(texts))} embedded {done}/{len(texts)} texts")
+        if bar is not None:
+            bar.update(len(parts[-1]))
+    if bar is not None:
+        bar.close()
     return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 

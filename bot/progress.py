@@ -1,23 +1,78 @@
-"""Progress on stderr for the slow first start: a text bar for steps that count (embedding the
-corpus) and a ticker for one long step that doesn't (exporting the model to ONNX), so a first
-start is never a silent minute. Lines, not carriage returns: they read the same in a terminal
-and in a service's log. This module only writes text; it does no work of its own.
+"""Progress of long work on stderr: a tqdm bar for steps that count (embedding the corpus,
+asking a question set) and a ticker for one long step that doesn't (exporting the model to
+ONNX), so a first start is never a silent minute. On a terminal the bar redraws in place; in a
+service's log or a pipe it is whole lines, a few seconds apart, never carriage returns. This
+module only writes text; it does no work of its own.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
+from tqdm import tqdm
 
-def bar(done: int, total: int, width: int = 24) -> str:
-    """``[#########---------------]  37%``: ``done`` of ``total`` as a bar and a percentage."""
-    if total <= 0 or not 0 <= done <= total or width <= 0:
-        raise ValueError(f"need 0 <= done <= total and total, width > 0, got {done}/{total}, width {width}")
-    filled = round(width * done / total)
-    return f"[{'#' * filled}{'-' * (width - filled)}] {round(100 * done / total):3d}%"
+
+def to_stderr(message: str) -> None:
+    """The default progress log: a line on stderr. Bars given this log run live on a terminal."""
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Lines(io.TextIOBase):
+    """tqdm's output as whole lines for a log function: its carriage-return redraws become one
+    line per refresh, and a refresh at the same count (the one closing the bar) is not repeated."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        self.log = log
+        self._last = ""
+
+    def write(self, text: str) -> int:
+        for line in text.replace("\r", "\n").split("\n"):
+            line = line.strip()
+            count = line.rsplit(" [", 1)[0]  # the bar and "n/total", without the times
+            if line and count != self._last:
+                self.log(line)
+                self._last = count
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def counting(total: int, label: str, log: Callable[[str], None] = to_stderr, unit: str = "it",
+             every: float = 5.0) -> tqdm:
+    """A tqdm bar for ``total`` steps: ``bar.update(n)`` as they are done, ``bar.close()`` at the end.
+
+    With ``to_stderr`` on a terminal it redraws in place; otherwise (a service's log, a pipe, a
+    log function of the caller's) it writes whole lines through ``log``: the start, a line
+    every ``every`` seconds, and the end."""
+    if total < 0 or every <= 0:
+        raise ValueError(f"need total >= 0 and every > 0, got {total}, {every}")
+    if log is to_stderr and sys.stderr.isatty():
+        return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc=label, unit=unit, file=_Lines(log), ascii=True, ncols=80, mininterval=every,
+                maxinterval=float("inf"))
+
+
+def question_progress(label: str) -> Callable[[int, int], None]:
+    """``show(n, total)`` for a loop that says how far it is (asking a question set): a tqdm bar on
+    stderr when stderr is a terminal, nothing otherwise (tqdm's ``disable=None``), so a piped
+    run's output stays the results alone."""
+    bar: tqdm | None = None
+
+    def show(n: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=label, unit="q", file=sys.stderr, disable=None, dynamic_ncols=True)
+        bar.update(n - bar.n)
+        if n >= total:
+            bar.close()
+
+    return show
 
 
 class Ticker:

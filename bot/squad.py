@@ -26,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .evaluate import LONG_ANSWER, best_threshold_of, lead_lengths, reliability
+from .progress import question_progress, to_stderr
 from .settings import PROJECT_ROOT
 
 DEFAULT_SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "data" / "squad" / "train-8-articles.json"
@@ -267,10 +268,10 @@ def cmd_squad_eval(args) -> int:
     settings: Settings = _settings(args)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="squad-") as tmp:
-        engine = build_engine(articles, Path(tmp), settings, lambda m: print(m, file=sys.stderr, flush=True))
+        engine = build_engine(articles, Path(tmp), settings, to_stderr)
         built = time.perf_counter() - started
         engine = configure(engine, parse_overrides(args.set or []), args.ablate or [])
-        results = evaluate_squad(engine, articles, args.limit)
+        results = evaluate_squad(engine, articles, args.limit, progress=question_progress("squad"))
         if args.ablate_each:
             return _ablate_each(engine, articles, results, args.limit)
     m = squad_metrics(results)

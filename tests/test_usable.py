@@ -278,16 +278,11 @@ def test_the_source_text_scrolls_by_keyboard():
 # ------------------------------------------------------------------------------ first start
 
 
-def test_progress_bar_and_ticker():
+def test_progress_ticker():
     import io
 
-    from bot.progress import Ticker, bar
+    from bot.progress import Ticker
 
-    assert bar(0, 4, width=8) == "[--------]   0%"
-    assert bar(3, 8, width=8) == "[###-----]  38%"
-    assert bar(8, 8, width=8) == "[########] 100%"
-    with pytest.raises(ValueError, match="9/8"):
-        bar(9, 8)
     out = io.StringIO()
     with Ticker("embed: exporting", stream=out, every=0.05):
         import time
@@ -298,16 +293,51 @@ def test_progress_bar_and_ticker():
     assert any("still working" in line for line in lines[1:-1])
 
 
-def test_embedding_the_corpus_shows_a_bar():
+def test_embedding_the_corpus_shows_a_bar_in_whole_lines_when_not_on_a_terminal():
     from bot.embed import HashingEmbedder
     from bot.index import _encode_with_progress
 
     lines: list[str] = []
     vectors = _encode_with_progress(HashingEmbedder(), [f"text {i}" for i in range(600)], lines.append, batch=256)
     assert len(vectors) == 600
-    assert lines == ["index: [##########--------------]  43% embedded 256/600 texts",
-                     "index: [####################----]  85% embedded 512/600 texts",
-                     "index: [########################] 100% embedded 600/600 texts"]
+    # tqdm's bar, one line per refresh (here the start and the end: refreshes are 5 s apart), no carriage return.
+    assert re.fullmatch(r"index: embedding:\s+0%\|\s+\| 0/600 \[.*\]", lines[0]), lines
+    assert re.fullmatch(r"index: embedding: 100%\|#+\| 600/600 \[.*texts/s\]", lines[-1]), lines
+    assert len(lines) == len(set(lines)) and not any("\r" in line for line in lines)
+    quiet: list[str] = []
+    _encode_with_progress(HashingEmbedder(), ["one batch"] * 10, quiet.append, batch=256)
+    assert quiet == []  # nothing to wait for, no bar
+
+
+def test_a_bar_in_a_log_refreshes_every_few_seconds_and_checks_its_arguments(monkeypatch):
+    from bot.progress import counting
+
+    lines: list[str] = []
+    bar = counting(4, "step", lines.append, every=1e-9)
+    for _ in range(4):
+        bar.update(1)
+    bar.close()
+    assert [re.search(r"(\d)/4", line).group(1) for line in lines] == ["0", "1", "2", "3", "4"]
+    with pytest.raises(ValueError, match="every > 0"):
+        counting(4, "step", lines.append, every=0)
+
+
+def test_question_sets_show_a_bar_on_a_terminal_only(monkeypatch):
+    import io
+    import sys
+
+    from bot.progress import question_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, shown in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        show = question_progress("dev")
+        for n in range(1, 4):
+            show(n, 3)
+        assert ("dev: 100%" in stream.getvalue() and "3/3" in stream.getvalue()) is shown, stream.getvalue()
 
 
 def test_opened_during_a_first_start_the_page_says_the_sources_are_being_prepared(tmp_path):
@@ -372,3 +402,29 @@ def test_the_cli_gives_the_same_notices(tiny_engine, capsys):
     finally:
         cli._load_engine = original
     assert capsys.readouterr().out.startswith(notices.urgent)
+
+
+# ------------------------------------------------------------------------- static files
+
+
+def test_the_pages_css_and_scripts_are_package_files_and_ship_with_it():
+    """Every file in bot/static/ reaches a page (the CSS and the scripts are the files' text,
+    not copies in Python), and pyproject.toml's package data takes it (and bot/data/) into a wheel."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    from bot import render, theme, web
+    from bot.settings import PROJECT_ROOT
+
+    static = Path(render.__file__).parent / "static"
+    sent = render.UI_CSS + theme.UI_THEME_CSS + render.SOURCE_CSS + "".join(
+        (web.CHAT_CLICKS, web.SCROLL_TO_MARK, web.PAGE_FIXES, web.ANNOUNCE, web.FOCUS_QUESTION, web.SHOW_LATEST))
+    files = sorted(static.iterdir())
+    assert {f.suffix for f in files} == {".css", ".js"} and len(files) >= 10
+    for f in files:
+        assert f.read_text(encoding="utf-8").strip() in sent, f"{f.name} is not used by any page"
+    globs = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bot"]
+    for f in files + sorted((static.parent / "data").iterdir()):
+        name = f.relative_to(static.parent).as_posix()
+        assert any(fnmatch.fnmatch(name, g) for g in globs), f"{name} would not be installed by pip install ."
