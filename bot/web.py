@@ -4,6 +4,7 @@
 with the ``AnswerEngine`` methods), so tests run it with a fake. Routes:
 
 - ``POST /api/ask`` -> ``Answer.to_dict()``; bad input gets a 4xx with the same JSON shape.
+- ``GET /source-page.css`` -> the /source page's stylesheet.
 - ``GET /api/health`` -> ``{"status": "ok", "documents": n}``; OpenAPI docs at ``/docs``.
 - ``GET /source/<doc_id>?start=&end=`` -> the document as a page, the cited passage in <mark>.
 - ``/`` -> the Gradio chat: answers with clickable [n] markers and a collapsed "Also in the
@@ -12,7 +13,9 @@ with the ``AnswerEngine`` methods), so tests run it with a fake. Routes:
   through ``FeedbackStore``, and the answer's related questions as plain-text buttons that ask
   the next turn.
 
-Rendering (HTML and CSS) is in ``render.py``. Safety: everything taken from a question or the
+Rendering (HTML) is in ``render.py``; the pages' CSS and scripts are files in ``bot/static/``.
+The API's request and answer are pydantic models (``validate.ApiAskRequest``, ``contract.AnswerOut``)
+that FastAPI documents at /openapi.json. Safety: everything taken from a question or the
 corpus is HTML-escaped before it reaches a page; chat messages are escaped text in our own markup (Gradio's sanitizer stays on); /source serves only
 documents the engine knows. This module does not answer questions or read the corpus.
 """
