@@ -83,6 +83,9 @@ class Settings:
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
     # patterns that make a question urgent; None: the shipped bot/data/notices.toml.
     notices_file: Path | None = None
+    # What the chat page says about these sources (title, placeholders, example questions,
+    # bot/page_text.py); "" runs with generic wording and no examples.
+    chat_file: str = str(PROJECT_ROOT / "bot" / "data" / "chat.toml")
 
     def __post_init__(self) -> None:
         for name in ("chunk_max_tokens", "top_k_chunks", "rrf_k", "max_question_chars", "max_history_turns",
@@ -128,7 +131,7 @@ class Settings:
             raw = env.get(f"BOT_{field.name.upper()}")
             if raw is None:
                 continue
-            if field.name.endswith("_dir") or field.name == "notices_file":  # domain_file may be ""
+            if field.name.endswith("_dir") or field.name == "notices_file":  # domain_file, chat_file may be ""
                 changes[field.name] = Path(raw).expanduser().resolve()
             elif field.type in ("int", int):
                 try:

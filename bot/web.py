@@ -44,6 +44,7 @@ from pydantic.json_schema import models_json_schema
 from .explain import Trace, trace_dict
 from .feedback import FeedbackStore, FeedbackUnavailable
 from .notices import Notices
+from .page_text import PageText
 from .outcomes import LoggedEngine, OutcomeLog
 from . import assets, security
 from .render import (
@@ -63,14 +64,6 @@ CONCURRENT_ANSWERS = 8
 # Bodies over this many bytes (a long history: an ordinary one is a few KB) answer in their own lane.
 LARGE_BODY_BYTES = 16 * 1024
 LARGE_ANSWERS = 2
-TITLE = "Who runs the Met? Ask the sources"
-EXAMPLES = (
-    "Who manages the Metropolitan Police?",
-    "What is MOPAC?",
-    "Where do I complain?",
-    "When was the Met founded?",
-    "Why does the Met consult local communities?",
-)
 
 
 class AnswerEngine(Protocol):
@@ -539,16 +532,16 @@ FOCUS_QUESTION = assets.text("focus-question.js")
 SHOW_LATEST = assets.text("show-latest.js")
 
 
-def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, notices: Notices) -> gr.Blocks:
+def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, notices: Notices,
+             text: PageText | None = None) -> gr.Blocks:
     """The chat page: conversation on the left, sources and the source viewer on the right."""
     handlers = ChatHandlers(engine, settings, feedback, notices)
-    with gr.Blocks(title=TITLE, fill_width=True, analytics_enabled=False) as demo:
+    text = text or PageText.load(settings.chat_file)
+    with gr.Blocks(title=text.title, fill_width=True, analytics_enabled=False) as demo:
         exchanges = gr.State([])
         shown = gr.State(-1)
         gr.HTML(
-            f'<header class="app-head"><h1>{esc(TITLE)}</h1><p>Answers are quoted word for word from published '
-            "pages about how London's police are run and held to account. Every quote links to its source; "
-            "if the sources don't cover a question, you'll be told so.</p></header>",
+            f'<header class="app-head"><h1>{esc(text.title)}</h1><p>{esc(text.intro)}</p></header>',
             js_on_load=PAGE_FIXES,
         )
         if not is_ready(engine):  # opened during a first start: say so until the engine is ready
@@ -568,8 +561,8 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
                     sanitize_html=True,
                     buttons=["copy", "copy_all"],
                     feedback_options=("Like", "Dislike"),
-                    examples=[{"text": q} for q in EXAMPLES],
-                    placeholder="Ask about who runs, funds and oversees the Metropolitan Police.",
+                    examples=[{"text": q} for q in text.examples] or None,
+                    placeholder=text.chat_placeholder,
                     layout="bubble",
                 )
                 with gr.Row(elem_id="related"):
@@ -584,7 +577,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
                             elem_id="question",
                             label="Your question",  # the box's accessible name (shown to screen readers)
                             show_label=False,
-                            placeholder="Ask about the Met…",
+                            placeholder=text.question_placeholder,
                             max_lines=4,
                             scale=5,
                             submit_btn=False,  # focused on load by PAGE_FIXES (not when framed)
@@ -638,22 +631,23 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
         store.purge_daily()  # rows expire even while nobody votes or asks
     engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
     notices = Notices.load(settings.notices_file)
+    text = PageText.load(settings.chat_file)
     app = FastAPI(
-        title="Met Police sources chatbot",
-        description="Extractive answers about the Metropolitan Police, every sentence quoted from a cited source.",
+        title=text.title,
+        description="Extractive answers, every sentence quoted from a cited source.",
         docs_url=None,  # served from local files below: no request to a CDN
         redoc_url=None,
     )
     add_api_routes(app, engine, settings, notices)
     document_request_models(app)
-    security.add_local_docs(app, TITLE)
+    security.add_local_docs(app, text.title)
     security.close_uploads(app)
     security.allow_origins(app, settings.cors_origins)
     app.add_middleware(security.SecurityHeaders, csp=security.page_csp(settings.frame_ancestors))
     security.refuse_unknown_events()
     return gr.mount_gradio_app(
         app,
-        build_ui(engine, settings, feedback, notices),
+        build_ui(engine, settings, feedback, notices, text),
         path="/",
         css=UI_CSS + UI_THEME_CSS,
         theme=THEME,

@@ -15,7 +15,8 @@ import pytest
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from bot.validate import Turn
-from bot.web import EXAMPLES, create_app
+from bot.page_text import PageText
+from bot.web import create_app
 from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -120,9 +121,9 @@ def test_archived_and_undated_sources_are_labelled(page):
 
 
 def test_clicking_an_example_asks_it(page, engine):
-    page.locator("#chat").get_by_text(EXAMPLES[1], exact=True).click()
+    page.locator("#chat").get_by_text(PageText.load().examples[1], exact=True).click()
     expect(last_answer(page)).to_contain_text("(MOPAC) oversees")
-    assert engine.calls[-1][0] == EXAMPLES[1]
+    assert engine.calls[-1][0] == PageText.load().examples[1]
 
 
 def test_related_questions_are_offered_and_asked_on_click(page, engine, tmp_path):
