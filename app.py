@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-WARM_UP_QUESTION = "Who runs the Metropolitan Police?"
+WARM_UP_QUESTION = "Who is in charge?"  # any question: it opens the model session
 # Slow or idle clients: uvicorn drops a connection idle this long, and answers 503 beyond this many
 # connections and requests at once. It has no timeout for receiving a request: the reverse proxy
 # must set those (README, "Security").

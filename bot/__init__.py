@@ -1,4 +1,4 @@
-"""Extractive, citation-grounded answers about who runs the Metropolitan Police.
+"""Extractive, citation-grounded answers from a folder of source pages.
 
 Importing the package is cheap: models and indexes load lazily on first use.
 """

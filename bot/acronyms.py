@@ -1,13 +1,13 @@
 """Acronyms and their full names, learned from the documents themselves.
 
 Two ways a text defines an acronym:
-- in brackets after the name: "His Majesty’s Inspectorate of Constabulary and Fire & Rescue
-  Services (HMICFRS)";
-- by using it near a name with the same initials: "The MPA Domestic and Sexual Violence Board
-  has completed ... The DSVB has also ...".
+- in brackets after the name: "The Office of the Harbour Inspector for Rivers & Canals
+  (OHIRC)";
+- by using it near a name with the same initials: "The HT Safe Moorings Group has
+  completed ... The SMG has also ...".
 The name kept is the shortest run of words, ending where the acronym starts, whose capitalised
-initials spell the acronym ("Management The Metropolitan Police Service (MPS)" gives
-"Metropolitan Police Service").
+initials spell the acronym ("Governance The Exampleton Harbour Trust (EHT)" gives
+"Exampleton Harbour Trust").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _BRACKETED = re.compile(r"((?:[A-Z][\w'’]*,?\s+|(?:of|for|and|the|&|on|in)\s+)
 
 def name_run(joiners: Sequence[str] = ("of", "for", "and", "the", "&"), comma: bool = False) -> str:
     """Regex source for a run of capitalised words, small joining words allowed between them:
-    "Mayor's Office for Policing and Crime", "City of London Police"."""
+    "Office for Harbours and Canals", "City of Exampleton Police"."""
     word = r"[A-Z][\w'’]*"
     join = "|".join(map(re.escape, joiners))
     return rf"{word}(?:{',?' if comma else ''}\s+(?:(?:{join})\s+)*{word})+"
@@ -36,13 +36,13 @@ _ACRONYM_WORD = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b|\b[A-Z][a-z]?[A-Z][A-Za-z]{0
 
 
 def letters(acronym: str) -> str:
-    """The capital letters an acronym spells: "DDaT" -> "DDT", "PCSOs" -> "PCSO"."""
+    """The capital letters an acronym spells: "DfE" -> "DE", "VHWs" -> "VHW"."""
     return "".join(ch for ch in acronym if ch.isupper())
 
 
 def spells(words: list[str], want: str) -> bool:
     """True when the words' initials spell ``want``: capitalised words must each give the next
-    letter; small words ("and", "of") may or may not ("Mayor’s Office for Policing and Crime" -> MOPAC)."""
+    letter; small words ("and", "of") may or may not ("Office for Harbours and Canals" -> OHAC)."""
     def match(i: int, j: int) -> bool:
         if i == len(words):
             return j == len(want)
@@ -65,8 +65,8 @@ def name_for(words: list[str], acronym: str) -> str | None:
 
 
 def _keys(acronym: str) -> list[str]:
-    """The keys an acronym the documents write is known by: a plural ("PCSOs") by its singular
-    too, so that a question saying "PCSO" finds it from the start, not only once someone asked."""
+    """The keys an acronym the documents write is known by: a plural ("VHWs") by its singular
+    too, so that a question saying "VHW" finds it from the start, not only once someone asked."""
     plural = acronym.endswith("s") and acronym[:-1].isupper()
     return [acronym.upper()] + ([acronym[:-1]] if plural else [])
 
@@ -76,10 +76,10 @@ class AcronymMap:
 
     def __init__(self, pairs: dict[str, set[str]] | None = None, names: Sequence[list[str]] = ()) -> None:
         self.pairs = pairs or {}
-        # Acronyms the documents write; those learned later from questions ("DLR") are written nowhere.
+        # Acronyms the documents write; those learned later from questions ("XRL") are written nowhere.
         self._written = frozenset(self.pairs)
         # Capitalised runs of words in the documents: where an acronym only a question uses
-        # ("DLR") may be spelled out ("Docklands Light Railway").
+        # ("XRL") may be spelled out ("Exampleton River Line").
         self._runs = list(names)
         self._unresolved: frozenset[str] = frozenset()
         self._lower_names: dict[str, str] | None = None  # built on first use (names_in)
@@ -117,7 +117,7 @@ class AcronymMap:
 
     def names_in(self, text: str) -> list[str]:
         """The corpus's own multi-word names that the text uses, whatever its case: "how many
-        officers does the city of london police have" -> ["City of London Police"]."""
+        wardens does the city of exampleton trust have" -> ["City of Exampleton Trust"]."""
         if self._lower_names is None:
             names: dict[str, str] = {}
             for run in self._runs:
@@ -134,8 +134,8 @@ class AcronymMap:
         return [n for n in found if not any(n != m and n.lower() in m.lower() for m in found)]
 
     def names_written_in(self, text: str) -> list[str]:
-        """The full name of each acronym the text writes in capitals ("HMICFRS", "PCSOs"), once:
-        a passage saying "HMICFRS" speaks of His Majesty’s Inspectorate of Constabulary..."""
+        """The full name of each acronym the text writes in capitals ("OHIRC", "VHWs"), once:
+        a passage saying "OHIRC" speaks of the Office of the Harbour Inspector..."""
         written = dict.fromkeys(key for w in re.findall(r"\b[A-Z][A-Z&]+s?\b", text)
                                 for key in [w.upper() if w.upper() in self.pairs else w.rstrip("s")] if key in self.pairs)
         return [min(sorted(self.pairs[key]), key=len) for key in written]
@@ -157,7 +157,7 @@ class AcronymMap:
                     self._unresolved = self._unresolved | {key}
 
     def acronyms_in(self, text: str) -> list[str]:
-        """Known acronyms the text uses ("What is the DSVB?" -> ["DSVB"])."""
+        """Known acronyms the text uses ("What is the SMG?" -> ["SMG"])."""
         return [w.upper() for w in re.findall(r"[A-Za-z&]+", text) if len(w) > 1 and w.upper() in self.pairs
                 and (w.isupper() or len(w) > 2)]
 
@@ -168,7 +168,7 @@ class AcronymMap:
         lowered = question.lower()
         for acronym, names in self.pairs.items():
             if acronym in words or acronym.lower() in {w.lower() for w in words if len(w) > 2}:
-                # Names differing only in spelling ("Mayor’s" / "Mayor's") add their terms once.
+                # Names differing only in spelling ("Warden’s" / "Warden's") add their terms once.
                 for name_terms in dict.fromkeys(tuple(terms(name)) for name in sorted(names)):
                     extra.extend(name_terms)
             elif acronym in self._written and any(name.lower() in lowered for name in names):

@@ -85,7 +85,7 @@ class Weights:
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
-    missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of London Police")
+    missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of Exampleton Police")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
     no_figure: float = 0.5  # a number question none of whose top passages gives such a number
     extra_piece_margin: float = 0.1  # a second piece must score within this of the best
@@ -94,8 +94,8 @@ class Weights:
     other_source_margin: float = 0.2  # another source's passage naming the same specific terms
     own_terms: float = 2.0  # a follow-up's own terms count this many times its context's in coverage
     list_margin: float = 0.2  # "What are the values?": a list's passage must score within this of the best
-    succession: float = 0.2  # "What came before the IOPC?": a passage saying which body replaced which
-    echo: float = 0.5  # a span made only of the question's own words ("Operation Hotton") answers nothing
+    succession: float = 0.2  # "What came before the HT?": a passage saying which body replaced which
+    echo: float = 0.5  # a span made only of the question's own words ("Operation Lighthouse") answers nothing
     repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
     continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
@@ -119,7 +119,7 @@ class Extractor:
         self.weights = weights
         self.acronyms = acronyms or AcronymMap()
         # Terms of each span (with its section heading): computed once, not per question.
-        # An acronym and its full name count as the same words ("DSVB" = "Domestic and Sexual Violence Board").
+        # An acronym and its full name count as the same words ("SMG" = "Safe Moorings Group").
         both_ways = self._equivalents = (acronyms or AcronymMap()).term_equivalents()
         self._span_terms = [
             with_equivalents(set(terms(s.text + " " + index.chunks[s.chunk_id].heading)), both_ways)
@@ -168,10 +168,10 @@ class Extractor:
     def chunks_missing_names(self, question: str) -> set[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
 
-        "How many officers does the City of London Police have?" needs a passage about the City
-        of London Police, not one about the Met that happens to say "city", "London" and "police".
-        Only names that one source uses count: a name all sources use ("Metropolitan Police") is
-        often shortened ("the Met"), and one no source uses ("Met Commissioner") is no name of theirs.
+        "How many wardens does the City of Exampleton Trust have?" needs a passage about the City
+        of Exampleton Trust, not one about the Harbour Trust that happens to say "city" and "trust".
+        Only names that one source uses count: a name all sources use ("Harbour Trust") is
+        often shortened ("the Trust"), and one no source uses ("Trust Chief") is no name of theirs.
         """
         missing: set[int] = set()
         for name in self.names(question):
@@ -188,7 +188,7 @@ class Extractor:
         if not query.entities:
             return 0.0
         have = self._chunk_terms[chunk_id]
-        # One name missing is enough: an answer about the Met is no answer about "the City of London Police".
+        # One name missing is enough: an answer about one trust is no answer about "the City of Exampleton Trust".
         return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
     def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None,
@@ -196,7 +196,7 @@ class Extractor:
         """Share of the question's term weight (IDF) found in the span, word variants included.
 
         An acronym and its spelled-out name count once, as the acronym (spans know both forms);
-        so do an informal word and its plain words (``aliases``: "gay" is found in "LGBT+").
+        so do an informal word and its plain words (``aliases``: "kids" is found in "children").
         A term the corpus never uses counts in part where the span has one of its nearest corpus
         terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
         A follow-up's ``own`` terms weigh ``Weights.own_terms`` times the terms of its context.
@@ -286,8 +286,8 @@ class Extractor:
         wanted = expected_type(query.question)
         role_chunks = []
         if wanted is PERSON:
-            # "Who is the current Commissioner?": whoever holds the role may be named far from the
-            # question's other words ("Forward (Commissioner Mark Rowley), pg 2"): the chunks
+            # "Who is the current Chair?": whoever holds the role may be named far from the
+            # question's other words ("Foreword (Chair Jo Example), pg 2"): the chunks
             # saying the role are candidates too.
             roles = sorted(roles_asked(query.question, query.focus_terms))
             role_chunks = [chunk_id for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS)] if roles else []
@@ -368,9 +368,9 @@ class Extractor:
 
     def _answered_name(self, query: Query) -> str | None:
         """A follow-up's "they" may be what the last answer was about, named only by the heading
-        above it: "[Who polices the Tube?] -> A national police service responsible for policing
-        the London Underground..." is under "British Transport Police", and "How many officers
-        have they got?" asks about that force, not the Met."""
+        above it: "[Who looks after the canals?] -> A volunteer body that keeps the towpaths
+        clear..." is under "Canal Friends", and "How many members have they got?" asks about
+        that body, not the Trust."""
         if not (query.followup and _THEY.search(query.question)):
             return None
         headings = {self.index.chunks[self.index.spans[i].chunk_id].heading
@@ -404,9 +404,9 @@ class Extractor:
 
         What a figure must count is what is asked now ("And how many of them are women?"), not
         the thread's earlier subject ("officers"), nor a word of time ("How many complaints a
-        year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[New Met
-        for London] How long does it run?" is answered by "a two-year plan", and "[What is Met
-        Direction?] When does it end?" not by a headline on something else that says "end".
+        year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[Harbour
+        Plan] How long does it run?" is answered by "a three-year plan", and "[What is Harbour
+        Renewal?] When does it end?" not by a headline on something else that says "end".
         """
         focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
         return self.figures.counted(focus, query.question) if wanted in NUMERIC else focus
@@ -419,7 +419,7 @@ class Extractor:
         if wanted is None:
             return 0.0
         if wanted is DATE and _NEXT.search(query.question) and not self._dated_after_source(span):
-            # "When is the next MOPAC meeting?" asks about the future: a source can only answer
+            # "When is the next board meeting?" asks about the future: a source can only answer
             # with a year after its own date, not "(in 2010)".
             return -self.weights.type_mismatch
         if satisfies(wanted, span.text, query.question, focus, query.aliases):
@@ -515,7 +515,7 @@ class Extractor:
         elif numeric:
             figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
             named = self._source_named(query.question, {p.doc_id for p in figures})
-            if named is not None:  # "...according to the inspectorate?": that source's figure leads
+            if named is not None:  # "...according to the auditor?": that source's figure leads
                 figures = [p for p in figures if p.doc_id == named][:1] + [p for p in figures if p.doc_id != named]
             lead_spans = figures[:1]
             others = sorted(figures[1:], key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
@@ -572,7 +572,7 @@ class Extractor:
 
     def _source_named(self, question: str, doc_ids: set[str]) -> str | None:
         """The one document of ``doc_ids`` a question names as its source ("according to the
-        inspectorate", "going by the board's page"): words after such a phrase that only that document's
+        auditor", "going by the board's page"): words after such a phrase that only that document's
         title or site has (an acronym and its name count as one)."""
         cue = _ACCORDING_TO.search(question)
         if cue is None or len(doc_ids) < 2:
@@ -624,9 +624,9 @@ class Extractor:
         return [(passage.doc_id, s, e) for s, e in pieces]
 
     def _introduction_of(self, span: Span) -> list[tuple[str, int, int]]:
-        """The introduction ("The Authority must also:") of the list item a lead is, when the item
-        goes on from it ("publish annual plans and accounts;" says nothing alone); else nothing."""
-        if not span.text[:1].islower():  # "Specialist Operations continues to deliver..." stands alone
+        """The introduction ("The Trust must also:") of the list item a lead is, when the item
+        goes on from it ("keep the lighthouse lit;" says nothing alone); else nothing."""
+        if not span.text[:1].islower():  # "Harbour Operations looks after..." stands alone
             return []
         passage = self.lists.containing(span.doc_id, span.start)
         if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
@@ -658,8 +658,8 @@ class Extractor:
         return len(new) >= 0.5 * len(mine)
 
     def _without_title(self, span: Span, question: str) -> Span:
-        """The span less a title line glued above its prose ("British Transport Police / A national
-        police service..."), unless the question asks who or which: then the title is the name asked for."""
+        """The span less a title line glued above its prose ("Canal Friends / A volunteer
+        body..."), unless the question asks who or which: then the title is the name asked for."""
         first, sep, rest = span.text.partition("\n")
         if not sep or not is_bare_line(first, 8) or _WHO_WHICH.search(question):
             return span
@@ -672,9 +672,8 @@ class Extractor:
 
     def _with_follow_on(self, span: Span, said: set[int]) -> Span:
         """The span and the sentence right after it, when that sentence only goes on from it
-        ("...a mechanism for local people to speak to their borough command about policing
-        issues. In most boroughs this takes the form of Borough Community and Police Engagement
-        Groups (CPEGs)."): one passage, quoted whole."""
+        ("...a way for boat owners to speak to the harbour master about moorings. In most
+        marinas this is done through Harbour Users Panels (HUPs)."): one passage, quoted whole."""
         after = self.quotes.starting_within(span.doc_id, span.end, span.end + 3)[:1]
         if not after or after[0] in said:
             return span
@@ -690,7 +689,7 @@ class Extractor:
 
         The list must be of the thing asked for (its heading or introduction names it; a list
         whose introduction does is preferred) and its text must hold the question's other terms
-        ("the IPCC's values" are not the Met's)."""
+        ("the auditor's values" are not the Trust's)."""
         heads = list_head(query.question)
         if not heads:
             return None
@@ -717,7 +716,7 @@ class Extractor:
         return None
 
     def _introduced(self, span: Span) -> ListPassage | None:
-        """The list a best span introduces ("...references citing the LGBT+ community:"): the
+        """The list a best span introduces ("...reports on the harbour's moorings:"): the
         introduction alone says nothing, so the list answers."""
         if not span.text.rstrip().endswith(":"):
             return None
@@ -754,7 +753,7 @@ class Extractor:
         return out
 
     def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
-        """Passages saying that a body asked about or quoted was replaced (MPA -> MOPAC, IPCC -> IOPC)."""
+        """Passages saying that a body asked about or quoted was replaced (ODC -> HT)."""
         extra: list[Span] = []
         for text in [question] + [p.text for p in pieces]:
             for sup in self.supersessions.for_text(text):
@@ -764,7 +763,7 @@ class Extractor:
         return extra
 
     def _specific(self, focus: list[str]) -> list[str]:
-        """The question's terms that are not on most pages ("mission", not "Met")."""
+        """The question's terms that are not on most pages ("mission", not "Trust")."""
         return [t for t in dict.fromkeys(focus) if 0 < self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs]
 
     def _has_all(self, span_id: int, wanted: list[str], in_text: bool = False) -> bool:
@@ -774,9 +773,9 @@ class Extractor:
 
     def _says_all(self, span_id: int, wanted: list[str], named: set[str]) -> bool:
         """Whether the span has every term: those of names the question uses (``named``) anywhere in
-        its text, the others in its own words, outside the names it mentions. "Five of the officers
-        were subjects in the investigation by ... the Independent Police Complaints Commission
-        (IPCC)" says nothing about complaining."""
+        its text, the others in its own words, outside the names it mentions. "Two of the wardens
+        were interviewed by ... the Harbour Complaints Panel (HCP)" says nothing about
+        complaining."""
         own = set(terms(_NAME_RUN.sub(" ", self.index.spans[span_id].text)))
         return (self._has_all(span_id, [t for t in wanted if t in named], in_text=True)
                 and all(t in own or self.lexical.variants(t) & own for t in wanted if t not in named))
@@ -788,11 +787,11 @@ class Extractor:
 
     def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
                       names: Sequence[str] = (), question: str = "") -> list[Span]:
-        """Another source's statement of the same thing ("the Met's mission" in two pages).
+        """Another source's statement of the same thing ("the Trust's mission" in two pages).
 
         Both passages must name every specific term of the question (the other in its own words,
         not just under a heading that does) and the other every name the question uses ("the City
-        of London", not a city); it may score somewhat lower, since sources word the same fact differently.
+        of Exampleton", not a city); it may score somewhat lower, since sources word the same fact differently.
         """
         specific = self._specific(focus)
         best = scored[0]
@@ -840,15 +839,15 @@ _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\
                    re.IGNORECASE)
 
 # A sentence that goes on from the one before: "This includes...", "They have also found...",
-# "In most boroughs this takes the form of...".
+# "In most marinas this is done through...".
 _REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
 _FOLLOW_ON_CHARS = 200
 MAX_CANDIDATES = 40  # the hand rules' first candidates, which a fitted ranker reorders (train.py uses as many)
 _ROLE_CHUNKS = 20  # chunks saying the role asked about, taken as candidates for a who-question
 _THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
-# A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of London
+# A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of Exampleton
 # Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",
-# "About Us"), nor pairing two things with "and" ("MPS and the LGBT+ Community").
+# "About Us"), nor pairing two things with "and" ("HT and the Boating Community").
 _NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?:(?:of|the|&)\s+)*[A-Z][\w’'+]*)+$")
 # "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
 _STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
@@ -863,7 +862,7 @@ _SUCCESSION = re.compile(
 
 
 def multiword_names(question: str) -> list[str]:
-    """Names of two or more capitalised words in the question ("City of London Police").
+    """Names of two or more capitalised words in the question ("City of Exampleton Police").
 
     The question's first word is left out ("Where is..."), as is a lone capitalised word.
     """
@@ -873,8 +872,8 @@ def multiword_names(question: str) -> list[str]:
 
 def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[str]) -> bool:
     """A block whose only lines sharing words with the question are titles of just those words
-    ("...reports including: / The Casey Review and Report / Operation Hotton" for "What was
-    Operation Hotton?"): the block names the thing and says nothing about it. ``lines`` are the
+    ("...reports including: / The Quayside Review / Operation Lighthouse" for "What was
+    Operation Lighthouse?"): the block names the thing and says nothing about it. ``lines`` are the
     block's (is a bare title, terms) pairs; a sentence has none."""
     touched = [(title, line_terms) for title, line_terms in lines if line_terms & asked]
     return bool(touched) and all(title and line_terms <= asked for title, line_terms in touched)

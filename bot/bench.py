@@ -283,7 +283,7 @@ def _start_app(settings: Settings, app_py: Path, log_dir: Path, timeout_s: float
     env = dict(os.environ, BOT_CORPUS_DIR=str(settings.corpus_dir), BOT_INDEX_DIR=str(settings.index_dir),
                BOT_DATA_DIR=str(settings.data_dir), BOT_MODEL_CACHE_DIR=str(settings.model_export_dir),
                BOT_EMBED_BACKEND=settings.embed_backend, PYTHONPATH=str(app_py.parent))
-    body = json.dumps({"question": "Who founded the Metropolitan Police?"}).encode()
+    body = json.dumps({"question": "Who is in charge?"}).encode()
     log_path = log_dir / "app.log"
     with open(log_path, "wb") as log_fh:
         started = time.perf_counter()

@@ -28,14 +28,14 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£]
 
 
 def is_bare_line(line: str, max_words: int = 10) -> bool:
-    """A short line without closing punctuation: a heading, a title, a name ("Operation Hotton")."""
+    """A short line without closing punctuation: a heading, a title, a name ("Operation Lighthouse")."""
     line = line.strip()
     return len(line.split()) <= max_words and not re.search(r"[.!?:;,\"”]$", line)
 
 
 def is_name_line(line: str) -> bool:
-    """A bare line that is a name: every word capitalised but small joining words ("Independent
-    Advisory Group", "City of Exampleton Police"), not a phrase ("First contact the service")."""
+    """A bare line that is a name: every word capitalised but small joining words ("Harbour
+    Users Panel", "City of Exampleton Police"), not a phrase ("First contact the service")."""
     words = line.split()
     return is_bare_line(line) and bool(words) and all(
         w[:1].isupper() or w[:1].isdigit() or w.lower() in _JOINING for w in words)
@@ -47,7 +47,7 @@ _JOINING = frozenset("of the and & for in on at to".split())
 def _titled_prose(block: "Block") -> bool:
     """A title line glued to the prose below it ("First contact the service / If you have a complaint
     ... investigation."): a title is not prose, so the two are not one span; a name may be
-    ("Independent Advisory Group / Independent of the service, a voluntary group...")."""
+    ("Harbour Users Panel / Made up of boat owners, a voluntary group...")."""
     first, *rest = block.lines
     return (is_bare_line(first, 8) and not is_name_line(first)
             and any(len(line.split()) >= 6 and re.search(r"[.!?][\"'”’)\]]*$", line.strip()) for line in rest))
@@ -134,7 +134,7 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
     units: list[tuple[int, int]] = []
     for block in blocks:
         for start, end in _units(block):
-            # "...either online here" / "or by post to:" — a block that starts in lower case
+            # "...by e-mail here" / "or by post to:" — a block that starts in lower case
             # continues the sentence before it.
             # A bulleted item is an item of its own, even one in lower case after "...must also:".
             bullet = body[max(0, start - 2):start] == "- "
@@ -153,12 +153,12 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
         if body[block.start:block.end].rstrip().endswith(":") and i + 1 < len(blocks):
             nxt = blocks[i + 1]
             if words + len(nxt.text.split()) <= BLOCK_SPAN_MAX_WORDS:
-                # The introducing sentence may have begun in an earlier block ("...online here / or by post to:").
+                # The introducing sentence may have begun in an earlier block ("...by e-mail here / or by post to:").
                 intro_start = next((s for s, e in units if e == block.end), block.start)
                 out.append(SpanCandidate(intro_start, nxt.end, "block"))
                 if block.is_multiline and intro_start > block.start and is_bare_line(block.lines[0], 8):
-                    # ...and with the title line above it: "You can also complain to the IPCC /
-                    # You can raise a complaint with the IPCC ... by post to: / <address>".
+                    # ...and with the title line above it: "Writing to the Harbour Trust /
+                    # You can also write to the Harbour Trust ... by post to: / <address>".
                     out.append(SpanCandidate(block.start, nxt.end, "block"))
     seen, unique = set(), []
     for cand in out:
@@ -170,8 +170,8 @@ def spans_for_blocks(body: str, blocks: list[Block]) -> list[SpanCandidate]:
 
 
 def _list_items(body: str, units: list[tuple[int, int]]) -> list[SpanCandidate]:
-    """A list item of a few sentences, whole, besides its sentences: "- Empathy: I will care...
-    I will be kind and listen... I will take time to explain..." says one thing between them."""
+    """A list item of a few sentences, whole, besides its sentences: "- Care: We look after...
+    We answer every letter... We check the moorings daily..." says one thing between them."""
     by_line: dict[tuple[int, int], int] = {}
     for start, _ in units:
         line_start = body.rfind("\n", 0, start) + 1
@@ -201,7 +201,7 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: TokenCounter) -
             first = content[0]
             if group[0].is_heading and len(content) == 1 and first is not group[0] and not first.is_multiline \
                     and len(doc.body[start:first.end].split()) <= BLOCK_SPAN_MAX_WORDS:
-                # The heading with its first paragraph: under a name ("British Transport Police")
+                # The heading with its first paragraph: under a name ("Harbour Users Panel")
                 # the description alone never says what it describes.
                 spans.append(SpanCandidate(start, first.end, "block"))
             out.append((chunk, spans))

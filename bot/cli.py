@@ -533,7 +533,7 @@ def cmd_privacy(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Cited, extractive answers about who runs the Met.")
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Cited, extractive answers from the sources.")
     parser.add_argument("--corpus", help="corpus folder (default: corpus/ or $BOT_CORPUS_DIR)")
     parser.add_argument("--index", help="index folder (default: embeddings/ or $BOT_INDEX_DIR)")
     parser.add_argument("--model", help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)")

@@ -4,7 +4,7 @@ Two things happen here:
 - Follow-ups ("When?", "What's their postal address?", "And what replaced it?") carry the
   previous user question into retrieval, so the new question is read in its context.
 - Acronyms are expanded both ways from definitions found in the corpus itself (acronyms.py),
-  so "MPA" also finds "the Metropolitan Police Authority".
+  so "HT" also finds "the Harbour Trust".
 """
 
 from __future__ import annotations
@@ -125,20 +125,20 @@ class Query:
     focus_terms: list[str] = field(default_factory=list)  # the question's terms (a follow-up's: with its context)
     own_terms: list[str] = field(default_factory=list)  # a follow-up's own terms: what is asked now
     followup: bool = False
-    # Names the question is about ("Paris", "City of London Police", "IOPC"): each entry lists
+    # Names the question is about ("Paris", "City of Exampleton Police", "HT"): each entry lists
     # the ways a passage may say it (a term, or all terms of an acronym's full name).
     entities: tuple[tuple[frozenset[str], ...], ...] = ()
     # Passages the assistant already quoted in this conversation, and those of its last answer.
     quoted: tuple[str, ...] = ()
     last_quoted: tuple[str, ...] = ()
     elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
-    # "And special constables?", "What about the IOPC?": the last question asked again of something else.
+    # "And volunteers?", "What about the HT?": the last question asked again of something else.
     parallel: bool = False
     # "Which one is about the frontline?": one of the things just listed is asked for.
     selection: bool = False
     # "Are there any other functions?": something besides what the last answer listed or introduced.
     other: bool = False
-    yes_no: bool = False  # "Is London a hotspot for organised crime?": answered by a statement, not a fact
+    yes_no: bool = False  # "Is the harbour safe for swimming?": answered by a statement, not a fact
     # "How do I join it?": the terms of the action asked about (with its plain words); a passage
     # that never mentions it says nothing on how to do it.
     action: tuple[str, ...] = ()
@@ -152,7 +152,7 @@ class Query:
 
 
 def is_yes_no(question: str) -> bool:
-    """A question opening with an auxiliary ("Does the Met...?", "And is that enough...?")."""
+    """A question opening with an auxiliary ("Does the Trust...?", "And is that enough...?")."""
     question = without_lead_in(question)
     if _IF_CLAUSE.match(question):  # "If I ring 101, will I be talking to ...?" (not "..., who deals with it?")
         return bool(_IF_THEN_AUX.search(question)) and not _WH_WORD.search(question)
@@ -190,13 +190,13 @@ _WORD = re.compile(r"[A-Za-z][\w'’+-]*")
 
 
 def _is_acronym(word: str) -> bool:
-    """An acronym ("MPS"), plural ones included ("PCSOs")."""
+    """An acronym ("HT"), plural ones included ("VHWs")."""
     word = word[:-1] if word.endswith("s") and len(word) >= 3 else word
     return len(word) >= 2 and word.isupper()
 
 
 def _is_name(word: str, first: bool) -> bool:
-    """An acronym ("MPS"), or a capitalised word not opening the question ("Met", not "What")."""
+    """An acronym ("HT"), or a capitalised word not opening the question ("Trust", not "What")."""
     return _is_acronym(word) or (word[0].isupper() and not first and word != "I")
 
 
@@ -216,9 +216,9 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
 
 
 # Constructions colloquial.tsv can't hold, as their words need not be next to each other, with
-# the plain words the sources would use: "What's the Met actually for?", "What is MOPAC for?"
-# ask a purpose; "Does the Met put the public first?" asks whom it prioritises (not "put the
-# first officers on the streets").
+# the plain words the sources would use: "What's the Trust actually for?", "What is the HT for?"
+# ask a purpose; "Does the Trust put visitors first?" asks whom it prioritises (not "put the
+# first wardens on the quays").
 _CONSTRUCTIONS = (
     # (Not "What are they being investigated for?", "What was he arrested for?": a reason, not a purpose.)
     (re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?!(?:\w+\s+){0,4}?(?:being|(?!used\b)\w+(?:ed|en))\s+for\b)"
@@ -241,7 +241,7 @@ class QueryBuilder:
         return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + plain
 
     def _for_encoder(self, text: str) -> str:
-        # "Does the Met put the public first?" is encoded as the statement it asks about: the
+        # "Does the Trust put visitors first?" is encoded as the statement it asks about: the
         # auxiliary carries no content, and the passage that answers is a statement.
         text = YES_NO_LEAD.sub("", text, count=1)
         return self.colloquial.for_encoder(self.spelled_out(text))
@@ -291,7 +291,7 @@ class QueryBuilder:
 
     def spelled_out(self, text: str) -> str:
         """The text with the corpus's own acronyms spelled out for the dense encoder, which can't
-        know them: "What is the DSVB?" -> "What is the DSVB (Domestic and Sexual Violence Board)?"."""
+        know them: "What is the SMG?" -> "What is the SMG (Safe Moorings Group)?"."""
         for acronym in dict.fromkeys(self.acronyms.acronyms_in(text)):
             name = min(self.acronyms.names_for(acronym), key=len)
             text = re.sub(rf"\b({re.escape(acronym)})\b", rf"\1 ({name})", text, count=1, flags=re.IGNORECASE)

@@ -3,7 +3,7 @@
 A header is a block of ``key: value`` lines between two ``---`` lines at the very top::
 
     ---
-    title: About the Metropolitan Police Service
+    title: About the Harbour Trust
     site: Allen Lane
     date: April 2025
     archived: false

@@ -85,14 +85,14 @@ class Engine:
         domain.use(Domain.load(Path(settings.domain_file)) if settings.domain_file else Domain())
         docs = list(index.documents.values())
         acronyms = AcronymMap.from_documents(docs)
-        # BM25 reads each acronym a chunk writes with its full name: "is that the inspectorate's
-        # view?" finds the disclaimer that only says "HMICFRS".
+        # BM25 reads each acronym a chunk writes with its full name: "is that the trust's
+        # view?" finds the passage that only says "HT".
         texts = [chunk_search_text(index.documents[c.doc_id], index.chunks, i) for i, c in enumerate(index.chunks)]
         lexical = LexicalIndex([" ".join([text, *acronyms.names_written_in(text)]) for text in texts])
         retriever = HybridRetriever(index.faiss_index, index.chunk_vectors, lexical, settings.rrf_k)
         supersessions = Supersessions.from_index(index.documents, index.spans, acronyms)
         lists = Lists.from_documents(docs)
-        # Headings that are list items ("We are innovative and open-minded") are no questions to offer.
+        # Headings that are list items ("We are open and fair") are no questions to offer.
         items = {index.documents[p.doc_id].body[s:e] for p in lists for s, e in p.items}
         related = RelatedQuestions(index.documents, index.spans,
                                    [c.heading for c in index.chunks if c.heading and c.heading not in items])

@@ -1,6 +1,6 @@
 """Answers to number questions: a figure of what is asked, from each source that gives one.
 
-Sources of different dates disagree ("34,000" / "32,800" / "30,500" officers). ``FigurePicker``
+Sources of different dates disagree ("4,100" / "3,900" / "3,650" wardens). ``FigurePicker``
 picks the figure of the very thing counted (the lead answer) and, beside it, each other source's
 own figure of much the same thing, newest source first, each with its own citation, rather than silently
 picking one.
@@ -29,7 +29,7 @@ class FigurePicker:
         self.doc_order = doc_order  # each source's (year, month): newest figures are quoted first
 
     def counted(self, focus: list[str], question: str = "") -> list[str]:
-        """What a number question counts: its terms, less those on most pages ("Met", "police")
+        """What a number question counts: its terms, less those on most pages ("Trust", "harbour")
         and words of time, unless time is what is counted ("How many weeks of evidence...?")."""
         unit = set(counted_phrase(question)[:1]) & _WHEN_WORDS
         counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
@@ -47,8 +47,8 @@ class FigurePicker:
         if not figures or best.score - figures[0].score > w.conflict_margin:
             return [best.span]
         # The figure of the very thing asked about: of the figures scoring near the top, the one
-        # whose neighbouring words carry most of what is counted ("Police Community Support
-        # Officers", not just "officers"). It is strong evidence by itself: other sources' figures
+        # whose neighbouring words carry most of what is counted ("Volunteer Harbour Wardens",
+        # not just "wardens"). It is strong evidence by itself: other sources' figures
         # are quoted even when their passages score lower overall.
         head = counted_phrase(question)
 
@@ -59,8 +59,8 @@ class FigurePicker:
         anchor = max(near_top, key=lambda s: (specificity(s), s.score))
         figures = [anchor] + [s for s in figures if s is not anchor]
         chosen = [anchor.span]
-        # Other sources' figures must count much the same thing ("30,500 police officers" is no
-        # figure of Police Community Support Officers).
+        # Other sources' figures must count much the same thing ("3,650 wardens" is no
+        # figure of Volunteer Harbour Wardens).
         for other in figures[1:]:
             if len(chosen) >= limit or anchor.score - other.score > w.other_figures_margin:
                 break

@@ -1,7 +1,7 @@
 """Can a span answer by itself? Questions, headlines, captions and lead-ins can't (no model).
 
-A question in the source ("Who manages the Met?") answers nothing; a headline listing
-("Report | BBC News | 16 Nov 2023") or a caption names a thing without saying anything about
+A question in the source ("Who manages the Trust?") answers nothing; a headline listing
+("Report | Harbour News | 16 Nov 2021") or a caption names a thing without saying anything about
 it; a lead-in ("...or by post to:") points at what follows. Such spans are still found, and
 shown as suggestions, but they score lower and are never quoted as a figure.
 """
@@ -27,7 +27,7 @@ def form_penalty(text: str, short_words: int) -> float:
     if " | " in stripped or len(stripped.split()) < short_words:
         return 0.5
     if len(stripped.split()) <= 10 and not re.search(r"[.!:;\"”)]$", stripped):
-        return 0.5  # a caption or heading ("Met Management Board, DACs, Directors")
+        return 0.5  # a caption or heading ("Trust Board, Deputy Wardens, Directors")
     return 0.0
 
 

@@ -134,7 +134,7 @@ def chunk_embedding_text(doc: Document, chunk: Chunk) -> str:
 
 def chunk_search_text(doc: Document, chunks: list[Chunk], i: int) -> str:
     """What BM25 searches for chunk ``i``: its embedded text and, for the items of a list the
-    previous chunk introduced ("We serve London through five operational functions...:"), that
+    previous chunk introduced ("We look after the harbour through four teams...:"), that
     introduction. (Embedding the introduction too blurred the items' vectors: dev set.)"""
     chunk, before = chunks[i], chunks[i - 1] if i else None
     text = chunk_embedding_text(doc, chunk)
@@ -155,7 +155,7 @@ _ANAPHORIC = re.compile(r"^\W*(It|Its|They|Their|This|These|That|Those|He|His|Sh
 def with_antecedents(spans: list[Span], vectors: np.ndarray) -> np.ndarray:
     """Vectors of spans that open with a pronoun, blended with the sentence before them.
 
-    "It cannot meet fully all the demands placed on it." says nothing about the Met on its own;
+    "It cannot keep up with every request." says nothing about the Trust on its own;
     its vector becomes the normalised sum of its own and the previous sentence's.
     """
     out = np.array(vectors, dtype=np.float32, copy=True)

@@ -70,7 +70,7 @@ def clean_text(raw: str, vocabulary: set[str] | None = None) -> str:
         line = _BULLET.sub("", line)
         line = re.sub(r"[ \t]+", " ", line).strip()
         line = re.sub(r"(\w)- (\w)", r"\1-\2", line)  # "counter- terrorism"
-        line = re.sub(r"(\w) +([,;])", r"\1\2", line)  # "DACs , Directors"
+        line = re.sub(r"(\w) +([,;])", r"\1\2", line)  # "Wardens , Directors"
         if vocabulary:
             line = mend_broken_words(line, vocabulary)
         if is_item and line:

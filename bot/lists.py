@@ -1,16 +1,16 @@
-"""Lists in the sources, for questions that ask for one ("What are the Met's values?").
+"""Lists in the sources, for questions that ask for one ("What are the Trust's values?").
 
 A list too long to quote whole (five values of forty words each) is answered by its
 introduction and the first sentence of each item, every piece cited on its own:
 
-    "Everything we do is underpinned by our values. These define how we behave and serve."
-    … "Integrity: I will always try to do the right thing." … "Courage: I will show courage
-    by making tough decisions when needed." … (and so on for each value)
+    "Our values guide our work. They say how we treat each other and visitors."
+    … "Honesty: We tell people what we know." … "Care: We look after the harbour as if it
+    were our own." … (and so on for each value)
 
 Two shapes are recognised, both found in the body text alone (no model):
 - a bulleted block: three or more lines that all start with "- ";
 - a sentence ending in ":" followed by three or more short lines, each a paragraph of its own
-  ("There are six competencies in the CVF:" / "We are emotionally aware" / "We take ownership" ...).
+  ("There are four skills every warden needs:" / "We listen" / "We keep records" ...).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class Lists:
         return next((p for p in self._by_doc.get(doc_id, ()) if p.start <= offset < p.end), None)
 
 
-# "What are the Met's values?", "which principles guide it?", "list the support functions":
+# "What are the Trust's values?", "which principles guide it?", "list the support teams":
 # the plural noun names what the list is of.
 _LIST_QUESTION = re.compile(
     r"^(?:what|which)\s+(?:are|were)\s+(?:the\s+|its\s+|their\s+|our\s+|[\w’'-]+(?:'s|’s)\s+)*"

@@ -2,10 +2,10 @@
 
 The classic question-answering idea of an *expected answer type*, done with patterns: "When
 did X happen?" is answered by a passage holding a date, "How many officers?" by one giving a
-figure of officers, "Who is the current Deputy Commissioner?" by one naming a person. The
+figure of officers, "Who is the current Deputy Chair?" by one naming a person. The
 answer stage gives a bonus to spans of the wanted type and, when the type is *required*
 (the question can't be answered without it), a penalty to spans without it, so "When did
-Mark Rowley become Commissioner?" is not answered by a sentence that merely mentions him.
+Jo Example become Chair?" is not answered by a sentence that merely mentions her.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ YEAR_PATTERN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A time of day ("9am", "17:30") and days ("every weekday"): part of a date, and all a time is.
 _CLOCK = r"\b\d{1,2}(:\d\d)? ?(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d\d\b"
 _DAYS = r"\b(Mondays?|Tuesdays?|Wednesdays?|Thursdays?|Fridays?|Saturdays?|Sundays?|weekdays?|weekends?|daily|24 hours)\b"
-# A date or a time: "1829", "January", "16 Nov", "9am", "every weekday".
+# A date or a time: "1802", "January", "16 Nov", "9am", "every weekday".
 DATE_PATTERN = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(m.capitalize() for m in MONTHS) + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
     + "|" + _CLOCK + "|" + _DAYS
@@ -67,7 +67,7 @@ class AnswerType:
 
 
 COUNT = AnswerType("count", True)  # "How many officers?": a figure of officers, not a percentage
-SHARE = AnswerType("share", True)  # "What share of Londoners...?": a percentage or a figure
+SHARE = AnswerType("share", True)  # "What share of residents...?": a percentage or a figure
 NUMBER_LIKELY = AnswerType("count", False)  # "What is the budget?": usually, not surely, a figure
 DATE = AnswerType("date", True)
 DURATION = AnswerType("duration", True)
@@ -79,8 +79,8 @@ PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
 MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
-EXPANSION = AnswerType("expansion", True)  # "What does CVF stand for?": the words its letters spell
-EXPANSION_LIKELY = AnswerType("expansion", False)  # "What is CT?": best said with the words its letters spell
+EXPANSION = AnswerType("expansion", True)  # "What does VHW stand for?": the words its letters spell
+EXPANSION_LIKELY = AnswerType("expansion", False)  # "What is HT?": best said with the words its letters spell
 SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, money) may say
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 
@@ -106,7 +106,7 @@ _WHICH_BODY = re.compile(
     r"(which|what) (part|bit|department|unit|team|section|branch|body|bodies|organisation|organization|group|"
     r"function|force|lot|office|agency|service)s?\b", re.IGNORECASE,
 )
-# "What does CVF stand for?", "what's CT short for", "What do the letters DPS mean?" (an acronym, not any word).
+# "What does VHW stand for?", "what's HT short for", "What do the letters SMG mean?" (an acronym, not any word).
 _STANDS_FOR = re.compile(
     r"\b([A-Z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
     r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
@@ -116,7 +116,7 @@ _WHAT_IS_ACRONYM = re.compile(r"(?:and\s+)?[Ww]hat(?:'s|’s| is| are| was| were
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
 
 
-# A yes/no question's opening auxiliary ("Does the Met...", "is that enough...").
+# A yes/no question's opening auxiliary ("Does the Trust...", "is that enough...").
 YES_NO_LEAD = re.compile(r"^\s*(does|do|did|can|could|is|are|was|were|will|would|has|have|should)\s+(?=\S)", re.I)
 
 
@@ -148,7 +148,7 @@ def expected_type(question: str) -> AnswerType | None:
         return SIZE  # "how big is it?": the size of what, the passage says
     whether = YES_NO_LEAD.match(q) and not re.search(r"\b(know|tell me)\b", q)
     if re.search(r"\bhow much (do|does|did)\b", q) and not _MONEY_WORDS.search(q):
-        return SHARE  # "How much do Londoners trust the Met?": how many of them, not an amount
+        return SHARE  # "How much do residents trust the Trust?": how many of them, not an amount
     if not whether and re.search(r"\b(how many|how much|what number|how big|how large)\b", q):
         return COUNT  # "how big an area...?" counts the area
     if _MONEY_WORDS.search(q) and re.match(r"(what|how)\b", q):
@@ -156,7 +156,7 @@ def expected_type(question: str) -> AnswerType | None:
     if re.search(r"\b(budget|population|size)\b", q) and not re.match(r"(who|why|where|when)\b", q):
         return NUMBER_LIKELY
     if re.match(r"what(?:'s|’s| is| was) (?:the )?name of\b", q):
-        # "What's the name of the current Deputy Commissioner?" asks who, in other words.
+        # "What's the name of the current Deputy Chair?" asks who, in other words.
         return PERSON if re.search(r"\b" + _ROLE + r"s?\b", q) else NAME_LIKELY
     if re.match(r"who\b.*\b(write|writing|post|send|address)\b", q):
         return ADDRESS  # "Who do I address the letter to?": the recipient, as a letter is addressed
@@ -165,7 +165,7 @@ def expected_type(question: str) -> AnswerType | None:
     if re.match(r"why\b", q):
         return None
     if _WHICH_BODY.match(q):
-        return NAME_LIKELY  # "Which part of the Met handles terrorism?": a unit's name
+        return NAME_LIKELY  # "Which part of the Trust handles dredging?": a unit's name
     if re.search(r"\b(how old|how long ago)\b", q):
         return DATE
     if re.search(r"\bhow long\b", q):
@@ -180,7 +180,7 @@ def expected_type(question: str) -> AnswerType | None:
                  r"|\bwhere (?:do|should|can|could|would|must) (?:i|we|you) (?:write|post|send)\b", q):
         return ADDRESS
     if re.match(r"where(?:abouts)?(?: exactly)?(?:'s|’s| is| are| was| were)\b", q):
-        # "Where is New Scotland Yard?" must be answered by a place; "where are directions to..." may not.
+        # "Where is Harbour House?" must be answered by a place; "where are directions to..." may not.
         named = re.search(r"\b(?:is|are|was|were|'s|’s)\s+(?:the\s+)?[A-Z]", question)
         return PLACE if named else PLACE_LIKELY
     if _PHONE_QUESTION.search(q):
@@ -207,8 +207,8 @@ _PHRASE_END = frozenset(
 
 
 def counted_phrase(question: str) -> list[str]:
-    """The terms of what a number question counts: "How many [Police Community Support Officers]
-    did the Met have?", "What share of [police officers] in England and Wales...?"."""
+    """The terms of what a number question counts: "How many [Volunteer Harbour Wardens]
+    did the Trust have?", "What share of [harbour wardens] in the region...?"."""
     return list(_counted_phrase(question))
 
 
@@ -231,8 +231,8 @@ def counts_what_is_asked(text: str, question: str, focus_terms: list[str],
     """A figure of the thing asked about: for "How many police stations...?", a passage with a
     figure must also say "stations", the counted phrase's last word (a figure of "police
     officers" counts something else), or its plain words ("how many different tongues" ->
-    "languages"). "How many people work for the Met?" is answered by a figure of its workforce
-    ("46,500 officers and staff")."""
+    "languages"). "How many people work for the Trust?" is answered by a figure of its workforce
+    ("4,500 wardens and staff")."""
     head = counted_phrase(question)
     if len(head) < 2 or workforce_asked(question):
         return mentions_figure(text, counted_terms(question, focus_terms), shares=False)
@@ -249,7 +249,7 @@ def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def workforce_asked(question: str) -> bool:
-    """ "How many people work for it?", "how many people does the Met employ?" """
+    """ "How many people work for it?", "how many people does the Trust employ?" """
     return bool(_PEOPLE_WORKING.search(question))
 
 
@@ -261,8 +261,8 @@ _WORKFORCE = frozenset(terms("officers staff volunteers employees constables spe
 def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:
     """True when a number stands within a few words of what the question counts.
 
-    ``shares=False`` leaves out percentages: "how many people" is not answered by "15% of".
-    "over 34,000 police officers" mentions a figure of officers; "16 Nov 2023" beside a
+    ``shares=False`` leaves out percentages: "how many people" is not answered by "12% of".
+    "over 3,400 police officers" mentions a figure of officers; "16 Nov 2021" beside a
     headline about officers does not (the words next to the number are not about officers).
     """
     return bool(figure_terms(text, focus_terms, shares))
@@ -271,8 +271,8 @@ def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> b
 def figure_terms(text: str, focus_terms: list[str], shares: bool = True) -> set[str]:
     """The question's terms found next to one figure in the text: the most of them any figure has.
 
-    "1,440 Police Community Support Officers" has {community, support, officer} by its figure;
-    "32,800 of the 146,868 police officers" has only {officer}.
+    "1,240 Volunteer Harbour Wardens" has {volunteer, harbour, warden} by its figure;
+    "3,100 of the 12,345 wardens" has only {warden}.
     """
     wanted = set(focus_terms)
     best: set[str] = set()
@@ -304,7 +304,7 @@ def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[b
     for line in text.split("\n"):
         words = line.split()
         for i, word in enumerate(words):
-            if word.lower().strip(".,;:()") in _FRACTIONS:  # "Just over half of Londoners perceive...": a share
+            if word.lower().strip(".,;:()") in _FRACTIONS:  # "Just over half of residents think...": a share
                 windows.append((True, frozenset(terms(" ".join(words[i + 1: i + after + 6])))))
                 continue
             if not _FIGURE.search(word.strip(".,;:()")) or _is_date(words, i):
@@ -316,7 +316,7 @@ def _figure_windows(text: str, before: int = 3, after: int = 5) -> tuple[tuple[b
                 # functions", not "two are former officers".
                 nearby = " ".join(words[i + 1: i + 3])
             else:
-                # "30 million domestic and international visitors": the counted thing may come a
+                # "3 million local and foreign visitors": the counted thing may come a
                 # few words on; a share ("40% of the population are from ...") a few more.
                 reach = after + 5 if "%" in word else after
                 nearby = " ".join(words[max(0, i - before): i + reach + 1])
@@ -351,9 +351,9 @@ def says_change(text: str) -> bool:
     return bool(_CHANGE_SAID.search(text))
 
 
-# "Are officers expected to call out homophobia?", "Who does the Met have to answer to?": a
+# "Are wardens expected to report damage?", "Who does the Trust have to answer to?": a
 # question about what someone must do is answered by a passage saying what they will, must or
-# are responsible for ("I will always challenge racist, homophobic... behaviour").
+# are responsible for ("I will always report unsafe moorings...").
 _DUTY_ASKED = re.compile(
     r"\b(?:expected to|supposed to|meant to|required to|obliged to|have to|has to|got to|must|should|duty to)\b",
     re.IGNORECASE,
@@ -372,10 +372,10 @@ def says_duty(text: str) -> bool:
 
 
 def has_person_name(text: str, question: str) -> bool:
-    """A personal name the question doesn't already give ("Sir Robert Peel", "Commissioner Mark Rowley").
+    """A personal name the question doesn't already give ("Sir Ann Example", "Chair Jo Example").
 
     A run of capitalised words, less a leading title or rank, with none of the words that make
-    institution names ("Police Engagement Groups", "Sexual Violence Board" are no people).
+    institution names ("Harbour Users Groups", "Safe Moorings Board" are no people).
     """
     asked = set(re.findall(r"[a-z]+", question.lower()))
     for run in _CAPITALISED_RUN.finditer(text):
@@ -387,7 +387,7 @@ def has_person_name(text: str, question: str) -> bool:
         if not words or any(w in _NOT_NAMES or w in _INSTITUTION_WORDS or w in domain_words for w in words):
             continue
         if titled and len(words) == 1 and words[0].lower() not in asked:
-            return True  # "Baroness Casey", "Commissioner Rowley"
+            return True  # "Baroness Example", "Chair Example"
         if any(a.lower() not in asked and b.lower() not in asked for a, b in zip(words, words[1:])):
             return True
     return False
@@ -397,9 +397,9 @@ _NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{3,}\b")  # acronyms of three 
 
 
 def names_the_role(text: str, question: str, focus: list[str] = ()) -> bool:
-    """For "Who is the head of the IOPC?", a passage that names the role asked about, in the
-    question's words or their plain ones ("boss" -> Commissioner): the people a passage names
-    without it ("...the murders of Anthony Walgate...") don't hold that role."""
+    """For "Who is the head of the HT?", a passage that names the role asked about, in the
+    question's words or their plain ones ("boss" -> chair): the people a passage names
+    without it ("...the rescue of Sam Sample...") don't hold that role."""
     asked = roles_asked(question, focus)
     return not asked or bool(asked & _text_terms(text))
 
@@ -439,18 +439,18 @@ def domain_changed() -> None:
 
 def has_new_name(text: str, question: str) -> bool:
     """A name of two or more capitalised words, or an acronym, with a word the question doesn't use
-    ("British Transport Police" for "Who polices the London Underground?")."""
+    ("Canal Friends" for "Who looks after the canals?")."""
     asked = set(re.findall(r"[a-z']+", question.lower()))
     return any(set(re.findall(r"[a-z']+", m.group(0).lower())) - asked - {"of", "for", "and", "the"}
                for m in _NAME.finditer(text))
 
 
 def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) -> bool:
-    """A date in the text. A date only in a headline's byline ("... | The Guardian | 21 Mar 2023")
+    """A date in the text. A date only in a headline's byline ("... | Harbour News | 21 Mar 2021")
     is when the piece was published: it dates the question's event only when the headline is
     about that event, i.e. holds most of the question's terms (with a follow-up's, the thread's:
-    "[What is Met Direction?] When does it end?" is not dated by "...do not begin and end at
-    the top | 11 Feb 2022")."""
+    "[What is Harbour Renewal?] When does it end?" is not dated by "...where the river begins
+    and ends | 11 Feb 2021")."""
     if not DATE_PATTERN.search(text):
         return False
     lines = text.split("\n")
@@ -475,24 +475,24 @@ def has_place(text: str, question: str) -> bool:
 
 
 def stands_for(question: str) -> str | None:
-    """The acronym a question asks to spell out ("What does CVF stand for?" -> "CVF"), if any."""
+    """The acronym a question asks to spell out ("What does VHW stand for?" -> "VHW"), if any."""
     match = _STANDS_FOR.search(question)
     if not match:
         return None
     word = match.group(1) or match.group(2)
-    # Two capitals at least: "What does the Met stand for?" asks about its values, not its letters.
+    # Two capitals at least: "What does the Trust stand for?" asks about its values, not its letters.
     return word if sum(ch.isupper() for ch in word) >= 2 else None
 
 
 def acronym_asked(question: str) -> str | None:
-    """The acronym a question asks about by itself: "What does CVF stand for?", "What is CT?"."""
+    """The acronym a question asks about by itself: "What does VHW stand for?", "What is HT?"."""
     match = _WHAT_IS_ACRONYM.match(question.strip())
     return stands_for(question) or (match.group(1) if match else None)
 
 
 def spells_out(text: str, acronym: str) -> bool:
-    """Whether the text gives the acronym's words: "counter-terrorism (CT)", or a run of words whose
-    initials spell it ("the Competency and Values Framework" for CVF)."""
+    """Whether the text gives the acronym's words: "harbour trust (HT)", or a run of words whose
+    initials spell it ("the Volunteer Harbour Wardens" for VHW)."""
     if re.search(rf"\({re.escape(acronym)}s?\)", text, re.IGNORECASE):
         return True
     want = letters(acronym) if len(letters(acronym)) > 1 else acronym.upper()
@@ -504,7 +504,7 @@ def spells_out(text: str, acronym: str) -> bool:
 
 def has_duration(text: str, focus: list[str]) -> bool:
     """A length of time in a sentence about what the question asks: "How long have I got to
-    complain?" is not answered by "Eleven years on from the Leveson Inquiry..."."""
+    complain?" is not answered by "Ten years on from the Quayside Review..."."""
     about = set(focus) - _HOW_LONG
     return any(DURATION_PATTERN.search(sentence) and (not about or about & _text_terms(sentence))
                for sentence in re.split(r"(?<=[.!?])\s+|\n+", text))
@@ -524,7 +524,7 @@ def _is_date(words: list[str], i: int) -> bool:
     """A year ("2023", "2023-25") or a day before a month ("16 Nov"): a date, not a count."""
     word = words[i].strip(".,;:()")
     if re.fullmatch(r"(1[89]|20)\d\d([-–/](\d\d){1,2})?", word):
-        return True  # "1829", "2023-25", "2015/16"
+        return True  # "1802", "2021-23", "2015/16"
     nxt = words[i + 1].lower()[:3] if i + 1 < len(words) else ""
     return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in MONTHS}
 

@@ -37,7 +37,7 @@ class QuotedSpans:
 
     def following(self, piece: str) -> list[int]:
         """The first span starting after the piece ends, where the piece is quoted (the piece may
-        end inside a longer span: "...Authorities (APA). by:" is followed by the list it introduces)."""
+        end inside a longer span: "...Trusts (AHT). by:" is followed by the list it introduces)."""
         core = piece.rstrip(" .…") if piece not in self._by_text else piece
         out = []
         for i in self.quoting(piece):

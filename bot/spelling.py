@@ -5,7 +5,7 @@ term with the complaints passage and abstained. The model's own WordPiece vocabu
 (``vocab.txt`` beside it: some 20,000 whole English words, most frequent first) says which
 words are real. A question word is corrected only when
 
-- it is no acronym ("CPEG"), the corpus doesn't use it, and it is no word of the vocabulary,
+- it is no acronym ("VHW"), the corpus doesn't use it, and it is no word of the vocabulary,
   nor one plus a common ending ("breaching" is "breach" + "ing", "sexist" is "sex" + "ist"):
   "sacked" or "croydon" are real words the sources just don't use, and stay as typed;
 - a word of the corpus or of the vocabulary with the same first letter is within one edit of

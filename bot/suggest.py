@@ -1,8 +1,8 @@
 """What to show beside an answer, found in the corpus itself: no generated text.
 
-- ``Supersessions``: where a source says a body was replaced ("The Metropolitan Police Authority
-  has been replaced by the Mayor's Office for Policing and Crime", "our predecessor the
-  Independent Police Complaints Commission (IPCC)"), an answer quoting the old body also
+- ``Supersessions``: where a source says a body was replaced ("The Harbour Board has been
+  replaced by the Harbour Trust", "our predecessor the Old Docks Company (ODC)"), an answer
+  quoting the old body also
   quotes and cites that passage.
 - ``RelatedQuestions``: the questions the corpus lists and its section headings, kept only if
   the engine really answers them, offered as "related questions" after an answer and as
