@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from . import domain
 from .acronyms import AcronymMap
 from .qtype import YES_NO_LEAD, without_lead_in
 from .retrieve import terms
@@ -69,15 +70,21 @@ class Colloquial:
         object.__setattr__(self, "_pattern", pattern if phrases else None)
 
     @classmethod
-    def load(cls, path: Path = COLLOQUIAL_FILE) -> "Colloquial":
-        lexical, dense = {}, {}
+    def load(cls, path: Path = COLLOQUIAL_FILE, extra: Sequence[tuple[str, str, str]] | None = None) -> "Colloquial":
+        """The general wording in ``path`` plus ``extra`` (phrase, plain words, scope): by default
+        the current domain file's, whose plain words are a corpus's own names and phrases."""
+        rows = []
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split("\t")
             if len(parts) != 3 or parts[2] not in ("both", "lexical"):
                 raise ValueError(f"{path}:{line_no}: expected 'phrase<TAB>plain words<TAB>both|lexical', got {line!r}")
-            phrase, plain, scope = parts[0].strip(), parts[1].strip(), parts[2]
+            rows.append((parts[0], parts[1], parts[2]))
+        rows += domain.current().colloquial if extra is None else extra
+        lexical, dense = {}, {}
+        for phrase, plain, scope in rows:
+            phrase, plain = phrase.strip(), plain.strip()
             phrase = phrase if phrase.isupper() else phrase.lower()
             lexical[phrase] = plain
             if scope == "both":

@@ -53,10 +53,9 @@ _NOT_NAMES = frozenset(
     "Association Report Review Action Centre".split()
 )
 _TITLES = frozenset("Sir Dame Lord Lady Baroness Baron Dr Mr Mrs Ms".split())
-_RANKS = frozenset("Commissioner Deputy Assistant Chief Mayor Chair Inspector Superintendent Commander Sergeant "
-                   "Constable Detective Secretary Minister".split())
+_RANKS = frozenset("Commissioner Deputy Assistant Chief Mayor Chair Secretary Minister".split())
 _INSTITUTION_WORDS = frozenset("Groups Boards Building Road Street Floor House Committee Panel Partnership Programme "
-                               "Framework Violence Engagement Services Units Teams".split())
+                               "Framework Services Units Teams".split())
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b")
 
 
@@ -244,7 +243,9 @@ def counts_what_is_asked(text: str, question: str, focus_terms: list[str],
 def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
     """The terms a figure must stand beside: the question's and, for the people working
     somewhere, the kinds of people who do ("officers", "staff", "volunteers")."""
-    return list(focus_terms) + sorted(_WORKFORCE) if workforce_asked(question) else list(focus_terms)
+    if not workforce_asked(question):
+        return list(focus_terms)
+    return list(focus_terms) + sorted(_WORKFORCE | {t for w in domain.current().workforce_words for t in terms(w)})
 
 
 @lru_cache(maxsize=4096)
@@ -255,7 +256,8 @@ def workforce_asked(question: str) -> bool:
 
 _PEOPLE_WORKING = re.compile(r"\bhow many (?:[\w-]+ ){0,2}?(people|persons|individuals|folk)\b.*\b(work|works|working|employ|employs|employed)\b",
                              re.IGNORECASE)
-_WORKFORCE = frozenset(terms("officers staff volunteers employees constables specials workforce"))
+# The kinds of people working anywhere; a corpus's own kinds ("officers") are in its domain file.
+_WORKFORCE = frozenset(terms("staff volunteers employees workforce"))
 
 
 def mentions_figure(text: str, focus_terms: list[str], shares: bool = True) -> bool:
@@ -381,7 +383,7 @@ def has_person_name(text: str, question: str) -> bool:
     for run in _CAPITALISED_RUN.finditer(text):
         words = run.group(0).split()
         titled = False
-        while words and (words[0] in _TITLES or words[0] in _RANKS):
+        while words and (words[0] in _TITLES or words[0] in _RANKS or words[0] in domain.current().ranks):
             words, titled = words[1:], True
         domain_words = domain.current().not_person_names
         if not words or any(w in _NOT_NAMES or w in _INSTITUTION_WORDS or w in domain_words for w in words):

@@ -4,10 +4,13 @@ shipped file only adds what this corpus needs."""
 import pytest
 
 from bot import domain, qtype
+from bot.acronyms import AcronymMap
+from bot.conversation import Colloquial, QueryBuilder
 from bot.domain import DOMAIN_FILE, Domain
 from bot.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.evaluate import Row, evaluate
+from bot.retrieve import terms
 
 
 @pytest.fixture
@@ -19,6 +22,7 @@ def restore_domain():
 def test_the_shipped_domain_file_loads():
     d = Domain.load(DOMAIN_FILE)
     assert d.not_person_names and d.address_words and d.roles_said_without_the_word
+    assert d.ranks and d.workforce_words and d.colloquial
 
 
 def test_a_bad_domain_file_is_refused_by_name(tmp_path):
@@ -28,6 +32,9 @@ def test_a_bad_domain_file_is_refused_by_name(tmp_path):
         Domain.load(path)
     path.write_text('colours = ["red"]\n')
     with pytest.raises(ValueError, match="unknown key"):
+        Domain.load(path)
+    path.write_text('[colloquial]\n"the harbour" = ["Harbour Trust", "sometimes"]\n')
+    with pytest.raises(ValueError, match="colloquial 'the harbour' must be"):
         Domain.load(path)
 
 
@@ -41,6 +48,30 @@ def test_domain_words_only_add_to_the_general_rules(restore_domain):
     domain.use(Domain(address_words=("Gate",), not_person_names=frozenset({"Example"})))
     assert qtype.place_pattern().search("Exampleton Gate")
     assert not qtype.has_person_name("Ask Example Smith.", "Who do I ask?")
+
+
+def test_ranks_and_workforce_words_only_add_to_the_general_ones(restore_domain):
+    domain.use(Domain())
+    # A general rank before a name, and the general kinds of people working somewhere.
+    assert qtype.has_person_name("It is run by Chair Example.", "Who is the chair?")
+    assert not qtype.has_person_name("It is run by Warden Example.", "Who is the warden?")
+    assert set(qtype.counted_terms("How many people work for it?", [])) == set(terms("staff volunteers employees workforce"))
+    domain.use(Domain(ranks=frozenset({"Warden"}), workforce_words=("wardens",)))
+    assert qtype.has_person_name("It is run by Warden Example.", "Who is the warden?")
+    assert "warden" in qtype.counted_terms("How many people work for it?", [])
+    assert "warden" not in qtype.counted_terms("How many boats are there?", [])
+
+
+def test_informal_wording_of_the_domain_joins_the_general_file(restore_domain):
+    domain.use(Domain())
+    general = Colloquial.load()
+    assert general.terms("are there cops there?") == terms("police officers")  # general wording, no domain
+    assert general.terms("who runs the quay?") == []
+    domain.use(Domain(colloquial=(("the quay", "Harbour Trust moorings", "both"),)))
+    assert Colloquial.load().terms("who runs the quay?") == terms("Harbour Trust moorings")
+    assert Colloquial.load(extra=()).terms("who runs the quay?") == []
+    assert QueryBuilder(AcronymMap()).colloquial.for_encoder("who runs the quay?") == \
+        "who runs the quay? (Harbour Trust moorings)"
 
 
 def test_the_engine_answers_without_a_domain_file(tiny_settings, restore_domain):
