@@ -161,7 +161,7 @@ class Query:
 def is_yes_no(question: str) -> bool:
     """A question opening with an auxiliary ("Does the Trust...?", "And is that enough...?")."""
     question = without_lead_in(question)
-    if _IF_CLAUSE.match(question):  # "If I ring 101, will I be talking to ...?" (not "..., who deals with it?")
+    if _IF_CLAUSE.match(question):  # "If I ring the helpline, will I be talking to ...?" (not "..., who deals with it?")
         return bool(_IF_THEN_AUX.search(question)) and not _WH_WORD.search(question)
     return bool(YES_NO_LEAD.match(question))
 

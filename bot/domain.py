@@ -14,7 +14,7 @@ from pathlib import Path
 
 DOMAIN_FILE = Path(__file__).parent / "data" / "domain.toml"
 _WORD_LISTS = ("not_person_names", "address_words", "address_cities", "roles_said_without_the_word",
-               "ranks", "workforce_words")
+               "ranks", "workforce_words", "phone_numbers")
 _FIELDS = (*_WORD_LISTS, "colloquial")
 _SCOPES = ("both", "lexical")
 
@@ -27,6 +27,7 @@ class Domain:
     roles_said_without_the_word: tuple[str, ...] = ()
     ranks: frozenset[str] = frozenset()  # titles of rank before a person's name, besides the general ones
     workforce_words: tuple[str, ...] = ()  # kinds of people who work there, besides staff, employees...
+    phone_numbers: tuple[str, ...] = ()  # short numbers that are whole phone numbers there
     # Informal phrase -> (plain words, "both" | "lexical"), as in bot/data/colloquial.tsv, for
     # phrases whose plain words are this corpus's own names and phrases.
     colloquial: tuple[tuple[str, str, str], ...] = ()
@@ -56,6 +57,7 @@ class Domain:
         return cls(frozenset(data.get("not_person_names", ())), tuple(data.get("address_words", ())),
                    tuple(data.get("address_cities", ())), tuple(data.get("roles_said_without_the_word", ())),
                    frozenset(data.get("ranks", ())), tuple(data.get("workforce_words", ())),
+                   tuple(data.get("phone_numbers", ())),
                    tuple((phrase, plain, scope) for phrase, (plain, scope) in colloquial.items()))
 
 

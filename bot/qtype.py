@@ -42,7 +42,8 @@ DURATION_PATTERN = re.compile(
 _ADDRESS_WORDS = ("Road", "Street", "Floor", "Building", "House", "Square")
 _POSTCODE = r"[A-Z]{1,2}\d{1,2} \d[A-Z]{2}"
 MONEY_PATTERN = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(pounds|pence)\b", re.IGNORECASE)
-PHONE_PATTERN = re.compile(r"\b\d{3,4}[ \d]{4,}\b|\b101\b|\b999\b")
+# A phone number: seven digits or more (a corpus's short numbers, "call 0123", are in its domain file).
+_PHONE_DIGITS = r"\b\d{3,4}[ \d]{4,}\b"
 
 # Capitalised words that start institution and role names, not people's names (a corpus's own
 # institutions and places are in its domain file, domain.py).
@@ -433,10 +434,18 @@ def place_pattern() -> re.Pattern[str]:
     return re.compile(rf"\b({words}{cities}|{_POSTCODE})\b")
 
 
+@lru_cache(maxsize=1)
+def phone_pattern() -> re.Pattern[str]:
+    """A phone number: seven digits or more, or one of the domain file's short numbers."""
+    short = "".join(rf"|\b{re.escape(n)}\b" for n in domain.current().phone_numbers)
+    return re.compile(_PHONE_DIGITS + short)
+
+
 def domain_changed() -> None:
     """Forget what was worked out from the previous domain (domain.use calls this)."""
     _no_title.cache_clear()
     place_pattern.cache_clear()
+    phone_pattern.cache_clear()
 
 
 def has_new_name(text: str, question: str) -> bool:
@@ -544,7 +553,7 @@ _CHECKS: dict[str, Callable[[str, str, list[str], dict[str, frozenset[str]]], bo
     "name": lambda text, question, focus, aliases: has_new_name(text, question),
     "place": lambda text, question, focus, aliases: has_place(text, question),
     "address": lambda text, question, focus, aliases: bool(place_pattern().search(text)),
-    "phone": lambda text, question, focus, aliases: bool(PHONE_PATTERN.search(text)),
+    "phone": lambda text, question, focus, aliases: bool(phone_pattern().search(text)),
     # An amount of money, and a figure by what the question is about ("a salary of £30,000").
     "money": lambda text, question, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
 }

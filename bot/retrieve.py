@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (FAISS inner product) and lexical (BM25 via bm25s), fused by RRF.
 
 Dense search finds paraphrases ("report an officer's bad behaviour"); BM25 finds names,
-numbers and acronyms exactly (HT, VHW, 101, AB1 2CD). Reciprocal rank fusion combines
+numbers and acronyms exactly (HT, VHW, 0123, AB1 2CD). Reciprocal rank fusion combines
 the two rankings without having to calibrate their scores against each other.
 ``terms()`` is the one tokenizer for everything lexical (BM25 and answer scoring).
 """

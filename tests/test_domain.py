@@ -62,6 +62,13 @@ def test_ranks_and_workforce_words_only_add_to_the_general_ones(restore_domain):
     assert "warden" not in qtype.counted_terms("How many boats are there?", [])
 
 
+def test_short_phone_numbers_are_the_domain_s(restore_domain):
+    domain.use(Domain())
+    assert qtype.phone_pattern().search("Call 0123 456 7890.") and not qtype.phone_pattern().search("Call 123.")
+    domain.use(Domain(phone_numbers=("123",)))
+    assert qtype.phone_pattern().search("Call 123.") and not qtype.phone_pattern().search("Call 1234.")
+
+
 def test_informal_wording_of_the_domain_joins_the_general_file(restore_domain):
     domain.use(Domain())
     general = Colloquial.load()

@@ -211,7 +211,7 @@ def _patterns(vocabulary: Vocabulary) -> tuple[re.Pattern[str], re.Pattern[str]]
                       _alternation(vocabulary.acronyms, acronym)])
     figures = _alternation(vocabulary.figures, re.escape)
     return (re.compile(r"(?<![A-Za-z0-9])(?:" + exact + r")(?![A-Za-z0-9])"
-                       r"|(?<![\w.,£])(?:" + figures + r")(?![\w%]|[.,]\d)"),
+                       r"|(?:(?<![\w.,£])|(?<=\\b))(?:" + figures + r")(?![\w%]|[.,]\d)"),  # "\b999" in a regex too
             re.compile(r"(?<![A-Za-z])(?:" + _alternation(vocabulary.rare_words, lambda w: _apostrophes(re.escape(w)))
                        + r")(?![A-Za-z])", re.IGNORECASE))
 
@@ -310,6 +310,7 @@ def test_the_extractor_catches_a_reintroduction_in_code():
     assert (6, "publishes its trustwide plans on") in hits and (1, "BT") in hits
     assert find_terms(v, "# ask the Trust") == [(1, "Trust")]  # only ever capitalised, like a name
     assert not find_terms(v, "def plan(council, charity):\n    return 'spring 1999 NOT BTW'\n")
+    assert find_terms(v, 'FOUNDED = re.compile(r"\\b1802\\b")') == [(1, "1802")]  # in a regex too
 
 
 def test_every_allowed_term_has_a_reason():
@@ -329,6 +330,7 @@ _FORMER_HITS = [
     '"1,440 Police Community Support Officers" has {community, support, officer} by its figure;',
     '"It cannot meet fully all the demands placed on it." says nothing on its own',
     '# "Is there a HMICFRS report?", "What do the letters DPS mean?"',
+    'PHONE_PATTERN = re.compile(r"\\b\\d{3,4}[ \\d]{4,}\\b|\\b101\\b|\\b999\\b")',
 ]
 
 
