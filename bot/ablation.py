@@ -85,7 +85,7 @@ def configure(engine: Engine, overrides: Mapping[str, str] = {}, ablate: Iterabl
             raise ValueError(f"unknown weight or setting {name!r}")
     extractor = copy.copy(engine.extractor)
     extractor.weights = dataclasses.replace(weights, **weight_changes)
-    if extractor.scorer is not None:  # a fitted scorer's thresholds are the ones in use
+    if extractor.confidence_scorer is not None:  # a fitted scorer's thresholds are the ones in use
         fitted = {"threshold": setting_changes.get("abstain_threshold", extractor.scorer.threshold),
                   "followup_threshold": setting_changes.get("followup_abstain_threshold", extractor.scorer.followup_threshold)}
         extractor.scorer = dataclasses.replace(extractor.scorer, **fitted)

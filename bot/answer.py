@@ -36,7 +36,7 @@ from .lists import ListPassage, Lists, list_head
 from .quotes import QuotedSpans
 from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, ScoredSpan, Span, Support
-from .scorer import FittedScorer, candidate_features, question_features, sigmoid
+from .scorer import FittedScorer, Placement, candidate_features, question_features, sigmoid
 from .suggest import Supersessions
 from .vocabulary import Soft
 
@@ -110,9 +110,12 @@ class Weights:
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
                  supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
-                 lists: Lists | None = None, scorer: FittedScorer | None = None) -> None:
+                 lists: Lists | None = None, scorer: FittedScorer | None = None, fitted_confidence: bool = True) -> None:
         self.index = index
+        # The fitted ranker, when given, orders the candidates; its confidence model is used only
+        # with ``fitted_confidence`` (else the hand-set confidence curve decides, settings "hybrid").
         self.scorer = scorer
+        self.fitted_confidence = scorer is not None and fitted_confidence
         self.lists = lists or Lists()
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
@@ -237,6 +240,12 @@ class Extractor:
                 got += share * max((sim for term, sim in near if term in found), default=0.0)
         return got
 
+    @property
+    def confidence_scorer(self) -> FittedScorer | None:
+        """The fitted scorer whose confidence model and thresholds are in use; None when the
+        hand-set confidence curve and the settings' thresholds decide."""
+        return self.scorer if self.fitted_confidence else None
+
     def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int,
                    more_chunks: Sequence[int] = ()) -> tuple[list[int], dict[int, Hit]]:
         """Spans of the retrieved chunks, plus the spans most similar to the question anywhere,
@@ -272,11 +281,22 @@ class Extractor:
             return scored, None
         # The fitted ranker reorders the hand rules' first candidates (scorer.py).
         top = scored[:MAX_CANDIDATES]
-        x = candidate_features(query.question, query.focus_terms, top, query.yes_no, query.followup)
+        x = self.features(query, top)
         logits = self.scorer.ranker.logits(x)
         order = np.argsort(-logits, kind="stable")
         ranked = [dataclasses.replace(top[i], fitted=float(logits[i])) for i in order]
         return ranked + scored[MAX_CANDIDATES:], (x, logits)
+
+    def features(self, query: Query, scored: Sequence[ScoredSpan]) -> np.ndarray:
+        """The fitted ranker's features of each candidate (scorer.CANDIDATE_FEATURES)."""
+        placements = []
+        for s in scored:
+            chunk = self.index.chunks[s.span.chunk_id]
+            siblings = self.index.chunk_spans[s.span.chunk_id]
+            placements.append(Placement(s.span.chunk_id, siblings.index(s.span_id), len(siblings),
+                                        f"{self.index.documents[s.span.doc_id].title} {chunk.heading}"))
+        return candidate_features(query.question, query.focus_terms, scored, query.yes_no, query.followup,
+                                  self.lexical.idf, placements)
 
     def _hand_scored(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
         if not hits:
@@ -473,7 +493,7 @@ class Extractor:
             adjustments.append(("elaboration_floor", self.weights.midpoint - score))
             score = self.weights.midpoint
         confidence = self.confidence(score)
-        if fitted is not None:  # the fitted probability that the lead is right
+        if fitted is not None and self.fitted_confidence:  # the fitted probability that the lead is right
             confidence = float(sigmoid(self.scorer.confidence.logits(question_features(*fitted, adjustments))))
             if query.elaboration and best.span_id in after_said:
                 confidence = max(confidence, threshold)

@@ -352,7 +352,7 @@ def _print_calibration(engine, results) -> None:
     for b in table:
         print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
     print(f"  expected calibration error: {_fmt(ece)}")
-    fitted = engine.extractor.scorer
+    fitted = engine.extractor.confidence_scorer
     for name in ("abstain_threshold", "followup_abstain_threshold"):
         configured = getattr(engine.settings, name)
         if fitted is not None:  # the fitted scorer's own thresholds are the ones in use
@@ -601,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--squad", help="SQuAD 2.0 JSON (default: ../shared/data/squad/train-8-articles.json)")
     tr.add_argument("--out", help="where to write the scorer (default: bot/data/scorer.json)")
     tr.add_argument("--limit", type=int, help="at most this many questions per article (a quick trial)")
-    tr.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of both models")
+    tr.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of the confidence model")
     tr.set_defaults(func=lambda args: __import__("bot.train", fromlist=["cmd_train"]).cmd_train(args))
     # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")

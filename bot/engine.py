@@ -100,9 +100,10 @@ class Engine:
         # Typos are put right only with the model's vocabulary to tell them from real words.
         vocab_file = settings.model_path / "vocab.txt"
         speller = Speller.from_documents(docs, read_dictionary(vocab_file)) if vocab_file.is_file() else None
-        scorer = load_scorer() if settings.scorer == "fitted" else None
+        scorer = load_scorer() if settings.scorer in ("fitted", "hybrid") else None
         return cls(settings, embedder, index, retriever,
-                   Extractor(index, lexical, weights, supersessions, acronyms, lists, scorer),
+                   Extractor(index, lexical, weights, supersessions, acronyms, lists, scorer,
+                             fitted_confidence=settings.scorer == "fitted"),
                    QueryBuilder(acronyms), related, vocabulary, speller)
 
     def ask(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None) -> Answer:
@@ -195,8 +196,8 @@ class Engine:
         # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
         leans_on_answer = query.followup and not (history and history[-1].content == NOT_COVERED)
         configured = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
-        if self.extractor.scorer is not None:  # fitted thresholds go with fitted confidences
-            fitted = self.extractor.scorer
+        fitted = self.extractor.confidence_scorer
+        if fitted is not None:  # fitted thresholds go with fitted confidences
             configured = fitted.followup_threshold if leans_on_answer else fitted.threshold
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = question, query, hits, configured

@@ -33,6 +33,8 @@ def bundled_model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
+SCORERS = ("hybrid", "fitted", "rules")
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -75,9 +77,11 @@ class Settings:
     # Who may frame the chat (CSP frame-ancestors): "*" any site (the embed feature), "'self'"
     # this site only, or a space-separated list of origins.
     frame_ancestors: str = "*"
-    # How candidate spans are ranked and the confidence computed: "fitted" (the weights of
-    # bot/data/scorer.json, made by `python -m bot train`) or "rules" (answer.Weights, set by hand).
-    scorer: str = "rules"
+    # How candidate spans are ranked and the confidence computed: "hybrid" (the fitted ranker of
+    # bot/data/scorer.json, made by `python -m bot train`, chooses the lead; the hand-set rules'
+    # confidence and threshold decide whether to answer), "fitted" (both fitted) or "rules"
+    # (answer.Weights, set by hand). README "The fitted scorer" has each one's figures.
+    scorer: str = "hybrid"
     # Knowledge of this corpus's world, as data (bot/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
@@ -104,8 +108,8 @@ class Settings:
             raise ValueError(f"frame_ancestors must be CSP sources separated by spaces, got {self.frame_ancestors!r}")
         if any(c in self.cors_origins for c in ";\r\n*"):  # "*": name the sites
             raise ValueError(f"cors_origins must be origins separated by commas, got {self.cors_origins!r}")
-        if self.scorer not in ("fitted", "rules"):
-            raise ValueError(f"scorer must be 'fitted' or 'rules', got {self.scorer!r}")
+        if self.scorer not in SCORERS:
+            raise ValueError(f"scorer must be one of {', '.join(SCORERS)}, got {self.scorer!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 

@@ -282,7 +282,8 @@ def cmd_squad_eval(args) -> int:
     print("calibration (answered questions):\n  confidence   n    mean conf  share right")
     for b in table:
         print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
-    configured = engine.extractor.scorer.threshold if engine.extractor.scorer else engine.settings.abstain_threshold
+    fitted = engine.extractor.confidence_scorer
+    configured = fitted.threshold if fitted else engine.settings.abstain_threshold
     best, acc_best, acc_now = best_threshold_of([(r.confidence, r.question.answerable, r.would_be_right)
                                                  for r in results], configured)
     print(f"  expected calibration error: {ece:.3f}\n  abstain_threshold: configured {configured:.2f} gets "

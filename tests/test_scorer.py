@@ -8,7 +8,8 @@ import pytest
 from bot.engine import Engine
 from bot.embed import HashingEmbedder
 from bot.explain import Trace
-from bot.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear,
+from bot.schema import ScoredSpan, Span
+from bot.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, Placement,
                         candidate_features, question_features, wh_class)
 from bot.train import Example, best_threshold, ece, fit_ranker
 
@@ -50,7 +51,7 @@ def test_question_classes_and_feature_shapes(tiny_engine):
     trace = Trace("When was the service founded?")
     tiny_engine.ask(trace.question, (), trace)
     q, scored = trace.query, trace.decision.scored
-    x = candidate_features(q.question, q.focus_terms, scored, q.yes_no, q.followup)
+    x = tiny_engine.extractor.features(q, scored)
     assert x.shape == (len(scored), len(CANDIDATE_FEATURES)) and np.isfinite(x).all()
     col = CANDIDATE_FEATURES.index("when_x_year")
     assert any(x[i, col] == 1.0 for i, s in enumerate(scored) if "1829" in s.span.text)
@@ -105,3 +106,69 @@ def test_the_threshold_is_chosen_for_a_mix_with_a_third_unanswerable():
     t, acc = best_threshold(probs, right, answerable)
     assert 0.21 <= t <= 0.3 and acc > 0.5
     assert ece(np.array([0.9, 0.9]), np.array([1.0, 0.0])) == pytest.approx(0.4)
+
+
+def _candidates(texts):
+    return [ScoredSpan(i, Span(0, "d", 0, len(t), t), 0.0, 0.0, 0.0, 0.0, 0.0) for i, t in enumerate(texts)]
+
+
+def _features(question, texts, idf=lambda t: 1.0):
+    scored = _candidates(texts)
+    places = [Placement(0, i, len(texts), "A page") for i in range(len(texts))]
+    x = candidate_features(question, [], scored, False, False, idf, places)
+    return {name: x[:, i] for i, name in enumerate(CANDIDATE_FEATURES)}
+
+
+def test_rare_question_words_count_for_more_than_common_ones():
+    idf = {"bridg": 5.0, "built": 1.0}.get  # terms are stemmed
+    f = _features("When was the bridge built?", ["The bridge opened in 1901.", "It was built quickly."],
+                  lambda t: idf(t, 0.5))
+    assert f["idf_overlap"][0] > f["idf_overlap"][1] and f["bm25"][0] > f["bm25"][1]
+    assert f["missing_max_idf"][1] == 5.0 and f["missing_max_idf"][0] == 1.0  # what each span lacks
+    # The sentence after the one naming the subject knows its neighbour's overlap.
+    assert f["prev_idf_overlap"][1] == f["idf_overlap"][0] and f["next_idf_overlap"][1] == 0.0
+    assert f["first_in_chunk"].tolist() == [1.0, 0.0]
+
+
+def test_a_span_is_marked_for_what_it_holds_that_the_question_does_not():
+    f = _features("Who opened the bridge in 1901?", ["In 1901 the bridge opened.", "Ada Byron opened the bridge."])
+    assert f["who_x_novel_name"].tolist() == [0.0, 1.0]
+    assert f["who_x_novel_year"].tolist() == [0.0, 0.0]  # 1901 is the question's own year
+    f = _features("When did the bridge open?", ["In 1901 the bridge opened.", "Ada Byron opened the bridge."])
+    assert f["when_x_novel_year"].tolist() == [1.0, 0.0]
+
+
+def test_definitions_and_agents_are_recognised():
+    f = _features("What is a viaduct?", ["A viaduct is a bridge of many spans.", "The viaduct crosses a valley."])
+    assert f["definition"].tolist() == [1.0, 0.0]
+    f = _features("Who designed the viaduct?", ["It was designed by Ada Byron.", "Ada Byron liked the viaduct."])
+    assert f["by_agent"].tolist() == [1.0, 0.0]
+
+
+def test_the_window_is_tighter_when_question_words_sit_together():
+    f = _features("stone bridge", ["stone bridge here", "stone walls surround the old bridge"])
+    assert f["window"][0] == 1.0 and 0 < f["window"][1] < 0.5
+
+
+def test_candidates_need_a_placement_each():
+    with pytest.raises(ValueError, match="placements"):
+        candidate_features("q", [], _candidates(["a b"]), False, False, lambda t: 1.0, [])
+    with pytest.raises(ValueError, match="outside"):
+        Placement(0, 3, 2, "")
+
+
+def test_the_listwise_ranker_learns_what_beats_the_other_candidates_of_a_question():
+    # Feature 1 is high for every candidate of some questions and low for all of others: it says
+    # nothing about which candidate is right. Feature 0 marks the answer only relative to the
+    # question's other candidates. A ranker trained question by question must weight feature 0.
+    n = len(CANDIDATE_FEATURES)
+    rng = np.random.default_rng(1)
+    examples = []
+    for i in range(60):
+        x = rng.normal(scale=0.1, size=(4, n))
+        level = rng.normal() * 3
+        x[:, 0] = level + np.array([0.0, 0.0, 1.0, 0.0])
+        x[:, 1] = -level
+        examples.append(_example(x, [0, 0, 1, 0], group=f"g{i % 4}"))
+    ranker = fit_ranker(examples)
+    assert abs(ranker.coef[0]) == max(abs(ranker.coef)) and all(np.argmax(ranker.logits(e.x)) == 2 for e in examples)
