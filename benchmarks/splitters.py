@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -117,16 +118,19 @@ def _show(text: str, at: int, width: int = 40) -> str:
 def compare(paragraphs: list[tuple[str, str]], samples: int) -> dict:
     """Sentences per splitter, boundary agreement with ours, offset failures, sample disagreements."""
     result: dict = {"paragraphs": len(paragraphs), "sentences": {}, "agreement": {}, "same_paragraphs": {},
-                    "offset_failures": {}, "disagreements": {}}
+                    "offset_failures": {}, "disagreements": {}, "ms_per_paragraph": {}}
     split = {name: [] for name in SPLITTERS}
     for name, fn in SPLITTERS.items():
         failures = 0
+        fn(paragraphs[0][1]) if paragraphs else None  # set-up (pysbd compiles its rules) not timed
+        started = time.perf_counter()
         for _, text in paragraphs:
             try:
                 split[name].append(fn(text))
             except ValueError:
                 failures += 1
                 split[name].append(None)
+        result["ms_per_paragraph"][name] = 1e3 * (time.perf_counter() - started) / max(1, len(paragraphs))
         result["offset_failures"][name] = failures
         result["sentences"][name] = sum(len(s) for s in split[name] if s is not None)
     for name in SPLITTERS:
@@ -218,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         report["corpora"][name] = res
         print(f"\n{name}: {res['paragraphs']} paragraphs")
         for splitter in SPLITTERS:
-            line = f"  {splitter:<8} {res['sentences'][splitter]:>5} sentences"
+            line = f"  {splitter:<8} {res['sentences'][splitter]:>5} sentences, {res['ms_per_paragraph'][splitter]:.2f} ms a paragraph"
             if splitter != "current":
                 line += (f", boundary agreement with ours {res['agreement'][splitter]:.3f}, "
                          f"paragraphs split the same {res['same_paragraphs'][splitter]}/{res['paragraphs']}")
