@@ -98,9 +98,12 @@ def steady(url: str, users: int = 16, seconds: float = 20.0, questions: Path = D
     return result
 
 
-def under_pressure(url: str, in_flight: int = 40, seconds: float = 15.0, questions: Path = DEV_SET, seed: int = 1) -> dict:
-    """``in_flight`` worst requests kept in flight for ``seconds``; health and ordinary-question timings meanwhile."""
-    run = run_locust(url, ["WorstUser", "ProbeUser"], in_flight + 1, seconds, questions, ("--worst-seed", str(seed)))
+def under_pressure(url: str, in_flight: int = 40, seconds: float = 15.0, questions: Path = DEV_SET, seed: int = 1,
+                   probe_rounds: int = 0) -> dict:
+    """``in_flight`` worst requests kept in flight for ``seconds``; health and ordinary-question timings
+    meanwhile, ``probe_rounds`` of each (0: as many as fit)."""
+    run = run_locust(url, ["WorstUser", "ProbeUser"], in_flight + 1, seconds, questions,
+                     ("--worst-seed", str(seed), "--probe-rounds", str(probe_rounds)))
     s = run["stats"]
     empty = {"requests": 0, "failures": 0, "p50": 0.0, "max": 0.0}
     worst, health, ordinary = (s.get(n, empty) for n in ("POST /api/ask worst", "GET /api/health", "POST /api/ask ordinary"))

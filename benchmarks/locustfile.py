@@ -6,7 +6,8 @@
 - ``WorstUser`` + ``ProbeUser``: pressure. Every ``WorstUser`` keeps one worst request the API
   accepts in flight (``pressure.worst_request``: 64 KB of history made of unknown words), so N of
   them keep N in flight; the one ``ProbeUser`` times ``GET /api/health`` and an ordinary dev-set
-  question (no history), one after another, while they are.
+  question (no history), one after another, while they are (``--probe-rounds`` times, or until the
+  end).
 
 A response counts as a failure unless it is a 200 with the /api/ask JSON (``answered`` present).
 With ``--summary-out FILE``, when the run stops (requests in flight finished, see ``--stop-timeout``)
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import gevent
 from locust import FastHttpUser, constant, events, task
+from locust.exception import StopUser
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # pressure.py, next to this file
@@ -40,6 +42,7 @@ OUTCOMES = {"answered": 0, "abstained": 0}
 def _arguments(parser) -> None:
     parser.add_argument("--questions", default=str(DEV_SET), help="JSON Lines of {question, history} (AskUser)")
     parser.add_argument("--worst-seed", type=int, default=1, help="seed of the worst requests (WorstUser)")
+    parser.add_argument("--probe-rounds", type=int, default=0, help="ProbeUser stops after this many rounds (0: never)")
     parser.add_argument("--summary-out", default="", help="write the final figures here as JSON when the run stops")
 
 
@@ -127,10 +130,14 @@ class ProbeUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.questions = itertools.cycle(ordinary_questions(Path(self.environment.parsed_options.questions)))
+        self.rounds = 0
         gevent.sleep(1.0)  # the worst requests are sent and being answered first
 
     @task
     def probe(self) -> None:
+        if 0 < self.environment.parsed_options.probe_rounds <= self.rounds:
+            raise StopUser()
+        self.rounds += 1
         with self.client.get("/api/health", name="GET /api/health", catch_response=True) as res:
             if res.status_code != 200:
                 res.failure(f"HTTP {res.status_code}")

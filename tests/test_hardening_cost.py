@@ -129,11 +129,11 @@ def test_health_and_an_ordinary_question_stay_fast_with_40_worst_requests_in_fli
                BOT_CORPUS_DIR=str(real_settings.corpus_dir))
     proc, url, log = load.start_app(env)  # its own process, and locust in another: no shared GIL
     try:
-        result = load.under_pressure(url, in_flight=40, seconds=6)
+        result = load.under_pressure(url, in_flight=40, seconds=6, probe_rounds=3)
     finally:
         stop_app(proc)
         log.close()
     assert result["worst_requests"] >= 40 and result["worst_failures"] == 0, result
-    assert result["health_samples"] >= 3 and result["ordinary_samples"] >= 3, result
+    assert result["health_samples"] == 3 and result["ordinary_samples"] == 3, result
     assert result["health_ms_max"] < pressure.TARGETS["health_ms"], result
     assert result["ordinary_ms_max"] < pressure.TARGETS["ordinary_ms"], result
