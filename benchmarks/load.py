@@ -91,7 +91,7 @@ def steady(url: str, users: int = 16, seconds: float = 20.0, questions: Path = D
         "users": users, "seconds": seconds, "requests": ask["requests"], "errors": ask["failures"],
         **run["outcomes"], "requests_per_s": ask["requests_per_s"],
         "latency_ms": {k: ask.get(k, 0.0) for k in ("p50", "p95", "p99", "max", "mean")},
-        "error_samples": run["failures"][:5], "locust_exit_code": run["exit_code"], "url": url,
+        "error_samples": run["failures"][:5], "locust_exit_code": run["exit_code"], "url": url, "wall_s": run["wall_s"],
     }
     result["target_met"] = (result["errors"] == 0 and result["requests"] > 0 and run["exit_code"] == 0
                             and result["latency_ms"]["p95"] <= max_p95_ms)

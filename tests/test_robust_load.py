@@ -42,6 +42,7 @@ def test_small_load_has_no_errors_and_a_fast_p95(tiny_url, tmp_path):
     assert report["answered"] + report["abstained"] == report["requests"]
     assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p95"] <= report["latency_ms"]["max"]
     assert report["latency_ms"]["p95"] < 1000
+    assert 3 <= report["wall_s"] < 15  # locust stopped by itself (start-up and the last requests included)
 
 
 def test_errors_are_counted_and_fail_the_run(tmp_path):
