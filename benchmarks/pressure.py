@@ -1,32 +1,20 @@
-"""What the worst request costs, and what everyone else waits while many are in flight (loopback only).
+"""The worst request the API accepts, and what it costs in CPU (used by ``benchmarks/load.py``).
 
-    python benchmarks/pressure.py                  # starts `python app.py` itself; 40 worst requests
-    python benchmarks/pressure.py --in-flight 10 --json-out pressure.json
-
-1. CPU: loads the engine in this process and answers ``--cpu-requests`` worst requests (see
-   ``worst_request``), then the dev-set questions, timing each with ``time.process_time`` (CPU
-   seconds of every thread of this process: what a request costs, whatever else the machine does).
-2. Pressure: starts ``python app.py`` on a free 127.0.0.1 port in its own process, sends
-   ``--in-flight`` worst requests to ``POST /api/ask`` at once and, while they are in flight,
-   times ``GET /api/health`` and an ordinary question (a dev-set question without history), one
-   after another, ``--samples`` times each. Then it waits for every worst request to finish.
-
-The number of requests is fixed (no open-ended load) and nothing leaves 127.0.0.1. Prints JSON
-(or writes ``--json-out``) and a summary on stderr; exit status 1 when a target is missed:
-worst request <= 0.5 CPU s, health < 100 ms and an ordinary question < 1 s under pressure.
+``worst_request`` builds the costliest body ``POST /api/ask`` accepts; ``measure_cpu`` loads the
+engine in this process and answers ``requests`` of them, then the dev-set questions, timing each
+with ``time.process_time`` (CPU seconds of every thread of this process: what a request costs,
+whatever else the machine does). The pressure test over HTTP (40 of them in flight while
+``/api/health`` and an ordinary question are timed) is ``python benchmarks/load.py pressure``, on
+locust. Targets (issue 17): worst request <= 0.5 CPU s, health < 100 ms and an ordinary question
+< 1 s under pressure.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import os
-import platform
 import random
 import string
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -105,102 +93,8 @@ def measure_cpu(requests: int = 5, seed: int = 0) -> dict:
             "ordinary_cpu_ms_p50": 1e3 * ordinary[len(ordinary) // 2], "ordinary_cpu_ms_max": 1e3 * ordinary[-1]}
 
 
-async def _pressure(url: str, in_flight: int, samples: int, seed: int) -> dict:
-    import httpx
-
-    rng = random.Random(seed)
-    bodies = [worst_request(rng) for _ in range(in_flight)]
-    questions = ordinary_questions()
-    limits = httpx.Limits(max_connections=in_flight + 4, max_keepalive_connections=in_flight + 4)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300, trust_env=False) as client:
-        started = time.perf_counter()
-        flood = [asyncio.create_task(client.post("/api/ask", json=b)) for b in bodies]
-        await asyncio.sleep(0.5)  # every worst request sent and being answered
-        health, ordinary = [], []
-        for i in range(samples):
-            t0 = time.perf_counter()
-            res = await client.get("/api/health")
-            health.append((time.perf_counter() - t0) * 1e3)
-            res.raise_for_status()
-            t0 = time.perf_counter()
-            res = await client.post("/api/ask", json={"question": questions[i % len(questions)]})
-            ordinary.append((time.perf_counter() - t0) * 1e3)
-            res.raise_for_status()
-        still_in_flight = sum(not t.done() for t in flood)
-        statuses = [r.status_code for r in await asyncio.gather(*flood)]
-        return {"in_flight": in_flight, "still_in_flight_after_samples": still_in_flight,
-                "health_ms_max": max(health), "health_ms": [round(h, 1) for h in health],
-                "ordinary_ms_max": max(ordinary), "ordinary_ms": [round(o, 1) for o in ordinary],
-                "flood_seconds": time.perf_counter() - started,
-                "flood_statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))}}
-
-
-def measure_pressure(url: str, in_flight: int = 40, samples: int = 5, seed: int = 1) -> dict:
-    return asyncio.run(_pressure(url.rstrip("/"), in_flight, samples, seed))
-
-
-def start_app(env: dict[str, str] | None = None, timeout_s: float = 300.0):
-    """``python app.py`` on a free loopback port; returns (process, url, log) once /api/health answers."""
-    import httpx
-
-    from bot.launch import free_port, launch_app, stop_app
-
-    port = free_port()
-    log = tempfile.TemporaryFile("w+")
-    proc = launch_app(ROOT / "app.py", port, log, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"the app exited with {proc.returncode}: {log.read()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2, trust_env=False).status_code == 200:
-                return proc, url, log
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_app(proc)
-    raise RuntimeError(f"the app did not answer /api/health within {timeout_s:.0f} s")
-
-
 def missed(result: dict) -> list[str]:
     """The targets a result misses, each as "measure value > target"."""
     checks = (("worst_cpu_s", TARGETS["worst_cpu_s"]), ("health_ms_max", TARGETS["health_ms"]),
               ("ordinary_ms_max", TARGETS["ordinary_ms"]))
     return [f"{key} {result[key]:.3g} > {limit}" for key, limit in checks if key in result and result[key] > limit]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--in-flight", type=int, default=40, help="worst requests sent at once (default 40)")
-    parser.add_argument("--samples", type=int, default=5, help="health and ordinary timings under pressure (default 5)")
-    parser.add_argument("--cpu-requests", type=int, default=5, help="worst requests timed for CPU (default 5)")
-    parser.add_argument("--json-out", type=Path, help="write the results here instead of stdout")
-    args = parser.parse_args(argv)
-    if not 1 <= args.in_flight <= 200 or not 1 <= args.samples <= 50:
-        parser.error("--in-flight must be within 1..200 and --samples within 1..50")
-    from bot.launch import stop_app
-
-    result: dict = {"machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cpus",
-                    "date": time.strftime("%Y-%m-%d %H:%M")}
-    result |= measure_cpu(args.cpu_requests)
-    proc, url, _log = start_app()
-    try:
-        result |= measure_pressure(url, args.in_flight, args.samples)
-    finally:
-        stop_app(proc)
-    problems = missed(result)
-    print(f"worst request {result['worst_cpu_s']:.3f} CPU s; with {args.in_flight} in flight: health max "
-          f"{result['health_ms_max']:.1f} ms, ordinary question max {result['ordinary_ms_max']:.0f} ms"
-          + (f"; MISSED: {', '.join(problems)}" if problems else "; targets met"), file=sys.stderr)
-    text = json.dumps(result, indent=2)
-    if args.json_out:
-        args.json_out.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Start and stop ``python app.py`` in its own process, for benchmarks and load tests.
 
-``bot/bench.py`` times the start-up to the first answer; ``benchmarks/loadtest.py`` waits for
+``bot/bench.py`` times the start-up to the first answer; ``benchmarks/load.py`` waits for
 ``/api/health`` and then sends load. Both start the app the same way, on a free loopback port
 (nothing here listens beyond 127.0.0.1), and stop it the same way.
 """

@@ -1,5 +1,6 @@
-"""benchmarks/loadtest.py at a small size: 4 users for 3 s against the app on the tiny engine
-(served on loopback): no errors, a p95 under a second, and errors are counted when they happen."""
+"""benchmarks/load.py (locust, headless) at a small size against the app on the tiny engine, served on
+loopback: 4 users for 3 s with no errors and a p95 under a second; errors are counted and fail the run;
+a pressure run's probes are timed; anything but loopback is refused. Each locust run takes a few seconds."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from bot.web import create_app
 from conftest import TINY_CORPUS
 from web_fixtures import FakeEngine, serve
 
-_spec = importlib.util.spec_from_file_location("loadtest", PROJECT_ROOT / "benchmarks" / "loadtest.py")
-loadtest = importlib.util.module_from_spec(_spec)
-sys.modules["loadtest"] = loadtest  # dataclasses look their module up while the class is made
-_spec.loader.exec_module(loadtest)
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))  # load.py imports pressure.py from there
+_spec = importlib.util.spec_from_file_location("load", PROJECT_ROOT / "benchmarks" / "load.py")
+load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(load)
 
 
 @pytest.fixture(scope="module")
@@ -33,52 +34,54 @@ def tiny_url(tmp_path_factory):
 
 def test_small_load_has_no_errors_and_a_fast_p95(tiny_url, tmp_path):
     out = tmp_path / "load.json"
-    code = loadtest.main(["--url", tiny_url, "--users", "4", "--seconds", "3", "--json-out", str(out)])
-    report = json.loads(out.read_text())
-    assert code == 0 and report["target_met"] is True
-    assert report["errors"] == 0 and report["status_counts"] == {"200": report["requests"]}
+    code = load.main(["steady", "--url", tiny_url, "--users", "4", "--seconds", "3", "--json-out", str(out)])
+    report = json.loads(out.read_text())["steady"]
+    assert code == 0 and report["target_met"] is True and report["locust_exit_code"] == 0
+    assert report["errors"] == 0 and report["error_samples"] == []
     assert report["requests"] >= 20 and report["answered"] > 0 and report["abstained"] > 0
-    assert 2.9 <= report["seconds"] < 10  # it stopped by itself
-    assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p95"] < 1000
-    assert report["requests_per_s"] == pytest.approx(report["requests"] / report["seconds"], rel=0.01)
+    assert report["answered"] + report["abstained"] == report["requests"]
+    assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p95"] <= report["latency_ms"]["max"]
+    assert report["latency_ms"]["p95"] < 1000
+    assert 3 <= report["wall_s"] < 15  # locust stopped by itself (start-up and the last requests included)
 
 
 def test_errors_are_counted_and_fail_the_run(tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"question": "What is MOPAC?"}) + "\n" + json.dumps({"question": "please explode"}) + "\n")
     with serve(create_app(FakeEngine(), Settings(data_dir=tmp_path / "var"))) as url:
-        result = loadtest.run(url, users=2, seconds=1, questions=questions)
-        code = loadtest.main(["--url", url, "--users", "2", "--seconds", "1", "--questions", str(questions),
-                              "--json-out", str(tmp_path / "r.json")])
-    assert result.requests >= 4 and 0 < result.errors < result.requests
-    assert result.status_counts["HTTP 500"] == result.errors
-    assert any("engine failed" in e for e in result.error_samples)
-    assert code == 1 and json.loads((tmp_path / "r.json").read_text())["target_met"] is False
+        code = load.main(["steady", "--url", url, "--users", "2", "--seconds", "1", "--questions", str(questions),
+                          "--json-out", str(tmp_path / "r.json")])
+    report = json.loads((tmp_path / "r.json").read_text())["steady"]
+    assert code == 1 and report["target_met"] is False and report["locust_exit_code"] != 0
+    assert report["requests"] >= 4 and 0 < report["errors"] < report["requests"]
+    assert report["answered"] + report["abstained"] + report["errors"] == report["requests"]
+    assert any("HTTP 500" in e and "engine failed" in e for e in report["error_samples"]), report["error_samples"]
 
 
+def test_a_pressure_run_times_health_and_ordinary_questions_while_worst_requests_are_in_flight(tiny_url):
+    result = load.under_pressure(tiny_url, in_flight=3, seconds=3, probe_rounds=2)
+    assert result["locust_exit_code"] == 0 and result["error_samples"] == []
+    assert result["worst_requests"] >= 3 and result["worst_failures"] == 0
+    assert result["health_samples"] == 2 and result["ordinary_samples"] == 2  # --probe-rounds bounds them
+    assert 0 < result["health_ms_max"] and 0 < result["ordinary_ms_max"]
+    assert load.pressure_missed(result | {"worst_cpu_s": 0.1}) == []
+    assert load.pressure_missed(result | {"worst_cpu_s": 0.1, "health_samples": 0}) == ["no health or ordinary sample under pressure"]
 
-def test_app_answers_a_warm_up_question_before_serving(monkeypatch, tmp_path):
-    """The page is served at once; the engine takes visitors' questions only after the warm-up."""
-    import threading
-    import types
 
-    import app
-    from bot.web import PreparingEngine
-    from web_fixtures import fake_uvicorn
+@pytest.mark.parametrize("url", ["http://example.com", "http://10.0.0.1:7860", "ftp://127.0.0.1/"])
+def test_only_loopback_is_loaded(url):
+    with pytest.raises(SystemExit, match="loopback only"):
+        load.check_loopback(url)
+    with pytest.raises(SystemExit, match="loopback only"):
+        load.run_locust(url, ["AskUser"], 1, 1)
+    assert load.check_loopback("http://127.0.0.1:7860/") == "http://127.0.0.1:7860"
 
-    engine, loaded = FakeEngine(), threading.Event()
-    ready_at_warm_up = []
-    original = PreparingEngine.ready_with
 
-    def ready_with(self, e):
-        ready_at_warm_up.append(list(engine.calls))
-        original(self, e)
-
-    monkeypatch.setattr(PreparingEngine, "ready_with", ready_with)
-    monkeypatch.setitem(sys.modules, "bot.engine", types.SimpleNamespace(
-        Engine=types.SimpleNamespace(load=lambda settings, progress=None: (loaded.set(), engine)[1])))
-    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "var"))
-    served = fake_uvicorn(monkeypatch)
-    assert app.main([]) == 0 and loaded.is_set()
-    assert ready_at_warm_up == [[(app.WARM_UP_QUESTION, ())]]  # asked once, before it took questions
-    assert served["app"] is not None
+def test_the_figures_go_between_their_markers():
+    text = "# B\n\n## Load test\n\nprose\n<!-- load.py steady -->\nold\n<!-- /load.py steady -->\nafter\n"
+    new = load.replace_block(text, "steady", "| new |")
+    assert new == "# B\n\n## Load test\n\nprose\n<!-- load.py steady -->\n| new |\n<!-- /load.py steady -->\nafter\n"
+    with pytest.raises(SystemExit, match="no <!-- load.py pressure -->"):
+        load.replace_block(text, "pressure", "x")
+    for name in ("steady", "pressure"):  # the real file has both blocks
+        load.replace_block(load.BENCHMARKS_MD.read_text(), name, "x")
