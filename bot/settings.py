@@ -33,7 +33,7 @@ def bundled_model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-SCORERS = ("hybrid", "fitted", "rules")
+SCORERS = ("rules", "hybrid", "fitted")
 
 @dataclass(frozen=True)
 class Settings:
@@ -77,11 +77,11 @@ class Settings:
     # Who may frame the chat (CSP frame-ancestors): "*" any site (the embed feature), "'self'"
     # this site only, or a space-separated list of origins.
     frame_ancestors: str = "*"
-    # How candidate spans are ranked and the confidence computed: "hybrid" (the fitted ranker of
-    # bot/data/scorer.json, made by `python -m bot train`, chooses the lead; the hand-set rules'
-    # confidence and threshold decide whether to answer), "fitted" (both fitted) or "rules"
-    # (answer.Weights, set by hand). README "The fitted scorer" has each one's figures.
-    scorer: str = "hybrid"
+    # How candidate spans are ranked and the confidence computed: "rules" (answer.Weights, set by
+    # hand), "hybrid" (the fitted ranker of bot/data/scorer.json, made by `python -m bot train`,
+    # chooses the lead; the hand-set confidence and thresholds decide whether to answer) or
+    # "fitted" (both fitted). README "The fitted scorer" has each one's figures.
+    scorer: str = "rules"
     # Knowledge of this corpus's world, as data (bot/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
