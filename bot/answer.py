@@ -472,7 +472,11 @@ class Extractor:
             trace.scored, trace.threshold = scored, threshold
         if not scored:
             return Answer(False, NOT_COVERED)
-        best = scored[0]
+        # With the hand-set confidence deciding (settings "hybrid"), it decides as the rules alone
+        # would: from the rules' own order; the fitted order only chooses the lead (below).
+        reranked = fitted is not None and not self.fitted_confidence
+        by_rules = sorted(scored, key=lambda s: -s.score) if reranked else scored
+        best = by_rules[0]
         wanted = expected_type(query.question)
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
@@ -483,7 +487,7 @@ class Extractor:
             adjustments.append(("yes_no", self.weights.yes_no))
         if self._unheard_of(query):
             adjustments.append(("unheard_of", -self.weights.unheard_of))  # "Were they sacked?": the sources never speak of dismissal
-        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in scored[:10]):
+        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in by_rules[:10]):
             adjustments.append(("no_figure", -self.weights.no_figure))  # "How many murders?": no passage gives that number
         score = best.score
         for _, value in adjustments:  # in order, as the rules apply
@@ -501,6 +505,14 @@ class Extractor:
             trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
+        if reranked:
+            # The fitted ranker chooses among the candidates the rules would answer with on their
+            # own (their confidence reaches the threshold): a span the rules rule out (a figure of
+            # the wrong kind, a name the question does not ask about) cannot lead.
+            shift = score - best.score
+            ok = [s for s in scored if self.confidence(s.score + shift) >= threshold
+                  or (query.elaboration and s.span_id in after_said)]
+            scored = ok + [s for s in scored if s not in ok]
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
         citations = tuple(self._citation(doc_id, start, end) for doc_id, start, end in lead)
         support = tuple(Support(self.cite(span), why) for span, why in supporting)

@@ -172,3 +172,23 @@ def test_the_listwise_ranker_learns_what_beats_the_other_candidates_of_a_questio
         examples.append(_example(x, [0, 0, 1, 0], group=f"g{i % 4}"))
     ranker = fit_ranker(examples)
     assert abs(ranker.coef[0]) == max(abs(ranker.coef)) and all(np.argmax(ranker.logits(e.x)) == 2 for e in examples)
+
+
+def test_hybrid_leads_with_the_ranker_s_choice_only_among_what_the_rules_would_answer(tiny_settings, monkeypatch):
+    # A perverse ranker that prefers spans the rules rule out (the wrong kind for a when-question).
+    coef = np.zeros(len(CANDIDATE_FEATURES))
+    coef[CANDIDATE_FEATURES.index("rule_type_mismatch")] = -5.0
+    scorer = FittedScorer(_linear(CANDIDATE_FEATURES, coef), _linear(QUESTION_FEATURES), 0.3, 0.3)
+    monkeypatch.setattr("bot.engine.load_scorer", lambda: scorer)
+    question = "When was the service founded?"
+    rules = Engine.load(tiny_settings.replace(scorer="rules"), embedder=HashingEmbedder(), progress=lambda _: None)
+    hybrid = Engine.load(tiny_settings.replace(scorer="hybrid"), embedder=HashingEmbedder(), progress=lambda _: None)
+    expected = rules.ask(question)
+    trace = Trace(question)
+    answer = hybrid.ask(question, (), trace)
+    assert dict(trace.decision.scored[0].parts).get("type_mismatch", 0.0) < 0  # the ranker's own first choice
+    # ...cannot lead: whether to answer and with what confidence is the rules' call, and the
+    # lead is a span the rules would answer with.
+    assert answer.answered == expected.answered and answer.confidence == pytest.approx(expected.confidence)
+    assert trace.configured_threshold == tiny_settings.abstain_threshold
+    assert "1829" in answer.answer
