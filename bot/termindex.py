@@ -4,8 +4,8 @@
   cache. Scoring reads the spans of the retrieved chunks only, a few hundred per question;
   worked out up front for every span, these Python sets and tuples took gigabytes at 100k chunks.
 - ``ChunkTerms``: every chunk's terms in order, as term ids in one int32 array with a positional
-  inverted index over it: which chunks name "city of london police" (its terms in a row) is
-  found from the postings of its rarest term, not by a scan of every chunk's text.
+  inverted index over it: which chunks name a thing ("the harbour watch board": its terms in a
+  row) is found from the postings of its rarest term, not by a scan of every chunk's text.
 - ``AllBut``: "every chunk but these" without a set of 100k ids per question.
 
 Nothing here knows what the terms mean; ``retrieve.terms`` makes them.
