@@ -19,7 +19,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import AbstractSet, Sequence
 
 import numpy as np
 
@@ -176,7 +176,7 @@ class Extractor:
         return typed + [n for n in self.acronyms.names_in(question)
                         if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
 
-    def chunks_missing_names(self, question: str) -> set[int]:
+    def chunks_missing_names(self, question: str) -> AbstractSet[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
 
         "How many wardens does the City of Exampleton Trust have?" needs a passage about the City
@@ -406,7 +406,7 @@ class Extractor:
         names = [h for h in headings if _NAME_HEADING.match(h)]
         return names[0] if len(names) == 1 else None
 
-    def _chunks_without(self, name: str) -> set[int]:
+    def _chunks_without(self, name: str) -> AbstractSet[int]:
         """Chunks (with title and heading) that don't have the name's terms in a row."""
         return AllBut(self._chunk_words.holding(terms(name)), len(self.index.chunks))
 

@@ -169,3 +169,26 @@ def test_threads_sharing_the_extractor_get_the_answers_one_thread_gets(tiny_sett
     for t in threads:
         t.join()
     assert wrong == []
+
+
+def test_chunks_missing_a_name_are_those_a_scan_of_every_chunk_finds(wider_settings, tiny_corpus):
+    """The positional postings and the complement set give what scanning every chunk's terms gave."""
+    (tiny_corpus / "other.md").write_text("# Other Page\n\nThe Example Police Authority met twice. The Grumpkin Council "
+                                          "sat once.\n", encoding="utf-8")
+    engine = Engine.load(wider_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    ex = engine.extractor
+    joined = [f" {' '.join(terms(t))} " for t in _texts(engine)]
+
+    def scanned(question: str) -> set[int]:
+        missing: set[int] = set()
+        for name in ex.names(question):
+            seq = f" {' '.join(terms(name))} "
+            if len(seq.split()) >= 2 and len({engine.index.chunks[i].doc_id for i, j in enumerate(joined) if seq in j}) == 1:
+                missing |= {i for i, j in enumerate(joined) if seq not in j}
+        return missing
+
+    for question in ["What did the Grumpkin Council do?", "What was the main duty of the Example Police Authority?",
+                     "Did the Grumpkin Council meet the Example Police Authority?", "Who founded the service?"]:
+        assert set(ex.chunks_missing_names(question)) == scanned(question), question
+    assert set(ex.chunks_missing_names("What did the Grumpkin Council do?"))  # a name only one page uses
+    assert set(ex._chunks_without("Grumpkin Council")) == {i for i, j in enumerate(joined) if " grumpkin council " not in j}
