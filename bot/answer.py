@@ -19,7 +19,7 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import AbstractSet, Sequence
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from .retrieve import LexicalIndex, terms
 from .schema import Answer, Citation, Hit, ScoredSpan, Span, Support
 from .scorer import FittedScorer, Placement, candidate_features, question_features, sigmoid
 from .suggest import Supersessions
+from .termindex import CHUNK_CACHE, LIST_CACHE, SPAN_CACHE, AllBut, ChunkTerms, Lazy
 from .vocabulary import Soft
 
 NOT_COVERED = "The sources don't cover this question."
@@ -121,35 +122,25 @@ class Extractor:
         self.lexical = lexical
         self.weights = weights
         self.acronyms = acronyms or AcronymMap()
-        # Terms of each span (with its section heading): computed once, not per question.
+        # What scoring reads of a span or a chunk (its terms, its form...) is worked out when a
+        # question first meets it as a candidate, and only the last few thousand are kept: worked
+        # out for every span up front, at 100k chunks these Python sets took gigabytes.
         # An acronym and its full name count as the same words ("SMG" = "Safe Moorings Group").
-        both_ways = self._equivalents = (acronyms or AcronymMap()).term_equivalents()
-        self._span_terms = [
-            with_equivalents(set(terms(s.text + " " + index.chunks[s.chunk_id].heading)), both_ways)
-            for s in index.spans
-        ]
-        self._own_terms = [set(terms(s.text)) for s in index.spans]
-        # A block's lines, each (is it a bare title?, its terms), for the echo rule.
-        self._lines = [tuple((is_bare_line(line, 8), frozenset(terms(line))) for line in s.text.split("\n") if line.strip())
-                       if s.kind == "block" else () for s in index.spans]
+        self._equivalents = self.acronyms.term_equivalents()
+        self._span_terms = Lazy(self._span_terms_of, SPAN_CACHE)  # with its section heading
+        self._own_terms = Lazy(lambda i: frozenset(terms(index.spans[i].text)), SPAN_CACHE)
+        self._lines = Lazy(self._lines_of, SPAN_CACHE)
         # How far each span is from a statement that can answer alone (forms.py).
-        self._form = [span_penalty(s, weights.short_span_words) for s in index.spans]
-        self._says_change = [says_change(s.text) for s in index.spans]
-        self._says_duty = [says_duty(s.text) for s in index.spans]
-        self._chunk_terms = [
-            with_equivalents(set(terms(f"{index.documents[c.doc_id].title} {c.heading} {c.text}")), both_ways)
-            for c in index.chunks
-        ]
-        # Each chunk's terms in order, space-joined with spaces around, to find names as sequences.
-        self._chunk_seq = [f" {' '.join(terms(f'{index.documents[c.doc_id].title} {c.heading} {c.text}'))} "
-                           for c in index.chunks]
+        self._form = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
+        self._says_change = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
+        self._says_duty = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
+        # Each chunk's terms (with its page title and heading) in order, as one array of term ids:
+        # names are found as runs of terms in it, and a candidate chunk's term set read from it.
+        self._chunk_words = ChunkTerms([f"{index.documents[c.doc_id].title} {c.heading} {c.text}" for c in index.chunks])
+        self._chunk_terms = Lazy(lambda c: with_equivalents(self._chunk_words.set_of(c), self._equivalents), CHUNK_CACHE)
         self.quotes = QuotedSpans(index.spans)
         # Each list's words (with its page title and heading), to check a list question's other terms.
-        self._list_terms = {
-            p: with_equivalents(set(terms(f"{index.documents[p.doc_id].title} {p.heading} "
-                                          f"{index.documents[p.doc_id].body[p.start:p.end]}")), both_ways)
-            for p in self.lists
-        }
+        self._list_terms = Lazy(self._list_terms_of, LIST_CACHE)
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
@@ -157,6 +148,23 @@ class Extractor:
             for doc_id, d in index.documents.items()
         }
         self.figures = FigurePicker(lexical, {doc_id: date_key(d.date) for doc_id, d in index.documents.items()})
+
+    def _span_terms_of(self, span_id: int) -> frozenset[str]:
+        span = self.index.spans[span_id]
+        return with_equivalents(frozenset(terms(span.text + " " + self.index.chunks[span.chunk_id].heading)),
+                                self._equivalents)
+
+    def _lines_of(self, span_id: int) -> tuple[tuple[bool, frozenset[str]], ...]:
+        """A block's lines, each (is it a bare title?, its terms), for the echo rule; none for a sentence."""
+        span = self.index.spans[span_id]
+        if span.kind != "block":
+            return ()
+        return tuple((is_bare_line(line, 8), frozenset(terms(line))) for line in span.text.split("\n") if line.strip())
+
+    def _list_terms_of(self, passage: ListPassage) -> frozenset[str]:
+        doc = self.index.documents[passage.doc_id]
+        return with_equivalents(frozenset(terms(f"{doc.title} {passage.heading} {doc.body[passage.start:passage.end]}")),
+                                self._equivalents)
 
     def names(self, question: str) -> list[str]:
         """Multi-word names in the question: capitalised ones, and the corpus's own names however
@@ -168,7 +176,7 @@ class Extractor:
         return typed + [n for n in self.acronyms.names_in(question)
                         if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
 
-    def chunks_missing_names(self, question: str) -> set[int]:
+    def chunks_missing_names(self, question: str) -> AbstractSet[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
 
         "How many wardens does the City of Exampleton Trust have?" needs a passage about the City
@@ -176,15 +184,15 @@ class Extractor:
         Only names that one source uses count: a name all sources use ("Harbour Trust") is
         often shortened ("the Trust"), and one no source uses ("Trust Chief") is no name of theirs.
         """
-        missing: set[int] = set()
+        naming: set[int] | None = None  # the chunks naming every such name: the others miss one
         for name in self.names(question):
-            seq = f" {' '.join(terms(name))} "
-            if len(seq.split()) < 2:
+            run = terms(name)
+            if len(run) < 2:
                 continue
-            docs = {self.index.chunks[i].doc_id for i, text in enumerate(self._chunk_seq) if seq in text}
-            if len(docs) == 1:
-                missing |= self._chunks_without(name)
-        return missing
+            holders = self._chunk_words.holding(run)
+            if len({self.index.chunks[i].doc_id for i in holders}) == 1:
+                naming = holders if naming is None else naming & holders
+        return set() if naming is None else AllBut(naming, len(self.index.chunks))
 
     def missing_entities(self, query: Query, chunk_id: int) -> float:
         """1.0 when the chunk (with title and heading) never mentions a name the question uses."""
@@ -398,10 +406,9 @@ class Extractor:
         names = [h for h in headings if _NAME_HEADING.match(h)]
         return names[0] if len(names) == 1 else None
 
-    def _chunks_without(self, name: str) -> set[int]:
+    def _chunks_without(self, name: str) -> AbstractSet[int]:
         """Chunks (with title and heading) that don't have the name's terms in a row."""
-        seq = f" {' '.join(terms(name))} "
-        return {i for i, text in enumerate(self._chunk_seq) if seq not in text}
+        return AllBut(self._chunk_words.holding(terms(name)), len(self.index.chunks))
 
     def _unheard_of(self, query: Query) -> list[str]:
         """The informal words asked about whose plain words the sources never use either ("sacked"

@@ -63,11 +63,14 @@ class LexicalIndex:
     def __init__(self, texts: list[str]) -> None:
         import bm25s
 
-        self._tokens = [terms(t) or ["\u2205"] for t in texts]
+        # The token lists are not kept: BM25 keeps its own matrix, and at 100k chunks the lists
+        # took hundreds of megabytes. Each distinct term is one shared string while they live.
+        shared: dict[str, str] = {}
+        tokens = [[shared.setdefault(w, w) for w in terms(t)] or ["\u2205"] for t in texts]
         self._bm25 = bm25s.BM25()
-        self._bm25.index(self._tokens, show_progress=False)
+        self._bm25.index(tokens, show_progress=False)
         self.n_docs = len(texts)
-        self.df = Counter(t for toks in self._tokens for t in set(toks))
+        self.df = Counter(t for toks in tokens for t in set(toks))
         self._vocab = sorted(self.df)
 
     def variants(self, term: str) -> set[str]:

@@ -45,12 +45,19 @@ class Supersessions:
     @classmethod
     def from_index(cls, documents: dict[str, Document], spans: Sequence[Span], acronyms: AcronymMap) -> "Supersessions":
         items: dict[str, Supersession] = {}
+        # Each document's sentence spans: a match is looked up among its own page's, not every span.
+        sentences: dict[str, list[int]] = {}
+        for i, s in enumerate(spans):
+            if s.kind == "sentence":
+                sentences.setdefault(s.doc_id, []).append(i)
         for doc in documents.values():
             for pattern in _REPLACED:
                 for match in pattern.finditer(doc.body):
                     old = " ".join(match.group("old").split())
-                    span_id = _sentence_span(spans, doc.doc_id, match.start("old"))
-                    if span_id is None or old.lower() in items:
+                    if old.lower() in items:
+                        continue
+                    span_id = _sentence_span(spans, sentences.get(doc.doc_id, []), match.start("old"))
+                    if span_id is None:
                         continue
                     acr = [a for a, names in acronyms.pairs.items() if any(n.lower() == old.lower() for n in names)]
                     items[old.lower()] = Supersession(old, (old, *acr), span_id)
@@ -60,11 +67,12 @@ class Supersessions:
         return [s for s in self.items if s.mentioned_in(text)]
 
 
-def _sentence_span(spans: Sequence[Span], doc_id: str, offset: int) -> int | None:
-    """The shortest sentence span of ``doc_id`` containing ``offset``."""
+def _sentence_span(spans: Sequence[Span], sentence_ids: Sequence[int], offset: int) -> int | None:
+    """The shortest of the sentence spans ``sentence_ids`` (one document's, in order) containing ``offset``."""
     best = None
-    for i, s in enumerate(spans):
-        if s.doc_id == doc_id and s.kind == "sentence" and s.start <= offset < s.end:
+    for i in sentence_ids:
+        s = spans[i]
+        if s.start <= offset < s.end:
             if best is None or (s.end - s.start) < (spans[best].end - spans[best].start):
                 best = i
     return best
