@@ -21,11 +21,13 @@ def test_the_code_passes_mypy():
     assert "no issues found" in done.stdout
 
 
-def test_mypy_uses_the_project_settings_and_checks_untyped_functions(tmp_path):
-    """The settings are read (not mypy's defaults): a body without annotations is checked too."""
-    bad = tmp_path / "untyped.py"
-    bad.write_text("def f():\n    return 1 + 'one'\n", encoding="utf-8")
+def test_mypy_uses_the_project_settings(tmp_path):
+    """The settings are read (not mypy's defaults): a body without annotations is checked too
+    (check_untyped_defs), and an ignore must name its error code."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    return 1 + 'one'\n\n\nx: int = 'one'  # type: ignore\n", encoding="utf-8")
     done = _mypy("--config-file", str(PROJECT_ROOT / "pyproject.toml"), "--cache-dir", str(tmp_path / "cache"),
                  str(bad), cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert 'Unsupported operand types for + ("int" and "str")' in done.stdout
+    assert 'bad.py:2: error: Unsupported operand types for + ("int" and "str")' in done.stdout
+    assert "bad.py:5: error: \"type: ignore\" comment without error code" in done.stdout
