@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -119,7 +120,8 @@ def two_column_pdf(title: str, blocks: list[tuple[str, str]]) -> bytes:
     col, y = 0, top
     for kind, text in latin:
         ruler.set_font("Helvetica", "B" if kind == "h" else "", 12 if kind == "h" else 10)
-        for line in ruler.multi_cell(width, 5, text, dry_run=True, output="LINES"):
+        # output="LINES" returns the lines alone (fpdf2 types the return as every output's union).
+        for line in cast(list[str], ruler.multi_cell(width, 5, text, dry_run=True, output="LINES")):
             y += 5.0 if kind == "h" else 4.3
             if y > bottom:
                 col, y = (col + 1) % 2, top + 4.3

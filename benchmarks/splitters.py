@@ -119,7 +119,7 @@ def compare(paragraphs: list[tuple[str, str]], samples: int) -> dict:
     """Sentences per splitter, boundary agreement with ours, offset failures, sample disagreements."""
     result: dict = {"paragraphs": len(paragraphs), "sentences": {}, "agreement": {}, "same_paragraphs": {},
                     "offset_failures": {}, "disagreements": {}, "ms_per_paragraph": {}}
-    split = {name: [] for name in SPLITTERS}
+    split: dict[str, list[Spans | None]] = {name: [] for name in SPLITTERS}  # None: not verbatim
     for name, fn in SPLITTERS.items():
         failures = 0
         fn(paragraphs[0][1]) if paragraphs else None  # set-up (pysbd compiles its rules) not timed
@@ -139,7 +139,7 @@ def compare(paragraphs: list[tuple[str, str]], samples: int) -> dict:
         shared = union = same = 0
         shown: list[str] = []
         for (source, text), ours, theirs in zip(paragraphs, split["current"], split[name]):
-            if theirs is None:
+            if theirs is None or ours is None:
                 continue
             a, b = boundaries(ours), boundaries(theirs)
             shared += len(a & b)
@@ -190,7 +190,7 @@ def score(rows: list[dict], splitters: dict[str, Callable[[str], Spans]] | None 
 def candidates(paragraphs: list[tuple[str, str]]) -> Iterable[dict]:
     """Paragraphs where the splitters disagree, with each one's boundaries (to label by hand)."""
     for source, text in paragraphs:
-        got = {}
+        got: dict[str, list[int] | None] = {}  # None: the splitter lost the text
         for name, fn in SPLITTERS.items():
             try:
                 got[name] = sorted(boundaries(fn(text)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .acronyms import AcronymMap
 from .answer import Weights
@@ -41,7 +41,7 @@ def rules() -> list[str]:
     return weight_rules() + list(COMPONENTS)
 
 
-def _parse(name: str, raw: str, current: object) -> object:
+def _parse(name: str, raw: str, current: float) -> float:  # bool, int or float, as the default is
     if isinstance(current, bool):
         if raw.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"{name} must be true or false, got {raw!r}")
@@ -71,8 +71,9 @@ def configure(engine: Engine, overrides: Mapping[str, str] = {}, ablate: Iterabl
         raise ValueError(f"unknown rule {unknown[0]!r}; rules: {', '.join(rules())}")
     weights = engine.extractor.weights
     settings = engine.settings
-    weight_changes: dict[str, object] = {r: 0.0 for r in ablate if r in weight_rules()}
-    setting_changes: dict[str, object] = {}
+    # Values of the fields' own types (parsed as the defaults are): the dataclasses check them.
+    weight_changes: dict[str, Any] = {r: 0.0 for r in ablate if r in weight_rules()}
+    setting_changes: dict[str, Any] = {}
     weight_names = {f.name for f in dataclasses.fields(Weights)}
     for name, raw in overrides.items():
         if name in weight_names:
@@ -85,10 +86,10 @@ def configure(engine: Engine, overrides: Mapping[str, str] = {}, ablate: Iterabl
             raise ValueError(f"unknown weight or setting {name!r}")
     extractor = copy.copy(engine.extractor)
     extractor.weights = dataclasses.replace(weights, **weight_changes)
-    if extractor.confidence_scorer is not None:  # a fitted scorer's thresholds are the ones in use
-        fitted = {"threshold": setting_changes.get("abstain_threshold", extractor.scorer.threshold),
-                  "followup_threshold": setting_changes.get("followup_abstain_threshold", extractor.scorer.followup_threshold)}
-        extractor.scorer = dataclasses.replace(extractor.scorer, **fitted)
+    if (in_use := extractor.confidence_scorer) is not None:  # a fitted scorer's thresholds are the ones in use
+        fitted = {"threshold": setting_changes.get("abstain_threshold", in_use.threshold),
+                  "followup_threshold": setting_changes.get("followup_abstain_threshold", in_use.followup_threshold)}
+        extractor.scorer = dataclasses.replace(in_use, **fitted)
     retriever = copy.copy(engine.retriever)
     if "rrf_k" in setting_changes:
         retriever.rrf_k = setting_changes["rrf_k"]

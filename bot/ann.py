@@ -21,8 +21,12 @@ import math
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported lazily where used at run time
+    import faiss
 
 # Below this many vectors the exact scan is used. Measured on the 2-core machine (BENCHMARKS.md),
 # one thread: a flat scan of 384-d vectors takes ~0.7 ms at 10k and ~19 ms at 100k, IVF-SQ8 under
@@ -71,7 +75,7 @@ def choose_spec(n: int, exact_below: int = EXACT_BELOW) -> AnnSpec:
     return AnnSpec("ivf-sq8", nlist=nlist, nprobe=nprobe, train_size=min(n, 40 * nlist))
 
 
-def build_ann(vectors: np.ndarray, spec: AnnSpec | None = None, seed: int = 0):
+def build_ann(vectors: np.ndarray, spec: AnnSpec | None = None, seed: int = 0) -> faiss.Index:
     """A FAISS inner-product index over ``vectors`` (n, dim) float32, unit length."""
     import faiss
 
@@ -81,9 +85,9 @@ def build_ann(vectors: np.ndarray, spec: AnnSpec | None = None, seed: int = 0):
     n, dim = vectors.shape
     spec = spec or choose_spec(n)
     if spec.kind == "flat":
-        index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
-        return index
+        flat = faiss.IndexFlatIP(dim)
+        flat.add(vectors)
+        return flat
     if n < spec.nlist:
         raise ValueError(f"ivf-sq8 with nlist={spec.nlist} needs at least that many vectors, got {n}")
     quantizer = faiss.IndexFlatIP(dim)
@@ -109,7 +113,7 @@ def for_queries() -> None:
 
 
 @contextmanager
-def threads(n: int):
+def threads(n: int) -> Iterator[None]:
     """FAISS uses ``n`` OpenMP threads inside the block (batch work: training, adding, many queries)."""
     import faiss
 
@@ -121,7 +125,7 @@ def threads(n: int):
         faiss.omp_set_num_threads(before)
 
 
-def describe(index) -> AnnSpec:
+def describe(index: faiss.Index) -> AnnSpec:
     """The spec of a built or loaded FAISS index (what the manifest records)."""
     import faiss
 
@@ -131,7 +135,7 @@ def describe(index) -> AnnSpec:
     return AnnSpec("ivf-sq8", nlist=int(ivf.nlist), nprobe=int(ivf.nprobe), train_size=max(1, int(ivf.nlist)))
 
 
-def set_nprobe(index, nprobe: int) -> None:
+def set_nprobe(index: faiss.Index, nprobe: int) -> None:
     """Trade recall for speed on an IVF index; a flat index has nothing to tune."""
     import faiss
 
@@ -141,7 +145,7 @@ def set_nprobe(index, nprobe: int) -> None:
         faiss.extract_index_ivf(index).nprobe = nprobe
 
 
-def index_bytes(index) -> int:
+def index_bytes(index: faiss.Index) -> int:
     """Size of the index as FAISS serialises it: codes, ids and centroids (its resident memory)."""
     import faiss
 

@@ -282,8 +282,9 @@ class Extractor:
         """The candidate spans, best first, each with its score parts (and fitted logit)."""
         return self._ranked(query, query_vector, hits)[0]
 
-    def _ranked(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> tuple[list[ScoredSpan], np.ndarray | None]:
-        """The candidates best first and, with a fitted scorer, the lead's question features."""
+    def _ranked(self, query: Query, query_vector: np.ndarray, hits: list[Hit]
+                ) -> tuple[list[ScoredSpan], tuple[np.ndarray, np.ndarray] | None]:
+        """The candidates best first and, with a fitted scorer, the first candidates' features and logits."""
         scored = self._hand_scored(query, query_vector, hits)
         if self.scorer is None or not scored:
             return scored, None
@@ -504,7 +505,7 @@ class Extractor:
             adjustments.append(("elaboration_floor", self.weights.midpoint - score))
             score = self.weights.midpoint
         confidence = self.confidence(score)
-        if fitted is not None and self.fitted_confidence:  # the fitted probability that the lead is right
+        if fitted is not None and self.scorer is not None and self.fitted_confidence:  # the fitted probability that the lead is right
             confidence = float(sigmoid(self.scorer.confidence.logits(question_features(*fitted, adjustments))))
             if query.elaboration and best.span_id in after_said:
                 confidence = max(confidence, threshold)
@@ -549,8 +550,8 @@ class Extractor:
         elif (introduced is not None or holding is not None) and (
                 replaced := self._replacement_asked(scored, query, best.span)) is not None:
             lead_spans = [replaced]  # "[What was the old board?] Is it still going?" is not answered by its duties
-        elif introduced is not None or holding is not None:
-            lead = self._intro_and_item(introduced or holding, scored)
+        elif (passage := introduced or holding) is not None:
+            lead = self._intro_and_item(passage, scored)
         elif numeric:
             figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
             named = self._source_named(query.question, {p.doc_id for p in figures})
@@ -742,7 +743,7 @@ class Extractor:
             named_in_intro = set(heads) <= passage.intro_terms
             if named_in_intro or set(heads) <= passage.heading_terms:
                 found[passage] = (named_in_intro, s.score)
-        ranked = sorted(found, key=found.get, reverse=True)
+        ranked = sorted(found, key=lambda p: found[p], reverse=True)
         if ranked and not found[ranked[0]][0]:
             # Named only by the section heading ("Our Structure"): the section's first list.
             top = ranked[0]

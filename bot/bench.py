@@ -32,12 +32,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from .launch import free_port, launch_app, stop_app
 from .settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from .embed import Embedder
 
 TARGETS = {
     "answer_p50_ms": 15.0,
@@ -155,7 +158,7 @@ class CountingEmbedder:
 
 # --- build -------------------------------------------------------------------------------------
 
-def bench_build(settings: Settings, make: Callable[[], object], log: Log) -> dict:
+def bench_build(settings: Settings, make: Callable[[], Embedder], log: Log) -> dict:
     """Cold build of a copy of the corpus, then the rebuild after editing one document."""
     from .corpus import load_corpus
     from .embed import HashingEmbedder
@@ -221,7 +224,8 @@ def bench_answers(settings: Settings, embedder, rows, log: Log, warmup: int = 5)
     engine = Engine.load(settings, embedder=embedder, progress=_quiet)
     for row in rows[:warmup]:
         engine.ask(row.question, row.history)
-    total, stages = [], {"encode": [], "retrieve": [], "extract": []}
+    total: list[float] = []
+    stages: dict[str, list[float]] = {"encode": [], "retrieve": [], "extract": []}
     for row in rows:
         started = time.perf_counter()
         answer = engine.ask(row.question, row.history)
@@ -368,7 +372,7 @@ def bench_vectors(n: int, cfg: BenchConfig, log: Log, depth: int = 50) -> dict:
     for_queries()  # as the app runs: one FAISS thread per single query
     n_flat_timed = min(len(queries), max(20, int(5e6 // n)))  # a 1M scan is slow: time fewer of them
     flat_ms = _single_query_ms(flat, queries[:n_flat_timed], depth)
-    out = {"n": n, "dim": cfg.dim, "gen_s": round(gen_s, 2),
+    out: dict[str, Any] = {"n": n, "dim": cfg.dim, "gen_s": round(gen_s, 2),
            "flat": {"search_ms": percentiles(flat_ms), "bytes": n * cfg.dim * 4, "queries_timed": n_flat_timed}}
     del flat
 
@@ -412,7 +416,9 @@ def bench_hnsw(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, dept
 
     from .ann import index_bytes, recall_at_k, threads
 
-    index = faiss.IndexHNSWSQ(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, m, faiss.METRIC_INNER_PRODUCT)
+    # faiss's stub says a ScalarQuantizer; the constructor takes its QuantizerType (an int), as here.
+    index = faiss.IndexHNSWSQ(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, m,  # type: ignore[arg-type]
+                              faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = ef_construction
     started = time.perf_counter()
     with threads(os.cpu_count() or 1):
@@ -735,6 +741,7 @@ def run(cfg: BenchConfig, settings: Settings | None = None, log: Log = _stderr) 
         shutil.copytree(settings.corpus_dir, work / "corpus")
         base = settings.replace(corpus_dir=work / "corpus", index_dir=work / "index", data_dir=work / "var",
                                 model_cache_dir=settings.model_export_dir)
+        make: Callable[[], Embedder]
         if cfg.tiny:
             res.backend = "hashing"
             make = lambda: HashingEmbedder(64)  # noqa: E731

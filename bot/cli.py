@@ -16,13 +16,13 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, Iterator, TextIO
 
 from .settings import PROJECT_ROOT, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    changes = {}
+    changes: dict[str, Any] = {}  # checked by Settings
     if getattr(args, "corpus", None):
         changes["corpus_dir"] = Path(args.corpus).resolve()
     if getattr(args, "index", None):
@@ -110,16 +110,20 @@ def _decode_line(line: str | bytes, first: bool) -> str:
     return line.decode("utf-8-sig" if first else "utf-8")
 
 
-def _lines(stdin: TextIO | BinaryIO, limit: int):
+def _ends_line(line: str | bytes) -> bool:
+    return line.endswith(b"\n") if isinstance(line, bytes) else line.endswith("\n")
+
+
+def _lines(stdin: TextIO | BinaryIO, limit: int) -> Iterator[tuple[str | bytes, bool]]:
     """(line, too_long) for each input line; a line over ``limit`` is skipped in pieces, never held whole."""
     while True:
         line = stdin.readline(limit + 1)
         if not line:
             return
-        if len(line) <= limit or line.endswith(b"\n" if isinstance(line, bytes) else "\n"):
+        if len(line) <= limit or _ends_line(line):
             yield line, False
             continue
-        while line and not line.endswith(b"\n" if isinstance(line, bytes) else "\n"):
+        while line and not _ends_line(line):
             line = stdin.readline(limit)
         yield line[:0], True
 
@@ -154,6 +158,7 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, 
     notices = _notices(engine)
 
     for n, (raw, too_long) in enumerate(_lines(stdin, MAX_REQUEST_BYTES)):
+        out: Any  # the JSON object when as_json, else the text to print
         if too_long:  # the API's body limit: a longer line is refused unread, as a body would be
             message = f"line {n + 1} is too long: over {MAX_REQUEST_BYTES} bytes"
             stdout.write((json.dumps(_error_object(message)) if as_json else f"error: {message}") + "\n")

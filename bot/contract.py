@@ -12,11 +12,25 @@ This module holds shapes only: it does not answer, read files or speak HTTP.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
-from .schema import SUPPORT_REASONS
+from .schema import SupportReason
+
+
+def _drop_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def _absent_or(description: str) -> Any:
+    """A field that is left out when it has no value, never sent as null: no default in the schema.
+
+    Typed ``Any`` because the default (None) is not a value of the field's type: the models only
+    describe and check the JSON, where such a field is absent.
+    """
+    return Field(default=None, description=description, json_schema_extra=_drop_default)
 
 
 class CitationOut(BaseModel):
@@ -32,14 +46,13 @@ class CitationOut(BaseModel):
     date: str = Field(description="the source's date, or 'undated'")
     archived: bool
     # Absent (not null) when the source states no address: no default in the schema.
-    url: str = Field(default=None, description="the source page's own address, only where it states one",
-                     json_schema_extra=lambda schema: schema.pop("default", None))
+    url: str = _absent_or("the source page's own address, only where it states one")
 
 
 class SupportOut(CitationOut):
     """A quote offered beside the lead, and why."""
 
-    why: Literal[SUPPORT_REASONS] = Field(
+    why: SupportReason = Field(
         description="other_source: another source says the same; conflicting_value: another source's different "
                     "figure (newest source first); replaced_by: a quoted body was replaced; continues: the same "
                     "source goes on with something the lead lacks")
@@ -58,14 +71,9 @@ class AnswerOut(BaseModel):
     confidence: float = Field(ge=0, le=1)
     supporting: list[SupportOut]
     related: list[str] = Field(description="up to three questions from the sources that the bot answers")
-    notices: list[str] = Field(default=None, description="what to tell the asker beyond the quotes "
-                                                         "(bot/data/notices.toml): the urgent notice first when the "
-                                                         "question reads as urgent, where to ask instead on an "
-                                                         "abstention", json_schema_extra=lambda s: s.pop("default", None))
-    suggestions: list[CitationOut] = Field(default=None, description="when not answered: the closest passages",
-                                           json_schema_extra=lambda s: s.pop("default", None))
-    error: str = Field(default=None, description="why the request was refused (or the engine failed)",
-                       json_schema_extra=lambda s: s.pop("default", None))
-    explain: dict[str, Any] = Field(default=None, description="the trace, when the request asked for it (API: only "
-                                                              "with BOT_API_EXPLAIN=1)",
-                                    json_schema_extra=lambda s: s.pop("default", None))
+    notices: list[str] = _absent_or("what to tell the asker beyond the quotes (bot/data/notices.toml): the urgent "
+                                    "notice first when the question reads as urgent, where to ask instead on an "
+                                    "abstention")
+    suggestions: list[CitationOut] = _absent_or("when not answered: the closest passages")
+    error: str = _absent_or("why the request was refused (or the engine failed)")
+    explain: dict[str, Any] = _absent_or("the trace, when the request asked for it (API: only with BOT_API_EXPLAIN=1)")

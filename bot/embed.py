@@ -15,11 +15,15 @@ import re
 import sys
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 import numpy as np
 
 from .progress import Ticker
+
+if TYPE_CHECKING:  # loaded lazily at run time
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 
 class ModelError(RuntimeError):
@@ -59,7 +63,7 @@ class SentenceTransformerEmbedder:
         self.expected_sha256 = expected_sha256
         self.batch_size = batch_size
         self.threads = threads
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._sha256: str | None = None
         self._lock = threading.Lock()
 
@@ -192,8 +196,8 @@ class OnnxEmbedder:
         self._sha256: str | None = None
         self._session = None
         self._batch_session = None
-        self._tokenizer = None
-        self._counter = None
+        self._tokenizer: Tokenizer | None = None
+        self._counter: Tokenizer | None = None
         self._lock = threading.Lock()
 
     def _weights_sha256(self) -> str:

@@ -96,7 +96,8 @@ class Engine:
         items = {index.documents[p.doc_id].body[s:e] for p in lists for s, e in p.items}
         related = RelatedQuestions(index.documents, index.spans,
                                    [c.heading for c in index.chunks if c.heading and c.heading not in items])
-        vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) else None
+        # (word_vectors is never None after Index.__post_init__; the test tells the type checker so.)
+        vocabulary = Vocabulary(index.words, index.word_vectors) if len(index.words) and index.word_vectors is not None else None
         # Typos are put right only with the model's vocabulary to tell them from real words.
         vocab_file = settings.model_path / "vocab.txt"
         speller = Speller.from_documents(docs, read_dictionary(vocab_file)) if vocab_file.is_file() else None
@@ -114,7 +115,7 @@ class Engine:
         if self.index.mapped and self.index.changed_on_disk():
             self._reload()
         answer, query_vector = self._answer(question, history, trace)
-        if self.related is None or answer.error:
+        if self.related is None or answer.error or query_vector is None:  # no vector: an error answer
             return answer
         t0 = time.perf_counter()
         # Related to what was answered (its passage), or to what was asked when nothing was.
@@ -138,7 +139,7 @@ class Engine:
             for name in ("index", "retriever", "extractor", "queries", "related", "vocabulary", "speller"):
                 setattr(self, name, getattr(fresh, name))
 
-    def _answer_vector(self, answer: Answer):
+    def _answer_vector(self, answer: Answer) -> np.ndarray:
         """The stored vector of the answer's first cited span (no extra encoding)."""
         first = answer.citations[0]
         span_id = self.index.span_at.get((first.doc_id, first.start, first.end))
@@ -185,7 +186,7 @@ class Engine:
         unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
         # A question has a few such words; a pasted page must not embed hundreds (bounded cost).
         unknown = dict(list(unknown.items())[:MAX_UNKNOWN_WORDS])
-        if unknown:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
+        if unknown and self.vocabulary is not None:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
             query = replace(query, soft=self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values()))))
         t1 = time.perf_counter()
         # A question about a figure looks wider: each source's own figure should be found.

@@ -242,6 +242,7 @@ def is_correct(row: Row, answer: Answer) -> bool:
         return not answer.answered
     if not answer.answered:
         return False
+    assert row.expected_text is not None  # Row.__post_init__: an answerable row has one
     if row.kind in ("conflict", "replaced"):
         shown = "\n".join([answer.answer] + [s.citation.quote for s in answer.supporting])
         return all(t in shown for t in row.expected_texts or (row.expected_text,))
@@ -251,6 +252,7 @@ def is_correct(row: Row, answer: Answer) -> bool:
 def retrieval_rank(engine: Engine, row: Row, depth: int = 10) -> int | None:
     if not row.answerable:
         return None
+    assert row.expected_text is not None  # Row.__post_init__: an answerable row has one
     hits = engine.retrieve(row.question, row.history, depth)
     for rank, hit in enumerate(hits, start=1):
         chunk = engine.index.chunks[hit.chunk_id]

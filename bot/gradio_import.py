@@ -39,7 +39,8 @@ class _StubSkipper(importlib.abc.MetaPathFinder):
             if hasattr(module, FUNCTION):
                 setattr(module, FUNCTION, _skip_stubs)
 
-        spec.loader.exec_module = exec_module
+        # Wrapping this one loader's method is the point of the hook (the loader is new per spec).
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 

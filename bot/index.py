@@ -31,9 +31,12 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported lazily where used at run time
+    import faiss
 
 from .ann import build_ann, choose_spec, for_queries, set_nprobe
 from .cache import EmbeddingCache, encode_cached
@@ -68,11 +71,11 @@ class Index:
     spans: list[Span]
     chunk_vectors: np.ndarray  # (n_chunks, dim), unit length
     span_vectors: np.ndarray  # (n_spans, dim), unit length
-    faiss_index: object
+    faiss_index: faiss.Index
     manifest: dict = field(default_factory=dict)
     # A FAISS index of the span vectors (exact while small, approximate after, like the chunks'):
     # answer.py finds the spans most like a question without scanning every span vector.
-    span_faiss: object | None = None
+    span_faiss: faiss.Index | None = None
     chunk_spans: list[list[int]] = field(default_factory=list)  # span ids of each chunk
     span_at: dict[tuple[str, int, int], int] = field(default_factory=dict)  # (doc_id, start, end) -> span id
     words: list[str] = field(default_factory=list)  # the corpus's common words (vocabulary.py)

@@ -399,7 +399,7 @@ def has_person_name(text: str, question: str) -> bool:
 _NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{3,}\b")  # acronyms of three letters or more: not "UK"
 
 
-def names_the_role(text: str, question: str, focus: list[str] = ()) -> bool:
+def names_the_role(text: str, question: str, focus: Sequence[str] = ()) -> bool:
     """For "Who is the head of the HT?", a passage that names the role asked about, in the
     question's words or their plain ones ("boss" -> chair): the people a passage names
     without it ("...the rescue of Sam Sample...") don't hold that role."""

@@ -116,8 +116,8 @@ def refused_topics(questions: Sequence[str], vectors: np.ndarray, distance: floa
     for label in sorted(set(labels.tolist())):
         members = np.flatnonzero(labels == label)
         sims = vectors[members] @ vectors[members].T
-        central = members[int(np.argmax(sims.mean(axis=1)))]
-        topics.append(Topic(questions[central], len(members), tuple(questions[i] for i in members)))
+        central = int(members[int(np.argmax(sims.mean(axis=1)))])
+        topics.append(Topic(questions[central], len(members), tuple(questions[i] for i in members.tolist())))
     return sorted(topics, key=lambda t: (-t.size, t.question))
 
 

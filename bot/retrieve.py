@@ -13,10 +13,14 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .schema import Hit
+
+if TYPE_CHECKING:  # imported lazily where used at run time
+    import faiss
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being
@@ -117,7 +121,7 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60, weights: list
 
 
 class HybridRetriever:
-    def __init__(self, faiss_index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50,
+    def __init__(self, faiss_index: faiss.Index, chunk_vectors: np.ndarray, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 50,
                  each_top: int = 1) -> None:
         self.faiss_index = faiss_index
         self.chunk_vectors = chunk_vectors

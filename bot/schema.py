@@ -7,7 +7,7 @@ Each checks its own invariants in ``__post_init__`` so bad data fails where it i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,13 @@ class Citation:
 
 
 # Why a quote is offered beside the lead answer.
-SUPPORT_REASONS = (
+SupportReason = Literal[
     "other_source",  # another source says the same thing
     "conflicting_value",  # another source gives a different figure of the same thing
     "replaced_by",  # a source says a body the answer names was replaced
     "continues",  # the same source goes on with something the lead lacks
-)
+]
+SUPPORT_REASONS: tuple[str, ...] = get_args(SupportReason)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, overload
 
 import numpy as np
 
@@ -195,7 +195,7 @@ def _window(seq: Sequence[str], q_set: set[str]) -> float:
     matched = q_set.intersection(seq)
     if len(matched) < 2:
         return 0.0
-    best, have, lo, count = len(seq), 0, 0, Counter()
+    best, have, lo, count = len(seq), 0, 0, Counter[str]()
     for hi, t in enumerate(seq):
         if t in matched:
             count[t] += 1
@@ -225,7 +225,7 @@ def _definition_subject(question: str) -> set[str]:
 def _opens_with(text: str, subject: set[str]) -> float:
     """1 when the span opens "X is/was ..." with X holding the question's subject."""
     m = _SUBJECT_COPULA.match(text.strip()) if subject else None
-    return float(bool(m) and subject <= set(terms(m.group(1))))
+    return float(m is not None and subject <= set(terms(m.group(1))))
 
 
 def _by_agent(text: str, q_set: set[str]) -> float:
@@ -281,6 +281,10 @@ class Linear:
                    np.array(d["coef"], dtype=np.float64), float(d["bias"]))
 
 
+@overload
+def sigmoid(x: float) -> float: ...
+@overload
+def sigmoid(x: np.ndarray) -> np.ndarray: ...
 def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
 

@@ -12,6 +12,7 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,14 +124,14 @@ class Settings:
     def model_export_dir(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: Any) -> "Settings":  # checked by __post_init__
         return dataclasses.replace(self, **changes)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         """Defaults, overridden by BOT_CORPUS_DIR, BOT_INDEX_DIR, BOT_MODEL, ... when set."""
         env = dict(os.environ if env is None else env)
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}  # each value parsed to its field's type below
         for field in dataclasses.fields(cls):
             raw = env.get(f"BOT_{field.name.upper()}")
             if raw is None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .corpus import parse_document
 from .ingest import ARCHIVED, clean_text, detect_date
@@ -137,13 +138,13 @@ def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, vocabulary: s
     return _replace(source, **fields)
 
 
-def _replace(doc: Source, **changes: object) -> Source:
+def _replace(doc: Source, **changes: Any) -> Source:  # checked by Source.__post_init__
     from dataclasses import replace
 
     return replace(doc, **changes)
 
 
-def _finish(body: str, title: str, page_text: str = "", **meta: object) -> Source:
+def _finish(body: str, title: str | None, page_text: str = "", **meta: object) -> Source:
     """Clean the body and detect the date and archived flag where the metadata had none.
 
     ``page_text`` is all the text of the page: a dateline ("Updated June 2017") or an archive
@@ -187,7 +188,7 @@ def _from_html(html: str) -> Source:
         for el in tree.iter("meta"):
             name = (el.get("property") or el.get("name") or "").strip().lower()
             if name in _SITE_TAGS and (el.get("content") or "").strip():
-                site = el.get("content")
+                site = el.get("content") or ""  # not None: tested just above
                 break
         for el in list(tree.iter("script", "style", "noscript", "template")):
             el.drop_tree()

@@ -84,7 +84,8 @@ def squad_examples(squad_file: Path, settings, log: Callable[[str], None], limit
                 qs = a.questions[:limit] if limit else a.questions
                 started = time.perf_counter()
                 for q in qs:
-                    ex = _collect(engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),
+                    # mypy infers no type for a lambda with a default argument (q=q binds this question).
+                    ex = _collect(engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),  # type: ignore[misc]
                                   q.answerable, a.title, split, "squad")
                     if ex is not None:
                         out.append(ex)

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from . import gradio_import
 
@@ -57,6 +57,9 @@ from .suggest import same_question
 from .theme import UI_THEME_CSS
 from .validate import MAX_REQUEST_BYTES, ApiAskRequest, RequestError, Turn, parse_request
 
+if TYPE_CHECKING:
+    from .index import Index
+
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = MAX_REQUEST_BYTES
@@ -74,6 +77,15 @@ class AnswerEngine(Protocol):
     def document(self, doc_id: str) -> Document | None: ...
 
     def documents(self) -> list[Document]: ...
+
+
+class ExplainingEngine(AnswerEngine, Protocol):
+    """An engine that also fills an explain trace, as ``bot.engine.Engine`` does: ``POST /api/ask``
+    with ``explain`` (on only with BOT_API_EXPLAIN=1) needs one; the tests' fakes need not be."""
+
+    index: Index
+
+    def ask(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None) -> Answer: ...
 
 
 class SourcesNotReady(RuntimeError):
@@ -248,8 +260,8 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
         try:
             if trace is None:
                 answer = engine.ask(req.question, req.history)
-            else:
-                answer = engine.ask(req.question, req.history, trace)
+            else:  # explain: the app serves a real engine (a fake's failure here is a 500, logged)
+                answer = cast(ExplainingEngine, engine).ask(req.question, req.history, trace)
         except SourcesNotReady as exc:
             return error_response(503, str(exc))
         except Exception:
@@ -259,7 +271,7 @@ def add_api_routes(app: FastAPI, engine: AnswerEngine, settings: Settings, notic
         # What to tell the asker beyond the quotes: the urgent notice first, where to ask instead.
         payload["notices"] = notices.for_answer(req.question, answer)
         if trace is not None:
-            payload["explain"] = trace_dict(trace, answer, engine.index)
+            payload["explain"] = trace_dict(trace, answer, cast(ExplainingEngine, engine).index)
         return SafeJSONResponse(payload)
 
     @app.post("/api/ask", summary="Answer a question with cited quotes", openapi_extra=ASK_BODY,
@@ -391,7 +403,7 @@ def related_updates(answer: Answer | None, asked: Sequence[str] = ()) -> list[An
     if not questions:
         label = gr.update(value="", visible=False)
     else:
-        text = "Related questions" if answer.answered else "Questions the sources do answer"
+        text = "Related questions" if answer is not None and answer.answered else "Questions the sources do answer"
         label = gr.update(value=f'<p class="related-label">{esc(text)}</p>', visible=True)
     chips = [gr.update(value=q, visible=True) if q else gr.update(visible=False)
              for q in questions + [""] * (RELATED_CHIPS - len(questions))]
@@ -549,7 +561,7 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
                                 js_on_load=None)
             timer = gr.Timer(1.0)
             timer.tick(lambda: (gr.update(value="", visible=False), gr.Timer(active=False)) if is_ready(engine)
-                       else (gr.skip(), gr.skip()), None, [preparing, timer], **{"api_visibility": "private"})
+                       else (gr.skip(), gr.skip()), None, [preparing, timer], api_visibility="private")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
                 chatbot = gr.Chatbot(
@@ -599,18 +611,17 @@ def build_ui(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore, 
         )
 
         outputs = [chatbot, exchanges, question, sources, viewer, shown, announce, related_label, *chips]
-        private = {"api_visibility": "private"}
-        question.submit(handlers.submit, [question, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
-        send.click(handlers.submit, [question, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
-        chatbot.example_select(handlers.example, [exchanges], outputs, **private).then(None, js=SHOW_LATEST)
-        new_chat.click(handlers.clear, None, outputs, **private).then(None, js=FOCUS_QUESTION)
+        question.submit(handlers.submit, [question, exchanges], outputs, api_visibility="private").then(None, js=SHOW_LATEST)
+        send.click(handlers.submit, [question, exchanges], outputs, api_visibility="private").then(None, js=SHOW_LATEST)
+        chatbot.example_select(handlers.example, [exchanges], outputs, api_visibility="private").then(None, js=SHOW_LATEST)
+        new_chat.click(handlers.clear, None, outputs, api_visibility="private").then(None, js=FOCUS_QUESTION)
         for chip in chips:  # a related question is asked as the next turn
-            chip.click(handlers.submit, [chip, exchanges], outputs, **private).then(None, js=SHOW_LATEST)
-        chatbot.clear(handlers.clear, None, outputs, **private).then(None, js=FOCUS_QUESTION)
-        chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], **private)
-        chatbot.like(handlers.vote, [exchanges], None, **private)
-        sources.click(handlers.open_from_sources, [exchanges, shown], [sources, viewer, shown], **private)
-        viewer.click(handlers.open_citation, [exchanges, shown], viewer, **private)
+            chip.click(handlers.submit, [chip, exchanges], outputs, api_visibility="private").then(None, js=SHOW_LATEST)
+        chatbot.clear(handlers.clear, None, outputs, api_visibility="private").then(None, js=FOCUS_QUESTION)
+        chatbot.select(handlers.show_exchange, [exchanges], [sources, viewer, shown], api_visibility="private")
+        chatbot.like(handlers.vote, [exchanges], None, api_visibility="private")
+        sources.click(handlers.open_from_sources, [exchanges, shown], [sources, viewer, shown], api_visibility="private")
+        viewer.click(handlers.open_citation, [exchanges, shown], viewer, api_visibility="private")
     # The engine is thread-safe: let several sessions be answered at once.
     return demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
 
@@ -622,11 +633,12 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
                outcomes: OutcomeLog | None = None) -> FastAPI:
     """The whole site around ``engine``; votes go to ``feedback`` (default: data_dir/feedback.sqlite3),
     each question's outcome to ``outcomes`` (default: data_dir/outcomes.sqlite3; README "Privacy")."""
-    private = {"retention_days": settings.retention_days, "keep_question_text": settings.keep_question_text}
     if feedback is None:
-        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3", **private)
+        feedback = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite3", retention_days=settings.retention_days,
+                                 keep_question_text=settings.keep_question_text)
     if outcomes is None:
-        outcomes = OutcomeLog(Path(settings.data_dir) / "outcomes.sqlite3", **private)
+        outcomes = OutcomeLog(Path(settings.data_dir) / "outcomes.sqlite3", retention_days=settings.retention_days,
+                              keep_question_text=settings.keep_question_text)
     for store in (feedback, outcomes):
         store.purge_daily()  # rows expire even while nobody votes or asks
     engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
