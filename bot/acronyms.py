@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Sequence
+from typing import Sequence, TypeVar
 
 from .retrieve import terms
 from .schema import Document
+
+TermSet = TypeVar("TermSet", set[str], frozenset[str])  # with_equivalents gives back the kind it is given
 
 # A run of name words (capitalised, or small joining words) right before "(ACRONYM)".
 _BRACKETED = re.compile(r"((?:[A-Z][\w'’]*,?\s+|(?:of|for|and|the|&|on|in)\s+){1,14})\(([A-Z][A-Za-z]{1,7})\)")
@@ -191,7 +193,7 @@ def _spelled_in(runs: Sequence[list[str]], acronym: str) -> str | None:
     return None
 
 
-def with_equivalents(found: set[str], pairs: list[tuple[frozenset[str], frozenset[str]]]) -> set[str]:
+def with_equivalents(found: TermSet, pairs: list[tuple[frozenset[str], frozenset[str]]]) -> TermSet:
     """``found`` plus the full name's terms of each acronym in it, and the acronym of each full name in it."""
     extra: set[str] = set()
     for short, full in pairs:

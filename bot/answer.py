@@ -128,16 +128,16 @@ class Extractor:
         # An acronym and its full name count as the same words ("SMG" = "Safe Moorings Group").
         self._equivalents = self.acronyms.term_equivalents()
         self._span_terms = Lazy(self._span_terms_of, SPAN_CACHE)  # with its section heading
-        self._own_terms = Lazy(lambda i: frozenset(terms(index.spans[i].text)), SPAN_CACHE)
+        self._own_terms: Lazy[int, frozenset[str]] = Lazy(lambda i: frozenset(terms(index.spans[i].text)), SPAN_CACHE)
         self._lines = Lazy(self._lines_of, SPAN_CACHE)
         # How far each span is from a statement that can answer alone (forms.py).
-        self._form = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
-        self._says_change = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
-        self._says_duty = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
+        self._form: Lazy[int, float] = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
+        self._says_change: Lazy[int, bool] = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
+        self._says_duty: Lazy[int, bool] = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
         # Each chunk's terms (with its page title and heading) in order, as one array of term ids:
         # names are found as runs of terms in it, and a candidate chunk's term set read from it.
         self._chunk_words = ChunkTerms([f"{index.documents[c.doc_id].title} {c.heading} {c.text}" for c in index.chunks])
-        self._chunk_terms = Lazy(lambda c: with_equivalents(self._chunk_words.set_of(c), self._equivalents), CHUNK_CACHE)
+        self._chunk_terms: Lazy[int, frozenset[str]] = Lazy(lambda c: with_equivalents(self._chunk_words.set_of(c), self._equivalents), CHUNK_CACHE)
         self.quotes = QuotedSpans(index.spans)
         # Each list's words (with its page title and heading), to check a list question's other terms.
         self._list_terms = Lazy(self._list_terms_of, LIST_CACHE)

@@ -24,6 +24,7 @@ from .retrieve import terms
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 # How many spans' (chunks', lists') values are kept. A question meets a few hundred candidate
 # spans in some tens of chunks; several request threads at once still fit, and a value dropped
@@ -53,7 +54,7 @@ class Lazy(Generic[K, V]):
         return self._get.cache_info()
 
 
-class AllBut(Set):
+class AllBut(Set[int]):
     """The ids ``0 .. n-1`` except ``these``: a set as large as the corpus, stored as its complement."""
 
     def __init__(self, these: Iterable[int], n: int) -> None:
@@ -70,7 +71,7 @@ class AllBut(Set):
         return self._n - sum(1 for i in self._these if 0 <= i < self._n)
 
     @classmethod
-    def _from_iterable(cls, items: Iterable[int]) -> set[int]:
+    def _from_iterable(cls, items: Iterable[T]) -> set[T]:
         return set(items)  # what the Set mixins' operators (|, &, -) build: a plain set
 
     def __repr__(self) -> str:
@@ -117,8 +118,8 @@ class ChunkTerms:
         """The chunks whose terms have ``run`` in a row (for no terms at all: the chunks with none)."""
         if not run:
             return {int(c) for c in np.flatnonzero(self._ids[self._starts] == -1)} if len(self._starts) else set()
-        ids = [self._vocab.get(t) for t in run]
-        if any(i is None for i in ids):
+        ids = [self._vocab[t] for t in run if t in self._vocab]
+        if len(ids) < len(run):  # a term no chunk has
             return set()
         # Start from the rarest term's positions; the run would begin `k` terms before each.
         k = min(range(len(ids)), key=lambda j: self._first[ids[j] + 1] - self._first[ids[j]])
