@@ -8,6 +8,7 @@ import pytest
 from bot.answer import JOINER, NOT_COVERED, Weights
 from bot.retrieve import terms
 from bot.validate import Turn
+from threads import run_in_threads
 
 
 def assert_verbatim(engine, answer):
@@ -432,7 +433,6 @@ def test_a_passage_on_one_alternative_of_an_either_or_question_answers_it(tiny_e
 def test_word_vectors_survive_other_threads_evicting_the_cache(tiny_engine):
     """Threads asking for new words at once while the cache is full: two evicting together must not
     pop the same oldest word twice (a KeyError), and none may lose its own vectors."""
-    import threading
     import time
 
     class SlowDict(dict):  # widens the gap between choosing the oldest word and removing it
@@ -452,10 +452,6 @@ def test_word_vectors_survive_other_threads_evicting_the_cache(tiny_engine):
         except Exception as exc:  # noqa: BLE001 - collected and reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=ask_words, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(ask_words, 6)
     assert not errors, errors[:1]
     assert len(tiny_engine._word_cache) <= 10_000

@@ -16,6 +16,7 @@ from bot.engine import Engine
 from bot.explain import Trace
 from bot.retrieve import terms
 from bot.termindex import AllBut, ChunkTerms, Lazy
+from threads import run_in_threads
 
 QUESTIONS = ["Who founded the service?", "How do I make a complaint about a police officer?",
              "How many police officers were there?", "Where do I send a complaint by post?",
@@ -77,11 +78,7 @@ def test_lazy_shared_by_threads_gives_every_thread_the_right_value_and_stays_bou
             if lazy[k] != frozenset(range(k % 50)):
                 errors.append(k)
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 8)
     assert errors == [] and lazy.cache_info().currsize <= 16
 
 
@@ -163,11 +160,7 @@ def test_threads_sharing_the_extractor_get_the_answers_one_thread_gets(tiny_sett
             if engine.ask(q).answer != expected[q]:
                 wrong.append(q)
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(work, 4)
     assert wrong == []
 
 
