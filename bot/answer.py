@@ -521,6 +521,8 @@ class Extractor:
             ok = [s for s in scored if self.confidence(s.score + shift) >= threshold
                   or (query.elaboration and s.span_id in after_said)]
             scored = ok + [s for s in scored if s not in ok]
+            if trace is not None:
+                trace.scored = scored  # the order the lead was chosen from
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
         citations = tuple(self._citation(doc_id, start, end) for doc_id, start, end in lead)
         support = tuple(Support(self.cite(span), why) for span, why in supporting)
