@@ -1,6 +1,6 @@
 """Serve the chatbot: `python app.py [--host 127.0.0.1] [--port 7860] [--root-path /prefix]`.
 
-Serves the FastAPI app from ``bot.web.create_app`` with uvicorn (the chat at /, the JSON API
+Serves the FastAPI app from ``bot.web.app.create_app`` with uvicorn (the chat at /, the JSON API
 at /api, docs at /docs) while the engine loads in a thread (building the index on first use):
 a load over a few seconds is finished with the page already served, saying the sources are
 being prepared; a failed load is one line on stderr and exit status 1.
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line instead of a traceback
         print(f"error: could not start the chatbot: {exc}", file=sys.stderr)
         return 1
-    from bot.web import PreparingEngine, create_app
+    from bot.web.app import PreparingEngine, create_app
 
     # The engine loads in a thread. When that takes more than EARLY_PAGE_AFTER_S (a first start
     # builds the index: tens of seconds) the page is served meanwhile: until the engine is

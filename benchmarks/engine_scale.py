@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from bot.settings import Settings  # noqa: E402
-from bot.squad import DEFAULT_SQUAD_FILE, read_squad  # noqa: E402
+from bot.tools.squad import DEFAULT_SQUAD_FILE, read_squad  # noqa: E402
 
 
 def _settings(work: Path) -> Settings:
@@ -70,9 +70,9 @@ def build(args: argparse.Namespace, work: Path) -> dict:
         for a in articles:
             (corpus / f"c{c}-{a.file_name}").write_text(a.text, encoding="utf-8")
     started = time.perf_counter()
-    from bot.corpus import load_corpus
-    from bot.embed import make_embedder
-    from bot.index import open_index
+    from bot.corpus.documents import load_corpus
+    from bot.index.embed import make_embedder
+    from bot.index.store import open_index
 
     settings = _settings(work)
     documents, _ = load_corpus(settings.corpus_dir, warn=log)
@@ -82,10 +82,10 @@ def build(args: argparse.Namespace, work: Path) -> dict:
 
 def serve(args: argparse.Namespace, work: Path) -> dict:
     """Load the engine from the built index and time warm questions (a fresh process: a server's)."""
-    from bot.corpus import load_corpus
-    from bot.embed import make_embedder
+    from bot.corpus.documents import load_corpus
+    from bot.index.embed import make_embedder
     from bot.engine import Engine
-    from bot.index import open_index
+    from bot.index.store import open_index
 
     # What Engine.load does, in two steps, to tell the index's memory from the rest of the engine's.
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731

@@ -28,9 +28,9 @@ from typing import cast
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.chunk import is_bare_line  # noqa: E402
-from bot.ingest import clean_text  # noqa: E402
-from bot.sources import _from_pdf  # noqa: E402
+from bot.corpus.chunk import is_bare_line  # noqa: E402
+from bot.corpus.ingest import clean_text  # noqa: E402
+from bot.corpus.sources import _from_pdf  # noqa: E402
 
 SOURCES = ROOT / "tests" / "data" / "sources"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -134,7 +134,7 @@ def start_app(env: dict[str, str] | None = None, timeout_s: float = 300.0):
     """``python app.py`` on a free loopback port; returns (process, url, log) once /api/health answers."""
     import httpx
 
-    from bot.launch import free_port, launch_app, stop_app
+    from bot.tools.launch import free_port, launch_app, stop_app
 
     port = free_port()
     log = tempfile.TemporaryFile("w+")
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = None
     url = args.url
     if url is None:
-        from bot.launch import stop_app
+        from bot.tools.launch import stop_app
 
         print("starting python app.py ...", file=sys.stderr, flush=True)
         proc, url, _log = start_app()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bot/ is importable
-from bot.validate import MAX_REQUEST_BYTES  # noqa: E402
+from bot.query.validate import MAX_REQUEST_BYTES  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "data" / "eval.jsonl"
 TARGETS = {"worst_cpu_s": 0.5, "health_ms": 100.0, "ordinary_ms": 1000.0}
@@ -70,7 +70,7 @@ def measure_cpu(requests: int = 5, seed: int = 0) -> dict:
     """CPU seconds per worst request and per ordinary question, in this process."""
     from bot.engine import Engine
     from bot.settings import Settings
-    from bot.validate import parse_request
+    from bot.query.validate import parse_request
 
     engine = Engine.load(Settings.from_env(), progress=lambda _: None)
     engine.ask("warm up")

@@ -1,4 +1,4 @@
-"""Our sentence splitter (``bot.chunk.split_sentences``) against maintained ones (pysbd, syntok).
+"""Our sentence splitter (``bot.corpus.chunk.split_sentences``) against maintained ones (pysbd, syntok).
 
     python benchmarks/splitters.py                       # every corpus + the labelled sample
     python benchmarks/splitters.py --samples 10          # more disagreements shown per corpus
@@ -29,8 +29,8 @@ from typing import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bot/ is importable
-from bot.chunk import split_blocks, split_sentences  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
+from bot.corpus.chunk import split_blocks, split_sentences  # noqa: E402
+from bot.corpus.documents import load_corpus  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "train-8-articles.json"
 GOLD = ROOT / "tests" / "data" / "splits_gold.jsonl"
@@ -98,7 +98,7 @@ def corpus_paragraphs(corpus_dir: Path) -> list[tuple[str, str]]:
 
 
 def squad_paragraphs(path: Path) -> list[tuple[str, str]]:
-    from bot.squad import read_squad
+    from bot.tools.squad import read_squad
 
     return [(f"{a.title}#{i}", p) for a in read_squad(path) for i, p in enumerate(a.paragraphs)]
 

@@ -3,7 +3,7 @@
 Importing the package is cheap: models and indexes load lazily on first use.
 """
 
-from .schema import Answer, Chunk, Citation, Document, Hit, Span
-from .settings import Settings
+from bot.schema import Answer, Chunk, Citation, Document, Hit, Span
+from bot.settings import Settings
 
 __all__ = ["Answer", "Chunk", "Citation", "Document", "Hit", "Settings", "Span"]

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from .settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -34,7 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_engine(args: argparse.Namespace):
-    from .engine import Engine
+    from bot.engine import Engine
 
     return Engine.load(_settings(args))
 
@@ -130,7 +130,7 @@ def _lines(stdin: TextIO | BinaryIO, limit: int) -> Iterator[tuple[str | bytes, 
 
 def _notices(engine):
     """The notices (bot/data/notices.toml or BOT_NOTICES_FILE), as the web app gives them."""
-    from .notices import Notices
+    from bot.web.notices import Notices
 
     settings = getattr(engine, "settings", None)
     return Notices.load(getattr(settings, "notices_file", None))
@@ -152,8 +152,8 @@ def ask_stream(engine, stdin: TextIO | BinaryIO, stdout: TextIO, as_json: bool, 
     ``stdin`` may be binary (``sys.stdin.buffer``): each line is then decoded by itself, so
     bytes that are not UTF-8 spoil only their own line, which gets an error naming them.
     """
-    from .explain import Trace, trace_dict, trace_text
-    from .validate import MAX_REQUEST_BYTES, RequestError, parse_line
+    from bot.answering.explain import Trace, trace_dict, trace_text
+    from bot.query.validate import MAX_REQUEST_BYTES, RequestError, parse_line
 
     notices = _notices(engine)
 
@@ -200,7 +200,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question is None:
         ask_stream(engine, sys.stdin.buffer, sys.stdout, args.json, args.explain)
         return 0
-    from .explain import Trace, trace_dict, trace_text
+    from bot.answering.explain import Trace, trace_dict, trace_text
 
     trace = Trace(args.question) if args.explain else None
     answer = engine.handle(args.question, trace)
@@ -225,9 +225,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
-    from .embed import make_embedder
-    from .index import open_index
+    from bot.corpus.documents import load_corpus
+    from bot.index.embed import make_embedder
+    from bot.index.store import open_index
 
     settings = _settings(args)
     started = time.perf_counter()
@@ -243,12 +243,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import evaluate as ev
-    from .ablation import configure, parse_overrides
-    from .progress import question_progress
+    from bot.tools import evaluate as ev
+    from bot.tools.ablation import configure, parse_overrides
+    from bot.progress import question_progress
 
     if args.list_rules:
-        from .ablation import COMPONENTS, weight_rules
+        from bot.tools.ablation import COMPONENTS, weight_rules
 
         for rule in weight_rules():
             print(f"{rule:22s} scoring weight (answer.Weights; off = 0)")
@@ -256,7 +256,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"{rule:22s} {about}")
         return 0
     if args.squad:
-        from .squad import cmd_squad_eval
+        from bot.tools.squad import cmd_squad_eval
 
         return cmd_squad_eval(args)
     if not args.file and not args.all:
@@ -337,7 +337,7 @@ def _print_totals(reports) -> None:
         results = [r for qs, rep in reports.values() if qs.measure_only == measure_only for r in rep.results]
         if not results:
             continue
-        from .evaluate import Report
+        from bot.tools.evaluate import Report
 
         m = Report(results).metrics
         label = "all measure-only sets" if measure_only else "all development sets"
@@ -347,7 +347,7 @@ def _print_totals(reports) -> None:
 
 def _print_calibration(engine, results) -> None:
     """Reliability table, expected calibration error, and the best thresholds (advice only)."""
-    from .evaluate import best_threshold, calibration
+    from bot.tools.evaluate import best_threshold, calibration
 
     if not results:
         return
@@ -384,8 +384,8 @@ def _print_diff(diffs) -> None:
 
 def _ablate_each(engine, sets, rows) -> int:
     """For every rule: the development rows it gains (lost when it is off) and loses (gained)."""
-    from .ablation import configure, rules
-    from .evaluate import evaluate
+    from bot.tools.ablation import configure, rules
+    from bot.tools.evaluate import evaluate
 
     def outcomes(e) -> dict[str, bool]:
         return {f"{qs.name}/{k}": v for qs in sets for k, v in evaluate(e, rows[qs.name]).outcomes().items()}
@@ -404,7 +404,7 @@ def _ablate_each(engine, sets, rows) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest, load_vocabulary
+    from bot.corpus.ingest import ingest, load_vocabulary
 
     settings = _settings(args)
     vocab_file = settings.model_path / "vocab.txt"
@@ -415,8 +415,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from .add import add_files
-    from .corpus import load_corpus
+    from bot.corpus.add import add_files
+    from bot.corpus.documents import load_corpus
 
     settings = _settings(args)
     documents: list = []
@@ -428,10 +428,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     except RuntimeError:  # no bundled model installed: text is added unmended
         vocab_file = None
     if vocab_file is not None and vocab_file.is_file():
-        from .ingest import load_vocabulary
+        from bot.corpus.ingest import load_vocabulary
 
         vocabulary = load_vocabulary(vocab_file)
-    from .sources import SUFFIX_KINDS
+    from bot.corpus.sources import SUFFIX_KINDS
 
     paths: list[Path] = []
     for given in map(Path, args.paths):  # a folder stands for the source files in it
@@ -443,8 +443,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(outcome.line())
     added = [o for o in outcomes if o.status == "added"]
     if added and not args.no_index:
-        from .embed import make_embedder
-        from .index import open_index
+        from bot.index.embed import make_embedder
+        from bot.index.store import open_index
 
         documents, _ = load_corpus(settings.corpus_dir)
         index, _ = open_index(settings.index_dir, documents, make_embedder(settings), settings.chunk_max_tokens)
@@ -456,7 +456,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_lint(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from .lint import lint
+    from bot.tools.lint import lint
 
     findings = lint(_load_engine(args), max_age_years=args.max_age_years, k=args.k)
     if args.json:
@@ -471,8 +471,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _stores(settings):
-    from .feedback import FeedbackStore
-    from .outcomes import OutcomeLog
+    from bot.web.feedback import FeedbackStore
+    from bot.web.outcomes import OutcomeLog
 
     private = {"retention_days": settings.retention_days, "keep_question_text": settings.keep_question_text}
     return (FeedbackStore(settings.data_dir / "feedback.sqlite3", **private),
@@ -492,8 +492,8 @@ def _period(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
-    from .report import build_report, plot
+    from bot.corpus.documents import load_corpus
+    from bot.tools.report import build_report, plot
 
     settings = _settings(args)
     since, until = _period(args)
@@ -505,7 +505,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"report: corpus not read ({exc}); passages are shown without their text", file=sys.stderr)
 
     def encode(texts):
-        from .embed import make_embedder
+        from bot.index.embed import make_embedder
 
         return make_embedder(settings).encode(texts)
 
@@ -607,8 +607,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", help="where to write the scorer (default: bot/data/scorer.json)")
     tr.add_argument("--limit", type=int, help="at most this many questions per article (a quick trial)")
     tr.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of the confidence model")
-    tr.set_defaults(func=lambda args: __import__("bot.train", fromlist=["cmd_train"]).cmd_train(args))
-    # Listed for --help; main() hands "bench ..." to bot.bench, which has its own flags.
+    tr.set_defaults(func=lambda args: __import__("bot.tools.train", fromlist=["cmd_train"]).cmd_train(args))
+    # Listed for --help; main() hands "bench ..." to bot.tools.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
     return parser
 
@@ -616,12 +616,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:  # the benchmark parses its own flags (python -m bot bench --help)
-        from .bench import main as bench_main
+        from bot.tools.bench import main as bench_main
 
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
-    from .corpus import CorpusError
-    from .embed import ModelError
+    from bot.corpus.documents import CorpusError
+    from bot.index.embed import ModelError
 
     try:
         return args.func(args)

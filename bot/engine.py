@@ -17,26 +17,26 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .answer import NOT_COVERED, Extractor, Weights
-from .progress import to_stderr
-from .qtype import NUMERIC, expected_type
-from .acronyms import AcronymMap
-from .conversation import TOPIC_TURNS, QueryBuilder
-from .corpus import load_corpus
-from . import domain
-from .domain import Domain
-from .embed import Embedder, make_embedder
-from .explain import Trace
-from .scorer import SCORER_FILE, FittedScorer
-from .index import Index, chunk_search_text, open_index
-from .lists import Lists
-from .retrieve import HybridRetriever, LexicalIndex
-from .schema import Answer, Document, Hit
-from .suggest import RelatedQuestions, Supersessions
-from .settings import Settings
-from .spelling import Speller, read_dictionary
-from .vocabulary import Vocabulary
-from .validate import Request, RequestError, Turn, clean_question, parse_request
+from bot.answering.answer import NOT_COVERED, Extractor, Weights
+from bot.progress import to_stderr
+from bot.query.qtype import NUMERIC, expected_type
+from bot.query.acronyms import AcronymMap
+from bot.query.conversation import TOPIC_TURNS, QueryBuilder
+from bot.corpus.documents import load_corpus
+from bot.query import domain
+from bot.query.domain import Domain
+from bot.index.embed import Embedder, make_embedder
+from bot.answering.explain import Trace
+from bot.answering.scorer import SCORER_FILE, FittedScorer
+from bot.index.store import Index, chunk_search_text, open_index
+from bot.answering.lists import Lists
+from bot.retrieval.retrieve import HybridRetriever, LexicalIndex
+from bot.schema import Answer, Document, Hit
+from bot.answering.suggest import RelatedQuestions, Supersessions
+from bot.settings import Settings
+from bot.text.spelling import Speller, read_dictionary
+from bot.index.vocabulary import Vocabulary
+from bot.query.validate import Request, RequestError, Turn, clean_question, parse_request
 
 
 # Question words the corpus never uses that are embedded to find their nearest corpus words.

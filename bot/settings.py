@@ -83,13 +83,13 @@ class Settings:
     # chooses the lead; the hand-set confidence and thresholds decide whether to answer) or
     # "fitted" (both fitted). README "The fitted scorer" has each one's figures.
     scorer: str = "rules"
-    # Knowledge of this corpus's world, as data (bot/domain.py); "" runs without any.
+    # Knowledge of this corpus's world, as data (bot/query/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
     # patterns that make a question urgent; None: the shipped bot/data/notices.toml.
     notices_file: Path | None = None
     # What the chat page says about these sources (title, placeholders, example questions,
-    # bot/page_text.py); "" runs with generic wording and no examples.
+    # bot/web/page_text.py); "" runs with generic wording and no examples.
     chat_file: str = str(PROJECT_ROOT / "bot" / "data" / "chat.toml")
 
     def __post_init__(self) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embed import HashingEmbedder
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
 

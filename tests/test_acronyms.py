@@ -1,8 +1,8 @@
 """Acronyms learned from the documents (acronyms.py) and how they reach retrieval and scoring."""
 
-from bot.acronyms import AcronymMap, spells, with_equivalents
-from bot.conversation import QueryBuilder
-from bot.retrieve import terms
+from bot.query.acronyms import AcronymMap, spells, with_equivalents
+from bot.query.conversation import QueryBuilder
+from bot.text.terms import terms
 from bot.schema import Document
 
 

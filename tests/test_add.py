@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.add import add_files, find_duplicate
+from bot.corpus.add import add_files, find_duplicate
 from bot.cli import main
-from bot.corpus import load_corpus
-from bot.embed import HashingEmbedder
-from bot.index import open_index
+from bot.corpus.documents import load_corpus
+from bot.index.embed import HashingEmbedder
+from bot.index.store import open_index
 from bot.settings import PROJECT_ROOT
 
 SOURCES = Path(__file__).parent / "data" / "sources"
@@ -91,7 +91,7 @@ def test_cli_add_reports_every_file_and_exits_1_when_some_are_refused(tiny_corpu
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed pages (../shared/seeds) are not beside the repository")
 def test_ingest_is_add_s_text_path_and_remakes_the_shipped_corpus(tmp_path):
-    from bot.ingest import ingest, load_vocabulary
+    from bot.corpus.ingest import ingest, load_vocabulary
     from bot.settings import Settings
 
     vocab = Settings().model_path / "vocab.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.ann import AnnSpec, EXACT_BELOW, build_ann, choose_spec, describe, index_bytes, recall_at_k, set_nprobe
-from bot.bench import clustered_vectors
+from bot.index.ann import AnnSpec, EXACT_BELOW, build_ann, choose_spec, describe, index_bytes, recall_at_k, set_nprobe
+from bot.tools.bench import clustered_vectors
 
 
 def test_small_corpora_get_the_exact_index_and_large_ones_ivf():

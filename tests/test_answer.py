@@ -1,10 +1,10 @@
 """Span-scoring helpers of answer.py: pure functions, no model."""
 
-from bot.answer import date_key
-from bot.forms import block_penalty, form_penalty
-from bot.acronyms import AcronymMap
-from bot.conversation import named_entities
-from bot.retrieve import terms
+from bot.answering.answer import date_key
+from bot.text.forms import block_penalty, form_penalty
+from bot.query.acronyms import AcronymMap
+from bot.query.conversation import named_entities
+from bot.text.terms import terms
 
 
 def test_sources_sort_by_their_dates():
@@ -39,8 +39,8 @@ def test_blocks_of_questions_or_headlines_are_penalised():
 
 
 def test_what_a_number_question_counts_keeps_time_only_when_time_is_counted():
-    from bot.figures import FigurePicker
-    from bot.retrieve import LexicalIndex
+    from bot.answering.figures import FigurePicker
+    from bot.retrieval.retrieve import LexicalIndex
 
     picker = FigurePicker(LexicalIndex(["murders last year in London", "seven weeks of evidence", "officers and staff"]), {})
     focus = terms("murders last year evidence weeks")

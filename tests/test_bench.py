@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot import bench
+from bot.tools import bench
 
 
 def test_tiny_benchmark_writes_report_plot_and_results(tmp_path):
@@ -58,7 +58,7 @@ def test_onnx_backend_gives_the_torch_vectors_and_token_counts(tmp_path):
     pytest.importorskip("onnxruntime")
     import numpy as np
 
-    from bot.embed import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder
+    from bot.index.embed import OnnxEmbedder, SentenceTransformerEmbedder, make_embedder
 
     settings = bench.Settings(model_cache_dir=tmp_path / "models")
     onnx = make_embedder(settings)

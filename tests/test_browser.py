@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedback import FeedbackStore
+from bot.web.feedback import FeedbackStore
 from bot.settings import Settings
-from bot.validate import Turn
-from bot.page_text import PageText
-from bot.web import create_app
+from bot.query.validate import Turn
+from bot.web.page_text import PageText
+from bot.web.app import create_app
 from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -16,7 +16,7 @@ import pytest
 from bot.cli import main
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import DESKTOP, TIMEOUT_MS, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")

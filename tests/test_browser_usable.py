@@ -16,10 +16,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bot.feedback import FeedbackStore
-from bot.notices import Notices
+from bot.web.feedback import FeedbackStore
+from bot.web.notices import Notices
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import DESKTOP, TIMEOUT_MS, FakeEngine, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -281,7 +281,7 @@ def test_readme_screenshots(open_page, tmp_path):
 
 
 def test_a_page_opened_during_a_first_start_says_so_then_answers(browser, tmp_path):
-    from bot.web import PreparingEngine
+    from bot.web.app import PreparingEngine
 
     preparing = PreparingEngine()
     with serve(create_app(preparing, Settings(data_dir=tmp_path))) as url:

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from bot.cache import EmbeddingCache, encode_cached
-from bot.embed import HashingEmbedder
-from bot.index import CACHE_DIR, build_index, expected_manifest, load_index, open_index
+from bot.index.cache import EmbeddingCache, encode_cached
+from bot.index.embed import HashingEmbedder
+from bot.index.store import CACHE_DIR, build_index, expected_manifest, load_index, open_index
 from bot.schema import Document
 
 
@@ -109,9 +109,9 @@ def test_cache_lives_beside_the_index_and_survives_generations(tmp_path):
 
 
 def test_loaded_index_is_memory_mapped_and_records_the_ann_kind(tmp_path, monkeypatch):
-    import bot.index
+    import bot.index.store
 
-    monkeypatch.setattr(bot.index, "MMAP_MIN_BYTES", 0)  # mapped above the size threshold only
+    monkeypatch.setattr(bot.index.store, "MMAP_MIN_BYTES", 0)  # mapped above the size threshold only
     embedder = CountingEmbedder()
     open_index(tmp_path, _docs(), embedder, 50, log=lambda m: None)
     index = load_index(tmp_path, _docs(), expected_manifest(_docs(), embedder, 50))

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.chunk import chunk_document, split_blocks, split_sentences
-from bot.corpus import load_corpus
+from bot.corpus.chunk import chunk_document, split_blocks, split_sentences
+from bot.corpus.documents import load_corpus
 from bot.schema import Document
 from bot.settings import PROJECT_ROOT
 

@@ -88,7 +88,7 @@ def test_the_cli_and_the_api_refuse_a_request_in_the_same_words(tiny_engine, tmp
 
     from fastapi.testclient import TestClient
 
-    from bot.web import create_app
+    from bot.web.app import create_app
 
     bad = [{"question": 42}, {"history": []}, {"question": "q", "stream": True}, {"question": " \u200b "},
            {"question": "x" * (tiny_engine.settings.max_question_chars + 1)}, {"question": "q", "history": "hi"},

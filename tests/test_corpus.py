@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import CorpusError, load_corpus, parse_document
-from bot.ingest import clean_text, detect_date, mend_broken_words, render, SeedEntry
+from bot.corpus.documents import CorpusError, load_corpus, parse_document
+from bot.corpus.ingest import clean_text, detect_date, mend_broken_words, render, SeedEntry
 from bot.settings import PROJECT_ROOT
 
 

@@ -3,14 +3,14 @@ shipped file only adds what this corpus needs."""
 
 import pytest
 
-from bot import domain, qtype
-from bot.acronyms import AcronymMap
-from bot.conversation import Colloquial, QueryBuilder
-from bot.domain import DOMAIN_FILE, Domain
-from bot.embed import HashingEmbedder
+from bot.query import domain, qtype
+from bot.query.acronyms import AcronymMap
+from bot.query.conversation import Colloquial, QueryBuilder
+from bot.query.domain import DOMAIN_FILE, Domain
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.evaluate import Row, evaluate
-from bot.retrieve import terms
+from bot.tools.evaluate import Row, evaluate
+from bot.text.terms import terms
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_the_engine_answers_without_a_domain_file(tiny_settings, restore_domain)
 @pytest.mark.integration
 def test_the_squad_articles_are_answered_without_a_domain_file(monkeypatch, capsys, restore_domain):
     from bot import cli
-    from bot.squad import DEFAULT_SQUAD_FILE
+    from bot.tools.squad import DEFAULT_SQUAD_FILE
 
     if not DEFAULT_SQUAD_FILE.is_file():
         pytest.skip(f"no SQuAD file at {DEFAULT_SQUAD_FILE}")

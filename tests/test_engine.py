@@ -5,9 +5,9 @@ import threading
 import numpy as np
 import pytest
 
-from bot.answer import JOINER, NOT_COVERED, Weights
-from bot.retrieve import terms
-from bot.validate import Turn
+from bot.answering.answer import JOINER, NOT_COVERED, Weights
+from bot.text.terms import terms
+from bot.query.validate import Turn
 from threads import run_in_threads
 
 
@@ -82,7 +82,7 @@ def test_one_engine_answers_from_many_threads(tiny_engine):
 
 
 def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
-    from bot.embed import HashingEmbedder
+    from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
     from bot.settings import Settings
 
@@ -105,7 +105,7 @@ def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
 
 
 def _engine_on(tmp_path, text: str = "", pages: dict[str, str] | None = None, **settings):
-    from bot.embed import HashingEmbedder
+    from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
     from bot.settings import Settings
 
@@ -121,7 +121,7 @@ def _priority_thread(tmp_path, second: str):
     """A toy page (the top priority, ``second``, then something unrelated) and the history after
     asking for the priority. The hashing embedder's scores are not calibrated like the real
     model's: these tests are about which passage answers, so the bar to answer is set low."""
-    from bot.validate import Turn
+    from bot.query.validate import Turn
 
     engine = _engine_on(tmp_path, abstain_threshold=0.2, text=(
         "Bearing down on violent crime is the top priority of the Example Police.\n\n"
@@ -163,7 +163,7 @@ def test_a_passage_without_what_the_question_needs_does_not_answer(tmp_path):
 
 
 def test_the_passage_after_the_last_answer_is_found_even_when_retrieval_misses_it(tmp_path):
-    from bot.validate import Turn
+    from bot.query.validate import Turn
 
     filler = "".join(f"## Part {n}\n\nWhat was set up after the Example Police garden? A pond, {n} years on.\n\n"
                      for n in range(2, 40))
@@ -190,7 +190,7 @@ def test_a_name_only_one_source_uses_must_be_in_the_passage(tmp_path):
 
 
 def test_multiword_names_in_questions():
-    from bot.answer import multiword_names
+    from bot.answering.answer import multiword_names
 
     assert multiword_names("How many officers does the City of London Police have?") == ["City of London Police"]
     assert multiword_names("What did Louise Casey find about the Met?") == ["Louise Casey"]
@@ -208,7 +208,7 @@ def test_what_came_before_a_body_is_the_passage_saying_it_was_replaced(tmp_path)
 
 
 def test_an_informal_word_counts_as_found_where_its_plain_word_is(tiny_engine):
-    from bot.conversation import Query
+    from bot.query.conversation import Query
 
     ex = tiny_engine.extractor
     span_id = next(i for i, s in enumerate(tiny_engine.index.spans) if "officer" in s.text.lower())
@@ -256,7 +256,7 @@ def test_a_list_of_titles_that_only_names_the_thing_asked_about_does_not_answer(
 def test_followups_have_their_own_abstention_threshold(tmp_path):
     import pytest
 
-    from bot.answer import NOT_COVERED
+    from bot.answering.answer import NOT_COVERED
     from bot.settings import Settings
 
     engine = _engine_on(tmp_path, abstain_threshold=1.0, followup_abstain_threshold=0.0,
@@ -288,7 +288,7 @@ def test_a_followup_number_question_counts_what_it_asks_now(tmp_path):
 def test_a_yes_no_question_is_given_a_little_more_room_to_answer(tmp_path):
     import dataclasses
 
-    from bot.conversation import is_yes_no
+    from bot.query.conversation import is_yes_no
 
     assert is_yes_no("Is London a hotspot for organised crime?") and is_yes_no("And does it still exist?")
     assert not is_yes_no("Who runs the Met?") and not is_yes_no("Isabel Smith chairs it, doesn't she?")
@@ -320,8 +320,8 @@ def test_which_one_of_a_list_just_introduced_is_answered_by_the_item_that_says(t
 def test_how_do_i_questions_want_a_passage_about_doing_it(tmp_path):
     import dataclasses
 
-    from bot.conversation import QueryBuilder
-    from bot.acronyms import AcronymMap
+    from bot.query.conversation import QueryBuilder
+    from bot.query.acronyms import AcronymMap
 
     builder = QueryBuilder(AcronymMap())
     assert builder.action("How do I join it?") == ("join",)
@@ -359,7 +359,7 @@ def test_a_name_typed_in_lower_case_still_has_to_be_in_the_passage(tmp_path):
 
 
 def test_the_next_event_needs_a_date_after_the_source_s_own(tmp_path):
-    from bot.embed import HashingEmbedder
+    from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
     from bot.settings import Settings
 

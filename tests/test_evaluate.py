@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.ablation import configure, parse_overrides, rules
-from bot.answer import NOT_COVERED
+from bot.tools.ablation import configure, parse_overrides, rules
+from bot.answering.answer import NOT_COVERED
 from bot.cli import build_parser
-from bot.evaluate import (QuestionSet, Report, Row, RowResult, baseline_record, best_threshold, calibration,
+from bot.tools.evaluate import (QuestionSet, Report, Row, RowResult, baseline_record, best_threshold, calibration,
                           diff_baseline, evaluate, lead_lengths, read_baseline, read_sets, with_typos)
-from bot.explain import Trace, abstain_reason, trace_dict, trace_text
+from bot.answering.explain import Trace, abstain_reason, trace_dict, trace_text
 from bot.schema import Answer, Citation
-from bot.squad import is_right, read_squad, select_articles, split_articles, squad_metrics, SquadResult, write_corpus
+from bot.tools.squad import is_right, read_squad, select_articles, split_articles, squad_metrics, SquadResult, write_corpus
 
 DATA = Path(__file__).parent / "data"
 
@@ -249,7 +249,7 @@ def test_a_file_that_is_not_squad_is_refused(tmp_path):
 
 @pytest.mark.integration
 def test_eval_squad_reports_the_engine_beside_both_baselines(capsys):
-    from bot.squad import DEFAULT_SQUAD_FILE
+    from bot.tools.squad import DEFAULT_SQUAD_FILE
 
     if not DEFAULT_SQUAD_FILE.is_file():
         pytest.skip(f"no SQuAD file at {DEFAULT_SQUAD_FILE}")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.feedback import FeedbackStore
+from bot.web.feedback import FeedbackStore
 
 CITATIONS = [{"doc_id": "mopac.md", "title": "MOPAC", "start": 0, "end": 5, "quote": "About", "date": "undated", "archived": False}]
 PERSONAL = "My neighbour jo.bloggs@example.com (07700 900123) at SW1A 1AA was stopped: ref 12345678, who do I complain to?"
@@ -79,7 +79,7 @@ def test_rows_past_retention_are_gone_at_start(tmp_path):
 
 
 def test_rows_past_retention_are_gone_daily_while_running(tmp_path, monkeypatch):
-    import bot.feedback as feedback
+    import bot.web.feedback as feedback
 
     path = tmp_path / "fb.sqlite3"
     store = FeedbackStore(path, retention_days=90)

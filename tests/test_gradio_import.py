@@ -1,4 +1,4 @@
-"""gradio is imported without rewriting its type stubs (bot/gradio_import.py)."""
+"""gradio is imported without rewriting its type stubs (bot/web/gradio_import.py)."""
 
 import subprocess
 import sys
@@ -6,8 +6,8 @@ import sys
 from bot.settings import PROJECT_ROOT
 
 CHECK = """
-import bot.web, gradio, gradio.component_meta as meta, gradio.blocks_events as events
-from bot import gradio_import
+import bot.web.app, gradio, gradio.component_meta as meta, gradio.blocks_events as events
+from bot.web import gradio_import
 assert meta.create_or_modify_pyi is gradio_import._skip_stubs
 assert events.create_or_modify_pyi is gradio_import._skip_stubs
 with gradio.Blocks() as demo:  # components still work
@@ -23,7 +23,7 @@ def test_web_imports_gradio_without_its_stub_rewriting():
 
 
 def test_install_is_idempotent():
-    from bot import gradio_import
+    from bot.web import gradio_import
 
     before = list(sys.meta_path)
     gradio_import.install()

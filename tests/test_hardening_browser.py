@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import TIMEOUT_MS, FakeEngine, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import ask_stream
 from bot.settings import PROJECT_ROOT
-from bot.validate import MAX_REQUEST_BYTES, RequestError, clean_question, parse_request
+from bot.query.validate import MAX_REQUEST_BYTES, RequestError, clean_question, parse_request
 
 INVISIBLE = ["\u200b", "\u200b\u200c\u200d", "\ufeff\u2060 \u200b", "\u00ad\u200e\u200f", "\u034f"]
 

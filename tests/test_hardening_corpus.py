@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import corpus_fingerprint, load_corpus
-from bot.embed import HashingEmbedder
+from bot.corpus.documents import corpus_fingerprint, load_corpus
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import Settings
 

@@ -18,8 +18,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.settings import PROJECT_ROOT
-from bot.spelling import LONG, MAX_LOOKUPS, Speller, read_dictionary
-from bot.validate import MAX_REQUEST_BYTES, parse_request
+from bot.text.spelling import LONG, MAX_LOOKUPS, Speller, read_dictionary
+from bot.query.validate import MAX_REQUEST_BYTES, parse_request
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))  # load.py imports pressure.py from there
 _spec = importlib.util.spec_from_file_location("load", PROJECT_ROOT / "benchmarks" / "load.py")
@@ -123,7 +123,7 @@ def test_the_worst_accepted_request_costs_at_most_half_a_cpu_second(real_engine)
 def test_health_and_an_ordinary_question_stay_fast_with_40_worst_requests_in_flight(real_engine, real_settings):
     import os
 
-    from bot.launch import stop_app
+    from bot.tools.launch import stop_app
 
     env = dict(os.environ, BOT_INDEX_DIR=str(real_settings.index_dir), BOT_DATA_DIR=str(real_settings.data_dir),
                BOT_CORPUS_DIR=str(real_settings.corpus_dir))

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.feedback import FeedbackStore, FeedbackUnavailable
+from bot.web.feedback import FeedbackStore, FeedbackUnavailable
 from bot.settings import Settings
-from bot.web import ChatHandlers, create_app
+from bot.web.app import ChatHandlers, create_app
 from web_fixtures import FakeEngine
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -26,7 +26,7 @@ def _garbage(path):
 def test_a_corrupt_database_is_moved_aside_and_a_new_one_created(tmp_path, caplog):
     path = tmp_path / "var" / "feedback.sqlite3"
     _garbage(path)
-    with caplog.at_level(logging.WARNING, logger="bot.feedback"):
+    with caplog.at_level(logging.WARNING, logger="bot.web.feedback"):
         store = FeedbackStore(path)
     assert store.error == ""
     kept = list(path.parent.glob("feedback.sqlite3.corrupt-*"))
@@ -59,7 +59,7 @@ def test_a_read_only_database_leaves_votes_off_with_one_message(tmp_path, caplog
         p.chmod(0o444)
     tmp_path.chmod(0o555)
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.feedback"):
+        with caplog.at_level(logging.ERROR, logger="bot.web.feedback"):
             store = FeedbackStore(path)  # must not raise
         assert store.error and sum(r.levelno >= logging.ERROR for r in caplog.records) == 1
         with pytest.raises(FeedbackUnavailable, match="feedback storage is unavailable"):
@@ -94,13 +94,13 @@ def test_a_vote_that_cannot_be_stored_is_one_message_to_the_user(tmp_path, monke
     store = FeedbackStore(tmp_path / "fb.sqlite3")
     handlers = ChatHandlers(FakeEngine(), Settings(data_dir=tmp_path), store)
     shown = []
-    monkeypatch.setattr("bot.web.gr.Warning", lambda message, *a, **k: shown.append(message))
+    monkeypatch.setattr("bot.web.app.gr.Warning", lambda message, *a, **k: shown.append(message))
     _, exchanges, *_ = handlers.submit("What is MOPAC?", [])
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="bot.web"):
+    with caplog.at_level(logging.ERROR, logger="bot.web.app"):
         handlers.vote(exchanges, SimpleNamespace(index=1, liked=True))
     assert shown == ["Sorry, your vote could not be saved: feedback storage is unavailable."]
-    assert len([r for r in caplog.records if r.name == "bot.web"]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.web.app"]) == 1
 
 
 def test_a_database_sqlite_calls_read_only_is_kept_and_votes_are_off(tmp_path, monkeypatch):

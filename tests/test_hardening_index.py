@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-import bot.index as index_module
-from bot.embed import HashingEmbedder
+import bot.index.store as index_module
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 
 QUESTIONS = ["Who founded the service?", "How do I complain?", "What does the board do?"]

@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-import bot.embed as embed
-from bot.embed import OnnxEmbedder
+import bot.index.embed as embed
+from bot.index.embed import OnnxEmbedder
 
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import FakeEngine, serve
 
 EVIL = "https://evil.example"

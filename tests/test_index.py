@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from bot.corpus import load_corpus
-from bot.embed import HashingEmbedder
-from bot.index import FORMAT_VERSION, MANIFEST, open_index
+from bot.corpus.documents import load_corpus
+from bot.index.embed import HashingEmbedder
+from bot.index.store import FORMAT_VERSION, MANIFEST, open_index
 
 
 def _open(settings, log=None):
@@ -102,7 +102,7 @@ def test_an_index_of_the_old_format_is_rebuilt(tiny_settings):
 def test_a_span_opening_with_a_pronoun_carries_the_sentence_before_it():
     import numpy as np
 
-    from bot.index import with_antecedents
+    from bot.index.store import with_antecedents
     from bot.schema import Span
 
     body = "The Met is big. It cannot meet all demands. Officers work hard."
@@ -116,7 +116,7 @@ def test_a_span_opening_with_a_pronoun_carries_the_sentence_before_it():
 
 
 def test_items_of_a_list_split_across_chunks_are_searched_with_its_introduction():
-    from bot.index import chunk_search_text
+    from bot.index.store import chunk_search_text
     from bot.schema import Chunk, Document
 
     sections = [("Our Structure\n\nWe serve London through five operational functions:", "Our Structure"),
@@ -166,7 +166,7 @@ def test_spans_most_like_the_question_come_from_the_span_index_not_a_scan(tiny_e
 
 
 def test_the_span_index_is_saved_and_loaded_with_the_rest(tiny_settings):
-    from bot.embed import HashingEmbedder
+    from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
 
     first = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)

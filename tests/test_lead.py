@@ -3,7 +3,7 @@ tiny corpus, hashing embedder."""
 
 import pytest
 
-from bot.answer import JOINER
+from bot.answering.answer import JOINER
 from bot.schema import SUPPORT_REASONS, Answer, Citation, Support
 
 SUPPORT_KEYS = {"quote", "doc_id", "title", "start", "end", "date", "archived", "why"}
@@ -73,7 +73,7 @@ def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
 
 
 def test_an_item_that_goes_on_from_its_introduction_is_quoted_with_it(tmp_path):
-    from bot.embed import HashingEmbedder
+    from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
     from bot.settings import Settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.embed import HashingEmbedder
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.lint import Finding, lint, parse_date
+from bot.tools.lint import Finding, lint, parse_date
 from bot.settings import Settings
 
 LINT_CORPUS = Path(__file__).parent / "data" / "lint_corpus"

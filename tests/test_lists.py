@@ -2,10 +2,10 @@
 
 import pytest
 
-from bot.answer import JOINER
-from bot.embed import HashingEmbedder
+from bot.answering.answer import JOINER
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.lists import Lists, find_lists, list_head
+from bot.answering.lists import Lists, find_lists, list_head
 from bot.schema import Document
 
 VALUES = """Our Values

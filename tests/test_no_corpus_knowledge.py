@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import parse_document
+from bot.corpus.documents import parse_document
 from bot.settings import PROJECT_ROOT, bundled_model_dir
 
 SQUAD_FILE = PROJECT_ROOT.parent / "shared" / "data" / "squad" / "train-8-articles.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import original_href, source_page, source_view, sources_panel
+from bot.web.render import original_href, source_page, source_view, sources_panel
 from bot.schema import Answer, Citation, Document
 
 URL = "https://www.riverside.example.gov.uk/community-safety/board"

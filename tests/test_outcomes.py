@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from bot.outcomes import LoggedEngine, OutcomeLog, reason_for
+from bot.web.outcomes import LoggedEngine, OutcomeLog, reason_for
 from bot.schema import Answer, Citation
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import FakeEngine
 
 CITE = Citation("a.md", "A", 0, 5, "About")

@@ -6,9 +6,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.page_text import CHAT_FILE, PageText
+from bot.web.page_text import CHAT_FILE, PageText
 from bot.settings import Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from web_fixtures import FakeEngine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import QuestionPolicy, cutoff, redact
+from bot.web.privacy import QuestionPolicy, cutoff, redact
 
 
 @pytest.mark.parametrize("text, expected", [

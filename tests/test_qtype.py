@@ -2,12 +2,12 @@
 
 import pytest
 
-from bot.qtype import (
+from bot.query.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
     SIZE, TIME, acronym_asked, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure,
     satisfies, spells_out, stands_for,
 )
-from bot.retrieve import terms
+from bot.text.terms import terms
 
 
 @pytest.mark.parametrize("question, wanted", [
@@ -141,7 +141,7 @@ def test_a_who_question_likes_a_name_it_does_not_give_itself():
 
 
 def test_figure_terms_show_how_specific_a_figure_is():
-    from bot.qtype import figure_terms
+    from bot.query.qtype import figure_terms
 
     asked = terms("police community support officers")
     assert figure_terms("we have 1,440 Police Community Support Officers and 1,114 Specials", asked) == set(asked)
@@ -150,7 +150,7 @@ def test_figure_terms_show_how_specific_a_figure_is():
 
 
 def test_what_a_number_question_counts():
-    from bot.qtype import counted_phrase
+    from bot.query.qtype import counted_phrase
 
     assert counted_phrase("How many Police Community Support Officers did the Met have?") == terms(
         "Police Community Support Officers")
@@ -174,7 +174,7 @@ def test_a_size_is_any_figure_but_a_date():
 
 
 def test_a_byline_date_dates_only_what_its_headline_is_about():
-    from bot.qtype import has_date
+    from bot.query.qtype import has_date
 
     headline = "Cressida Dick was right to go. But the Met’s problems do not begin and end at the top | 11 Feb 2022"
     assert not has_date(headline, terms("When did Cressida Dick become Commissioner of the Met?"))
@@ -273,7 +273,7 @@ def test_a_time_is_a_time_of_day_or_a_day_not_a_year():
 
 
 def test_questions_about_more_or_fewer_and_passages_saying_so():
-    from bot.qtype import asks_about_change, says_change
+    from bot.query.qtype import asks_about_change, says_change
 
     for question in ("Are there more bobbies on the beat?", "Did it push up officer numbers?",
                      "Has the Met got any leaner?", "Have complaints gone down?", "Did they boost trust?"):
@@ -287,7 +287,7 @@ def test_questions_about_more_or_fewer_and_passages_saying_so():
 
 
 def test_questions_about_what_someone_must_do_and_passages_saying_so():
-    from bot.qtype import asks_about_duty, says_duty
+    from bot.query.qtype import asks_about_duty, says_duty
 
     for question in ("Are officers expected to call out homophobia?", "Who does the Met have to answer to?",
                      "What should an officer do?", "Is the MPA supposed to publish a report?"):

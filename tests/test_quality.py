@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import baseline_record, diff_baseline, evaluate, read_baseline, read_rows, read_sets, with_typos
-from bot.validate import Turn
+from bot.tools.evaluate import baseline_record, diff_baseline, evaluate, read_baseline, read_rows, read_sets, with_typos
+from bot.query.validate import Turn
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parent / "data"
@@ -102,7 +102,7 @@ def test_leads_are_short(reports, name):
 
 @pytest.mark.parametrize("path", [path for path, _ in SETS.values()], ids=list(SETS))
 def test_expected_texts_are_in_the_expected_documents(path):
-    from bot.corpus import load_corpus
+    from bot.corpus.documents import load_corpus
     from bot.settings import PROJECT_ROOT
 
     bodies = {d.doc_id: d.body for d in load_corpus(PROJECT_ROOT / "corpus", warn=lambda _: None)[0]}
@@ -252,7 +252,7 @@ def _with_supporting(answer) -> str:
 
 
 def test_figures_from_different_sources_are_the_lead_and_each_other_value_newest_first(real_engine):
-    from bot.answer import date_key
+    from bot.answering.answer import date_key
 
     answer = real_engine.ask("How many police officers does the Met have?")
     assert answer.answered and len(answer.lead) == 1

@@ -1,6 +1,6 @@
 """Which spans a conversation already quoted, and which come right after (quotes.py)."""
 
-from bot.quotes import QuotedSpans
+from bot.answering.quotes import QuotedSpans
 from bot.schema import Span
 
 BODY = "First we listen. Then we act on what we heard. Finally we report back to residents."

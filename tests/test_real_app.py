@@ -8,8 +8,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.notices import Notices
-from bot.web import create_app
+from bot.web.notices import Notices
+from bot.web.app import create_app
 from test_browser import ask, last_answer
 from web_fixtures import browser_page, serve
 

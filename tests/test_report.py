@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from bot.embed import HashingEmbedder
-from bot.feedback import FeedbackStore
-from bot.outcomes import LoggedEngine, OutcomeLog
-from bot.report import build_report, plot, refused_topics
+from bot.index.embed import HashingEmbedder
+from bot.web.feedback import FeedbackStore
+from bot.web.outcomes import LoggedEngine, OutcomeLog
+from bot.tools.report import build_report, plot, refused_topics
 from bot.schema import Answer, Citation, Document
 
 DOC = Document("a.md", "A", "The board meets monthly. The chair is elected.")

@@ -2,11 +2,12 @@ import faiss
 import numpy as np
 import pytest
 
-from bot.acronyms import AcronymMap
-from bot.conversation import QueryBuilder, is_followup
-from bot.retrieve import HybridRetriever, LexicalIndex, reciprocal_rank_fusion, terms
+from bot.query.acronyms import AcronymMap
+from bot.query.conversation import QueryBuilder, is_followup
+from bot.retrieval.retrieve import HybridRetriever, LexicalIndex, reciprocal_rank_fusion
+from bot.text.terms import terms
 from bot.schema import Document
-from bot.validate import Turn
+from bot.query.validate import Turn
 
 
 def test_rrf_rewards_agreement_between_rankings():
@@ -115,7 +116,7 @@ def test_followup_query_carries_the_previous_question():
 
 
 def test_followup_context_reaches_back_to_the_question_that_stands_alone():
-    from bot.conversation import topic_questions
+    from bot.query.conversation import topic_questions
 
     history = [
         Turn("user", "What is the Met's reform plan called?"), Turn("assistant", "New Met for London."),
@@ -162,7 +163,7 @@ def test_narrative_followups_ask_for_what_comes_next():
 
 
 def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
-    from bot.conversation import Colloquial
+    from bot.query.conversation import Colloquial
 
     slang = Colloquial.load()
     assert set(terms("corruption misconduct police officers")) <= set(slang.terms("which department goes after bent coppers"))
@@ -184,7 +185,7 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
 
 
 def test_informal_words_are_found_through_their_plain_words_but_hints_are_not():
-    from bot.conversation import Colloquial
+    from bot.query.conversation import Colloquial
 
     slang = Colloquial.load()
     aliases = slang.aliases("is there anyone for gay people at the met")

@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 
 import app as app_module
 from bot import cli
-from bot.corpus import CorpusError
-from bot.embed import HashingEmbedder
+from bot.corpus.documents import CorpusError
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from conftest import TINY_CORPUS
 from web_fixtures import serve
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from bot.corpus import load_corpus
-from bot.embed import HashingEmbedder
+from bot.corpus.documents import load_corpus
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.index import CACHE_DIR, MANIFEST, expected_manifest, load_index, open_index
+from bot.index.store import CACHE_DIR, MANIFEST, expected_manifest, load_index, open_index
 from bot.settings import PROJECT_ROOT
 
 # A build in its own process whose embedder announces each batch on stderr and then dawdles,
@@ -33,9 +33,9 @@ from bot.settings import PROJECT_ROOT
 BUILD_SCRIPT = """
 import sys, time
 from pathlib import Path
-from bot.corpus import load_corpus
-from bot.embed import HashingEmbedder
-from bot.index import open_index
+from bot.corpus.documents import load_corpus
+from bot.index.embed import HashingEmbedder
+from bot.index.store import open_index
 
 class SlowHashing(HashingEmbedder):
     def encode(self, texts):

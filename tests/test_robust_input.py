@@ -19,12 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import cli
-from bot.answer import JOINER
-from bot.embed import HashingEmbedder
+from bot.answering.answer import JOINER
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
-from bot.validate import MAX_REQUEST_BYTES
-from bot.web import MAX_BODY_BYTES, create_app
+from bot.query.validate import MAX_REQUEST_BYTES
+from bot.web.app import MAX_BODY_BYTES, create_app
 from conftest import TINY_CORPUS
 
 LIMIT = Settings().max_question_chars  # 1000

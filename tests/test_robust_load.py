@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from bot.embed import HashingEmbedder
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.settings import PROJECT_ROOT, Settings
-from bot.web import create_app
+from bot.web.app import create_app
 from conftest import TINY_CORPUS
 from web_fixtures import FakeEngine, serve
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import app as app_module
-from bot.embed import ModelError, OnnxEmbedder, SentenceTransformerEmbedder, file_sha256
+from bot.index.embed import ModelError, OnnxEmbedder, SentenceTransformerEmbedder, file_sha256
 from bot.settings import OFFICIAL_MINILM_SHA256, PROJECT_ROOT, Settings, bundled_model_dir
 from conftest import TINY_CORPUS
 

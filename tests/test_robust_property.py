@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import JOINER, NOT_COVERED
+from bot.answering.answer import JOINER, NOT_COVERED
 from bot.cli import ask_stream
-from bot.embed import HashingEmbedder
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.schema import Answer
 from bot.settings import Settings
-from bot.validate import clean_question
+from bot.query.validate import clean_question
 from conftest import TINY_CORPUS
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

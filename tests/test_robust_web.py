@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.feedback import FeedbackStore
+from bot.web.feedback import FeedbackStore
 from bot.settings import Settings
-from bot.web import MAX_BODY_BYTES, ChatHandlers, create_app
+from bot.web.app import MAX_BODY_BYTES, ChatHandlers, create_app
 from web_fixtures import FakeEngine, serve
 
 TRAVERSALS = [
@@ -46,7 +46,7 @@ RAW_TRAVERSALS = [
     "/source/../../etc/passwd",
     "/source/../../../../../../etc/passwd",
     "/source/..\\..\\etc\\passwd",
-    "/source/history/../../bot/web.py",
+    "/source/history/../../bot/web/app.py",
     "/source/./../app.py",
     "/source//etc/passwd",
     "/source/%2e%2e/%2e%2e/etc/passwd",

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
-from bot.embed import HashingEmbedder
-from bot.explain import Trace
+from bot.index.embed import HashingEmbedder
+from bot.answering.explain import Trace
 from bot.schema import ScoredSpan, Span
-from bot.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, Placement,
+from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, Placement,
                         candidate_features, question_features, wh_class)
-from bot.train import Example, best_threshold, ece, fit_ranker
+from bot.tools.train import Example, best_threshold, ece, fit_ranker
 
 
 def _linear(names, coef=None):

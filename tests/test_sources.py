@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import parse_document
-from bot.sources import Rejected, read_source, sniff
+from bot.corpus.documents import parse_document
+from bot.corpus.sources import Rejected, read_source, sniff
 
 SOURCES = Path(__file__).parent / "data" / "sources"
 HTML = SOURCES / "borough-watch.html"

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from bot.spelling import Speller, read_dictionary
+from bot.text.spelling import Speller, read_dictionary
 
 CORPUS = Counter({"complaint": 9, "complain": 4, "commissioner": 6, "metropolitan": 8, "officers": 12,
                   "offices": 1, "values": 3, "police": 20, "reaching": 1, "leader": 1, "backed": 1})

@@ -1,6 +1,6 @@
-from bot.conversation import AcronymMap
+from bot.query.conversation import AcronymMap
 from bot.schema import Document, Span
-from bot.suggest import Supersessions
+from bot.answering.suggest import Supersessions
 
 
 def _spans(doc: Document) -> list[Span]:

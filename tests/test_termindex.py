@@ -9,13 +9,13 @@ import threading
 
 import pytest
 
-import bot.answer
-import bot.termindex
-from bot.embed import HashingEmbedder
+import bot.answering.answer
+import bot.index.termindex
+from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.explain import Trace
-from bot.retrieve import terms
-from bot.termindex import AllBut, ChunkTerms, Lazy
+from bot.answering.explain import Trace
+from bot.text.terms import terms
+from bot.index.termindex import AllBut, ChunkTerms, Lazy
 from threads import run_in_threads
 
 QUESTIONS = ["Who founded the service?", "How do I make a complaint about a police officer?",
@@ -103,21 +103,21 @@ def test_the_answer_stage_computes_nothing_per_span_until_a_question_meets_it(wi
     a question works out its candidates' values only. (Precomputing every span's values, as
     before, took gigabytes at 100k chunks.)"""
     calls = {"n": 0}
-    real_terms = bot.answer.terms
+    real_terms = bot.answering.answer.terms
 
     def counting(text: str) -> list[str]:
         calls["n"] += 1
         return real_terms(text)
 
-    monkeypatch.setattr(bot.answer, "terms", counting)
-    monkeypatch.setattr(bot.termindex, "terms", counting)
+    monkeypatch.setattr(bot.answering.answer, "terms", counting)
+    monkeypatch.setattr(bot.index.termindex, "terms", counting)
     engine = Engine.load(wider_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     n_chunks, n_spans = len(engine.index.chunks), len(engine.index.spans)
     lists = sum(1 for _ in engine.extractor.lists)
     assert n_spans > n_chunks + lists
     # Building the extractor: one terms() call per chunk, none per span or list.
     calls["n"] = 0
-    bot.answer.Extractor(engine.index, engine.extractor.lexical, acronyms=engine.extractor.acronyms,
+    bot.answering.answer.Extractor(engine.index, engine.extractor.lexical, acronyms=engine.extractor.acronyms,
                          lists=engine.extractor.lists)
     assert calls["n"] == n_chunks
     assert all(c.cache_info().currsize == 0 for c in _span_caches(engine).values())
@@ -135,9 +135,9 @@ def test_small_caches_change_no_answer(tiny_settings, monkeypatch):
     the cache's size, and it never holds more than its size."""
     big = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     expected = [big.ask(q) for q in QUESTIONS]
-    monkeypatch.setattr(bot.answer, "SPAN_CACHE", 4)
-    monkeypatch.setattr(bot.answer, "CHUNK_CACHE", 2)
-    monkeypatch.setattr(bot.answer, "LIST_CACHE", 1)
+    monkeypatch.setattr(bot.answering.answer, "SPAN_CACHE", 4)
+    monkeypatch.setattr(bot.answering.answer, "CHUNK_CACHE", 2)
+    monkeypatch.setattr(bot.answering.answer, "LIST_CACHE", 1)
     small = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     for question, want in zip(QUESTIONS * 2, expected * 2):
         got = small.ask(question)
@@ -147,7 +147,7 @@ def test_small_caches_change_no_answer(tiny_settings, monkeypatch):
 
 
 def test_threads_sharing_the_extractor_get_the_answers_one_thread_gets(tiny_settings, monkeypatch):
-    monkeypatch.setattr(bot.answer, "SPAN_CACHE", 8)  # small: threads evict each other's values all the time
+    monkeypatch.setattr(bot.answering.answer, "SPAN_CACHE", 8)  # small: threads evict each other's values all the time
     engine = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     expected = {q: engine.ask(q).answer for q in QUESTIONS}
     wrong, start = [], threading.Barrier(4)

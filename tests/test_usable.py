@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.feedback import FeedbackStore
-from bot.notices import NOTICES_FILE, Notices
-from bot.render import source_view
+from bot.web.feedback import FeedbackStore
+from bot.web.notices import Notices
+from bot.web.render import source_view
 from bot.schema import Answer
 from bot.settings import Settings
-from bot.suggest import RelatedQuestions, reads_as_question, same_question
-from bot.theme import _DARK, _LIGHT
-from bot.web import ChatHandlers, create_app, related_updates
+from bot.answering.suggest import RelatedQuestions, reads_as_question, same_question
+from bot.web.theme import _DARK, _LIGHT
+from bot.web.app import ChatHandlers, create_app, related_updates
 from web_fixtures import DOCUMENTS, FakeEngine, cite
 
 URGENT = (
@@ -95,7 +96,9 @@ def test_a_bad_notices_file_is_refused_naming_it(tmp_path, text, error):
 
 
 def test_no_notice_wording_in_the_code():
-    code = (NOTICES_FILE.parent.parent / "notices.py").read_text(encoding="utf-8")
+    import bot.web.notices
+
+    code = Path(bot.web.notices.__file__).read_text(encoding="utf-8")
     assert "999" not in code and "101" not in code and "IOPC" not in code
 
 
@@ -222,7 +225,7 @@ def test_related_chips_never_offer_a_question_of_the_thread():
 def test_the_picker_skips_what_the_thread_asked():
     import numpy as np
 
-    from bot.suggest import Candidate
+    from bot.answering.suggest import Candidate
 
     related = RelatedQuestions({}, [], [])
     texts = ["What is MOPAC?", "Where do I complain?", "When was the Met founded?"]
@@ -294,8 +297,8 @@ def test_progress_ticker():
 
 
 def test_embedding_the_corpus_shows_a_bar_in_whole_lines_when_not_on_a_terminal():
-    from bot.embed import HashingEmbedder
-    from bot.index import _encode_with_progress
+    from bot.index.embed import HashingEmbedder
+    from bot.index.store import _encode_with_progress
 
     lines: list[str] = []
     vectors = _encode_with_progress(HashingEmbedder(), [f"text {i}" for i in range(600)], lines.append, batch=256)
@@ -341,7 +344,7 @@ def test_question_sets_show_a_bar_on_a_terminal_only(monkeypatch):
 
 
 def test_opened_during_a_first_start_the_page_says_the_sources_are_being_prepared(tmp_path):
-    from bot.web import PREPARING, PreparingEngine
+    from bot.web.app import PREPARING, PreparingEngine
 
     preparing = PreparingEngine()
     with TestClient(create_app(preparing, Settings(data_dir=tmp_path))) as client:
@@ -408,13 +411,13 @@ def test_the_cli_gives_the_same_notices(tiny_engine, capsys):
 
 
 def test_the_pages_css_and_scripts_are_package_files_and_ship_with_it():
-    """Every file in bot/static/ reaches a page (the CSS and the scripts are the files' text,
+    """Every file in bot/web/static/ reaches a page (the CSS and the scripts are the files' text,
     not copies in Python), and pyproject.toml's package data takes it (and bot/data/) into a wheel."""
     import fnmatch
     import tomllib
-    from pathlib import Path
 
-    from bot import render, theme, web
+    from bot.web import app as web
+    from bot.web import render, theme
     from bot.settings import PROJECT_ROOT
 
     static = Path(render.__file__).parent / "static"
@@ -424,7 +427,9 @@ def test_the_pages_css_and_scripts_are_package_files_and_ship_with_it():
     assert {f.suffix for f in files} == {".css", ".js"} and len(files) >= 10
     for f in files:
         assert f.read_text(encoding="utf-8").strip() in sent, f"{f.name} is not used by any page"
-    globs = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bot"]
-    for f in files + sorted((static.parent / "data").iterdir()):
-        name = f.relative_to(static.parent).as_posix()
-        assert any(fnmatch.fnmatch(name, g) for g in globs), f"{name} would not be installed by pip install ."
+    package_data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    data = PROJECT_ROOT / "bot" / "data"
+    for package, folder, shipped in (("bot.web", static.parent, files), ("bot", data.parent, sorted(data.iterdir()))):
+        for f in shipped:
+            name = f.relative_to(folder).as_posix()
+            assert any(fnmatch.fnmatch(name, g) for g in package_data[package]), f"{name} would not be installed by pip install ."

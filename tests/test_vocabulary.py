@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from bot.retrieve import terms
+from bot.text.terms import terms
 from bot.schema import Document
-from bot.vocabulary import Vocabulary, corpus_words
+from bot.index.vocabulary import Vocabulary, corpus_words
 
 
 def test_corpus_words_are_common_lower_case_words_one_per_stem():

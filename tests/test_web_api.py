@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.feedback import FeedbackStore
+from bot.web.feedback import FeedbackStore
 from bot.schema import Answer
 from bot.settings import Settings
-from bot.validate import Turn
-from bot.render import chat_text, highlight, source_view, sources_panel, with_markers
-from bot.web import ChatHandlers, Exchange, MAX_BODY_BYTES, create_app
+from bot.query.validate import Turn
+from bot.web.render import chat_text, highlight, source_view, sources_panel, with_markers
+from bot.web.app import ChatHandlers, Exchange, MAX_BODY_BYTES, create_app
 from web_fixtures import XSS, FakeEngine, cite, DOCUMENTS
 
 CONTRACT_KEYS = {"answered", "answer", "citations", "confidence"}
@@ -174,7 +174,7 @@ def test_openapi_documents_the_request_body(client):
 def test_the_answer_json_is_exactly_the_documented_model(client, tiny_engine, tmp_path):
     """Every field the API sends is in AnswerOut, in its type, and every field of AnswerOut is sent
     by some response: the documentation and Answer.to_dict() can't drift apart."""
-    from bot.contract import AnswerOut, CitationOut
+    from bot.web.contract import AnswerOut, CitationOut
     from bot.schema import Citation
 
     bodies = [client.post("/api/ask", json={"question": q}).json() for q in (
@@ -420,7 +420,7 @@ def test_the_explain_setting_reads_from_the_environment():
 
 
 def test_chat_bubble_has_clickable_markers_and_the_supporting_quotes_collapsed():
-    from bot.render import chat_html
+    from bot.web.render import chat_html
 
     answer = _answer("How many police officers does the Met have?")
     bubble = chat_html(answer, 3)
@@ -437,7 +437,7 @@ def test_chat_bubble_has_clickable_markers_and_the_supporting_quotes_collapsed()
 
 
 def test_chat_bubble_escapes_the_quotes():
-    from bot.render import chat_html
+    from bot.web.render import chat_html
 
     bubble = chat_html(_answer("Where do I complain?"), 0)
     assert "<img" not in bubble and "&lt;img src=x onerror=alert(1)&gt;" in bubble

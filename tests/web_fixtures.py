@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from bot.launch import free_port
+from bot.tools.launch import free_port
 from bot.schema import Answer, Citation, Document, Support
-from bot.validate import Turn
+from bot.query.validate import Turn
 
 XSS = "<img src=x onerror=alert(1)>"
 

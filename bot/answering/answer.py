@@ -1,0 +1,940 @@
+"""Pick the best verbatim span from the retrieved chunks, cite it, and decide whether to answer.
+
+Every candidate span (a sentence, a list item, a short block) inside the retrieved chunks is
+scored by a weighted sum of: its own embedding's similarity to the question, its chunk's
+similarity, how much of the question's term weight (IDF) it covers, and its chunk's fused rank,
+with bonuses and penalties (see ``Weights``): the kind of text the question asks for (qtype.py:
+a span without a required date, figure, name... is ruled out), names the passage must mention,
+and, for follow-ups, what was already quoted and what comes right after it. A logistic function
+of the best score is the confidence; below the threshold the engine abstains and offers the
+closest passages instead.
+Where sources disagree, each source's figure or statement is quoted, newest first; where a
+quoted body was replaced, the passage saying so is quoted too. The answer text is always
+verbatim slices of document bodies joined by " … " — nothing here writes words of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass, field
+from typing import AbstractSet, Sequence
+
+import numpy as np
+
+from bot.query.acronyms import AcronymMap, name_run, with_equivalents
+from bot.corpus.chunk import is_bare_line
+from bot.query.conversation import Query
+from bot.answering.figures import FigurePicker
+from bot.text.forms import span_penalty
+from bot.query.qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, asks_about_change,
+                    asks_about_duty, counted_terms, expected_type, mentions_figure, roles_asked, satisfies, says_change,
+                    says_duty)
+from bot.index.store import Index
+from bot.answering.lists import ListPassage, Lists, list_head
+from bot.answering.quotes import QuotedSpans
+from bot.retrieval.retrieve import LexicalIndex
+from bot.text.terms import terms
+from bot.schema import Answer, Citation, Hit, ScoredSpan, Span, Support
+from bot.answering.scorer import FittedScorer, Placement, candidate_features, question_features, sigmoid
+from bot.answering.suggest import Supersessions
+from bot.index.termindex import CHUNK_CACHE, LIST_CACHE, SPAN_CACHE, AllBut, ChunkTerms, Lazy
+from bot.index.vocabulary import Soft
+
+NOT_COVERED = "The sources don't cover this question."
+JOINER = " … "
+# A lead answer is read in a chat bubble: a list or a passage longer than this is quoted in part
+# (a list's introduction with the item that answers).
+LEAD_CHARS = 500
+
+
+@dataclass
+class Decision:
+    """What decided one answer, filled in by ``Extractor.answer`` when asked (explain.py reads it):
+    the scored candidates (best first), the answer-level adjustments to the best score, the final
+    score, the confidence and the threshold it was held against."""
+
+    scored: list[ScoredSpan] = field(default_factory=list)
+    adjustments: tuple[tuple[str, float], ...] = ()
+    score: float = 0.0
+    confidence: float = 0.0
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How spans are scored, how confident an answer is, and how pieces are joined.
+
+    Span score = dense_span*cos(span) + dense_chunk*cos(chunk) + coverage*(IDF share of the
+    question's terms in the span) + rank*(chunk's fused rank), plus the bonuses and penalties
+    below. Confidence = sigmoid(slope * (score - midpoint)). The first eight weights were chosen
+    by a coarse grid search on the dev set (tests/data/eval.jsonl), maximising the worse of the
+    answerable hit rate and the abstention rate; the rest were each checked on that set and on
+    question sets written by people who hadn't seen the engine (README "Quality").
+    """
+
+    dense_span: float = 0.45
+    dense_chunk: float = 0.3
+    coverage: float = 0.45
+    rank: float = 0.05
+    slope: float = 20.0
+    midpoint: float = 0.55
+    answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
+    specific_type: float = 0.15  # extra bonus for an address or phone number when one is asked for
+    change: float = 0.15  # bonus when a question asks whether something grew or shrank, for a passage saying so
+    duty: float = 0.15  # ...or what someone must or is expected to do, for a passage saying what they will or must
+    type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
+    form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
+    missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
+    missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of Exampleton Police")
+    recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
+    no_figure: float = 0.5  # a number question none of whose top passages gives such a number
+    extra_piece_margin: float = 0.1  # a second piece must score within this of the best
+    conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
+    other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
+    other_source_margin: float = 0.2  # another source's passage naming the same specific terms
+    own_terms: float = 2.0  # a follow-up's own terms count this many times its context's in coverage
+    list_margin: float = 0.2  # "What are the values?": a list's passage must score within this of the best
+    succession: float = 0.2  # "What came before the HT?": a passage saying which body replaced which
+    echo: float = 0.5  # a span made only of the question's own words ("Operation Lighthouse") answers nothing
+    repeated: float = 0.15  # a follow-up is rarely answered by the passage just quoted
+    continuation: float = 0.2  # ...but often by the passage right after it ("This includes ...")
+    elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
+    no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
+    yes_no: float = 0.08  # added to a yes/no question's best score: it shares fewer words with its answer
+    alternative: float = 0.8  # "Is it A, or B?": a passage's coverage of A alone counts at this share
+    unheard_of: float = 0.5  # taken from the best score when an informal word asked about means nothing the sources say
+    short_span_words: int = 5
+    dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
+
+
+class Extractor:
+    def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
+                 supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
+                 lists: Lists | None = None, scorer: FittedScorer | None = None, fitted_confidence: bool = True) -> None:
+        self.index = index
+        # The fitted ranker, when given, orders the candidates; its confidence model is used only
+        # with ``fitted_confidence`` (else the hand-set confidence curve decides, settings "hybrid").
+        self.scorer = scorer
+        self.fitted_confidence = scorer is not None and fitted_confidence
+        self.lists = lists or Lists()
+        self.supersessions = supersessions or Supersessions([])
+        self.lexical = lexical
+        self.weights = weights
+        self.acronyms = acronyms or AcronymMap()
+        # What scoring reads of a span or a chunk (its terms, its form...) is worked out when a
+        # question first meets it as a candidate, and only the last few thousand are kept: worked
+        # out for every span up front, at 100k chunks these Python sets took gigabytes.
+        # An acronym and its full name count as the same words ("SMG" = "Safe Moorings Group").
+        self._equivalents = self.acronyms.term_equivalents()
+        self._span_terms = Lazy(self._span_terms_of, SPAN_CACHE)  # with its section heading
+        self._own_terms: Lazy[int, frozenset[str]] = Lazy(lambda i: frozenset(terms(index.spans[i].text)), SPAN_CACHE)
+        self._lines = Lazy(self._lines_of, SPAN_CACHE)
+        # How far each span is from a statement that can answer alone (forms.py).
+        self._form: Lazy[int, float] = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
+        self._says_change: Lazy[int, bool] = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
+        self._says_duty: Lazy[int, bool] = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
+        # Each chunk's terms (with its page title and heading) in order, as one array of term ids:
+        # names are found as runs of terms in it, and a candidate chunk's term set read from it.
+        self._chunk_words = ChunkTerms([f"{index.documents[c.doc_id].title} {c.heading} {c.text}" for c in index.chunks])
+        self._chunk_terms: Lazy[int, frozenset[str]] = Lazy(lambda c: with_equivalents(self._chunk_words.set_of(c), self._equivalents), CHUNK_CACHE)
+        self.quotes = QuotedSpans(index.spans)
+        # Each list's words (with its page title and heading), to check a list question's other terms.
+        self._list_terms = Lazy(self._list_terms_of, LIST_CACHE)
+        # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
+        order = sorted({date_key(d.date) for d in index.documents.values()})
+        self._recency = {
+            doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 1.0)
+            for doc_id, d in index.documents.items()
+        }
+        self.figures = FigurePicker(lexical, {doc_id: date_key(d.date) for doc_id, d in index.documents.items()})
+
+    def _span_terms_of(self, span_id: int) -> frozenset[str]:
+        span = self.index.spans[span_id]
+        return with_equivalents(frozenset(terms(span.text + " " + self.index.chunks[span.chunk_id].heading)),
+                                self._equivalents)
+
+    def _lines_of(self, span_id: int) -> tuple[tuple[bool, frozenset[str]], ...]:
+        """A block's lines, each (is it a bare title?, its terms), for the echo rule; none for a sentence."""
+        span = self.index.spans[span_id]
+        if span.kind != "block":
+            return ()
+        return tuple((is_bare_line(line, 8), frozenset(terms(line))) for line in span.text.split("\n") if line.strip())
+
+    def _list_terms_of(self, passage: ListPassage) -> frozenset[str]:
+        doc = self.index.documents[passage.doc_id]
+        return with_equivalents(frozenset(terms(f"{doc.title} {passage.heading} {doc.body[passage.start:passage.end]}")),
+                                self._equivalents)
+
+    def names(self, question: str) -> list[str]:
+        """Multi-word names in the question: capitalised ones, and the corpus's own names however
+        they are typed ("the city of london police")."""
+        typed = multiword_names(question)
+        lowered = [n.lower() for n in typed]
+        # Typed in lower case, only names of three words or more: two ("professional standards",
+        # "met police") are as often a plain phrase or the corpus's own subject.
+        return typed + [n for n in self.acronyms.names_in(question)
+                        if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
+
+    def chunks_missing_names(self, question: str) -> AbstractSet[int]:
+        """Chunks that don't mention a rarely-named thing the question names in full.
+
+        "How many wardens does the City of Exampleton Trust have?" needs a passage about the City
+        of Exampleton Trust, not one about the Harbour Trust that happens to say "city" and "trust".
+        Only names that one source uses count: a name all sources use ("Harbour Trust") is
+        often shortened ("the Trust"), and one no source uses ("Trust Chief") is no name of theirs.
+        """
+        naming: set[int] | None = None  # the chunks naming every such name: the others miss one
+        for name in self.names(question):
+            run = terms(name)
+            if len(run) < 2:
+                continue
+            holders = self._chunk_words.holding(run)
+            if len({self.index.chunks[i].doc_id for i in holders}) == 1:
+                naming = holders if naming is None else naming & holders
+        return set() if naming is None else AllBut(naming, len(self.index.chunks))
+
+    def missing_entities(self, query: Query, chunk_id: int) -> float:
+        """1.0 when the chunk (with title and heading) never mentions a name the question uses."""
+        if not query.entities:
+            return 0.0
+        have = self._chunk_terms[chunk_id]
+        # One name missing is enough: an answer about one trust is no answer about "the City of Exampleton Trust".
+        return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
+
+    def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None,
+                 aliases: dict[str, frozenset[str]] | None = None, own: Sequence[str] = ()) -> float:
+        """Share of the question's term weight (IDF) found in the span, word variants included.
+
+        An acronym and its spelled-out name count once, as the acronym (spans know both forms);
+        so do an informal word and its plain words (``aliases``: "kids" is found in "children").
+        A term the corpus never uses counts in part where the span has one of its nearest corpus
+        terms (``soft``, from vocabulary.py): "kids" is found, at its similarity, in "children".
+        A follow-up's ``own`` terms weigh ``Weights.own_terms`` times the terms of its context.
+        """
+        return self._covered(self._coverage_plan(focus, soft, aliases, own), span_id)
+
+    def _coverage_plan(self, focus: list[str], soft: Soft | None, aliases: dict[str, frozenset[str]] | None,
+                       own: Sequence[str] = ()) -> list[tuple[float, frozenset[str], tuple]]:
+        """Per question term: (its share of the weight, the terms that find it, soft neighbours).
+        Worked out once per question; ``_covered`` then checks each span against it. A follow-up's
+        ``own`` terms weigh more than its context's ("And empathy?" after "What does courage mean?")."""
+        asked = set(focus)
+        for short, full in self._equivalents:
+            if short <= asked and full <= asked:
+                asked -= full - short
+        aliases = {t: plain for t, plain in (aliases or {}).items() if t in asked}
+        for plain in aliases.values():
+            asked -= plain
+        weights = {t: self.lexical.idf(t) * (self.weights.own_terms if t in own else 1.0) for t in asked}
+        total = sum(weights.values())
+        if total == 0:
+            return []
+        plan = []
+        for t, weight in weights.items():
+            finders = {t} | self.lexical.variants(t)
+            for p in aliases.get(t, ()):
+                finders |= {p} | self.lexical.variants(p)
+            plan.append((weight / total, frozenset(finders), tuple((soft or {}).get(t, ()))))
+        return plan
+
+    def _covered(self, plan: list[tuple[float, frozenset[str], tuple]], span_id: int) -> float:
+        found = self._span_terms[span_id]
+        got = 0.0
+        for share, finders, near in plan:
+            if not finders.isdisjoint(found):
+                got += share
+            elif near:
+                got += share * max((sim for term, sim in near if term in found), default=0.0)
+        return got
+
+    @property
+    def confidence_scorer(self) -> FittedScorer | None:
+        """The fitted scorer whose confidence model and thresholds are in use; None when the
+        hand-set confidence curve and the settings' thresholds decide."""
+        return self.scorer if self.fitted_confidence else None
+
+    def candidates(self, query_vector: np.ndarray, hits: list[Hit], n_dense: int,
+                   more_chunks: Sequence[int] = ()) -> tuple[list[int], dict[int, Hit]]:
+        """Spans of the retrieved chunks, plus the spans most similar to the question anywhere,
+        plus those of ``more_chunks``.
+
+        Chunk embeddings blur a sentence among its neighbours; searching spans directly
+        recovers the one sentence that answers a paraphrased question.
+        """
+        by_chunk = {h.chunk_id: h for h in hits}
+        span_ids = [s for h in hits for s in self.index.chunk_spans[h.chunk_id]]
+        dense_top: list[int] = []
+        if n_dense and len(self.index.spans):
+            if self.index.span_faiss is not None:  # the span index: no scan of every span vector at scale
+                _, ids = self.index.span_faiss.search(query_vector.reshape(1, -1).astype(np.float32), n_dense)
+                dense_top = [int(i) for i in ids[0] if i >= 0]
+            else:
+                sims = self.index.span_vectors @ query_vector
+                dense_top = np.argpartition(-sims, min(n_dense, len(sims) - 1))[:n_dense].tolist()
+        for chunk_id in [self.index.spans[i].chunk_id for i in dense_top] + list(more_chunks):
+            if chunk_id not in by_chunk:
+                by_chunk[chunk_id] = Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector))
+                span_ids.extend(self.index.chunk_spans[chunk_id])
+        return span_ids, by_chunk
+
+    def score(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
+        """The candidate spans, best first, each with its score parts (and fitted logit)."""
+        return self._ranked(query, query_vector, hits)[0]
+
+    def _ranked(self, query: Query, query_vector: np.ndarray, hits: list[Hit]
+                ) -> tuple[list[ScoredSpan], tuple[np.ndarray, np.ndarray] | None]:
+        """The candidates best first and, with a fitted scorer, the first candidates' features and logits."""
+        scored = self._hand_scored(query, query_vector, hits)
+        if self.scorer is None or not scored:
+            return scored, None
+        # The fitted ranker reorders the hand rules' first candidates (scorer.py).
+        top = scored[:MAX_CANDIDATES]
+        x = self.features(query, top)
+        logits = self.scorer.ranker.logits(x)
+        order = np.argsort(-logits, kind="stable")
+        ranked = [dataclasses.replace(top[i], fitted=float(logits[i])) for i in order]
+        return ranked + scored[MAX_CANDIDATES:], (x, logits)
+
+    def features(self, query: Query, scored: Sequence[ScoredSpan]) -> np.ndarray:
+        """The fitted ranker's features of each candidate (scorer.CANDIDATE_FEATURES)."""
+        placements = []
+        for s in scored:
+            chunk = self.index.chunks[s.span.chunk_id]
+            siblings = self.index.chunk_spans[s.span.chunk_id]
+            placements.append(Placement(s.span.chunk_id, siblings.index(s.span_id), len(siblings),
+                                        f"{self.index.documents[s.span.doc_id].title} {chunk.heading}"))
+        return candidate_features(query.question, query.focus_terms, scored, query.yes_no, query.followup,
+                                  self.lexical.idf, placements)
+
+    def _hand_scored(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
+        if not hits:
+            return []
+        w = self.weights
+        top_rrf = max(h.score for h in hits) or 1.0
+        wanted = expected_type(query.question)
+        role_chunks = []
+        if wanted is PERSON:
+            # "Who is the current Chair?": whoever holds the role may be named far from the
+            # question's other words ("Foreword (Chair Jo Example), pg 2"): the chunks
+            # saying the role are candidates too.
+            roles = sorted(roles_asked(query.question, query.focus_terms))
+            role_chunks = [chunk_id for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS)] if roles else []
+        span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates, role_chunks)
+        quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
+        if query.selection:  # "Which one is about the frontline?": the items just quoted are the choice
+            items = self._list_items(query.last_quoted, introduced_only=False)
+            quoted, after_quoted = quoted - items, after_quoted | items
+        elif query.other:
+            # "Are there any other functions?" after "...five operational functions:": the five
+            # were what the answer announced; the answer is past the list, not in it.
+            items, after_lists = self._list_items(query.last_quoted), self._after_lists(query.last_quoted)
+            quoted, after_quoted = quoted | items, (after_quoted - items) | after_lists
+        else:
+            after_quoted |= self._list_items(query.last_quoted) - quoted
+        for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
+            chunk_id = self.index.spans[span_id].chunk_id
+            by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
+            span_ids.append(span_id)
+        if not span_ids:
+            return []
+        cos = self.index.span_vectors[span_ids] @ query_vector
+        type_focus = self._type_focus(wanted, query)
+        missing_names = self.chunks_missing_names(query.question)
+        # "How many officers have they got?" after an answer about another force: about that force.
+        answered_name = self._answered_name(query)
+        off_subject = self._chunks_without(answered_name) if answered_name else set()
+        succession = self._succession_spans(query)
+        asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
+        plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
+        # "Is it A, or B?" is answered by a passage on A alone, a little less surely.
+        first_alternative = self._coverage_plan(query.first_alternative, query.soft, query.aliases) \
+            if query.first_alternative else None
+        change, duty = asks_about_change(query.question), asks_about_duty(query.question)
+        scored = []
+        for span_id, cos_span in zip(span_ids, cos):
+            span = self.index.spans[span_id]
+            hit = by_chunk[span.chunk_id]
+            cov = self._covered(plan, span_id)
+            if first_alternative:
+                cov = max(cov, w.alternative * self._covered(first_alternative, span_id))
+            rank = hit.score / top_rrf
+            # Every part is named after the Weights field that sets it, so a trace shows each
+            # rule's contribution and an ablation (weight 0) turns exactly that rule off.
+            parts = [("dense_span", w.dense_span * float(cos_span)), ("dense_chunk", w.dense_chunk * hit.dense_score),
+                     ("coverage", w.coverage * cov), ("rank", w.rank * rank)]
+            type_score = self._type_score(wanted, span, query, type_focus)
+            if type_score:
+                parts.append(("type_mismatch" if type_score < 0 else "answer_type", type_score))
+            if change and self._says_change[span_id]:
+                parts.append(("change", w.change))
+            if duty and self._says_duty[span_id]:
+                parts.append(("duty", w.duty))
+            if span_id in succession:
+                parts.append(("succession", w.succession))
+            if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):
+                parts.append(("echo", -w.echo))
+            parts.append(("recency", w.recency * self._recency[span.doc_id]))
+            if self.missing_entities(query, span.chunk_id):
+                parts.append(("missing_entity", -w.missing_entity))
+            if span.chunk_id in missing_names or span.chunk_id in off_subject:
+                parts.append(("missing_name", -w.missing_name))
+            if self._form[span_id]:
+                parts.append(("form_penalty", -w.form_penalty * self._form[span_id]))
+            if query.action and not self._has_any(span_id, list(query.action)):
+                parts.append(("no_action", -w.no_action))
+            if query.quoted:
+                if span_id in quoted:  # asked to go on, or for something else, the same passage is no answer at all
+                    parts.append(("repeated", -(1.0 if query.elaboration or query.other else w.repeated)))
+                elif span_id in after_quoted and not (query.parallel and not self._has_any(span_id, query.own_terms)):
+                    # ("And special constables?" is not answered by what followed the officer figures.)
+                    parts.append(("elaboration", w.elaboration) if query.elaboration else ("continuation", w.continuation))
+            parts = [(name, value) for name, value in parts if value]
+            scored.append(ScoredSpan(span_id, span, sum(v for _, v in parts), float(cos_span), hit.dense_score, cov, rank,
+                                     tuple(parts)))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+    def _answered_name(self, query: Query) -> str | None:
+        """A follow-up's "they" may be what the last answer was about, named only by the heading
+        above it: "[Who looks after the canals?] -> A volunteer body that keeps the towpaths
+        clear..." is under "Canal Friends", and "How many members have they got?" asks about
+        that body, not the Trust."""
+        if not (query.followup and _THEY.search(query.question)):
+            return None
+        headings = {self.index.chunks[self.index.spans[i].chunk_id].heading
+                    for piece in query.last_quoted for i in self.quotes.quoting(piece)}
+        names = [h for h in headings if _NAME_HEADING.match(h)]
+        return names[0] if len(names) == 1 else None
+
+    def _chunks_without(self, name: str) -> AbstractSet[int]:
+        """Chunks (with title and heading) that don't have the name's terms in a row."""
+        return AllBut(self._chunk_words.holding(terms(name)), len(self.index.chunks))
+
+    def _unheard_of(self, query: Query) -> list[str]:
+        """The informal words asked about whose plain words the sources never use either ("sacked"
+        -> "dismissed"): what they mean is known, and it is nowhere in the sources."""
+        def known(term: str) -> bool:
+            return term in self.lexical.df or bool(self.lexical.variants(term))
+        return [t for t in query.own_terms or query.focus_terms
+                if t in query.aliases and not known(t) and not any(known(p) for p in query.aliases[t])]
+
+    def _succession_spans(self, query: Query) -> set[int]:
+        """For a question about what came before or after a body, the passages saying a body was
+        replaced, in chunks naming a body the question names."""
+        if not _SUCCESSION.search(query.question) or not query.entities:
+            return set()
+        return {sup.span_id for sup in self.supersessions.items
+                if not self.missing_entities(query, self.index.spans[sup.span_id].chunk_id)}
+
+    def _type_focus(self, wanted: AnswerType | None, query: Query) -> list[str]:
+        """The terms what the question asks for must stand with (worked out once per question).
+
+        What a figure must count is what is asked now ("And how many of them are women?"), not
+        the thread's earlier subject ("officers"), nor a word of time ("How many complaints a
+        year?" is not answered by "Eleven years on"). A time is the thread's subject's: "[Harbour
+        Plan] How long does it run?" is answered by "a three-year plan", and "[What is Harbour
+        Renewal?] When does it end?" not by a headline on something else that says "end".
+        """
+        focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
+        return self.figures.counted(focus, query.question) if wanted in NUMERIC else focus
+
+    def _type_score(self, wanted: AnswerType | None, span: Span, query: Query, focus: list[str]) -> float:
+        """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
+
+        A number question wants a figure *of what it counts* ("How many officers?"), not any number.
+        """
+        if wanted is None:
+            return 0.0
+        if wanted is DATE and _NEXT.search(query.question) and not self._dated_after_source(span):
+            # "When is the next board meeting?" asks about the future: a source can only answer
+            # with a year after its own date, not "(in 2010)".
+            return -self.weights.type_mismatch
+        if satisfies(wanted, span.text, query.question, focus, query.aliases):
+            # An address or a phone number is rarely there by chance: stronger evidence than a year.
+            specific = wanted.name in ("address", "phone")
+            return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
+        return -self.weights.type_mismatch if wanted.required else 0.0
+
+    def _dated_after_source(self, span: Span) -> bool:
+        """A year in the span later than its source's own date (any year, for an undated source)."""
+        since = date_key(self.index.documents[span.doc_id].date)[0]
+        return any(int(y) > since for y in YEAR_PATTERN.findall(span.text))
+
+    def confidence(self, score: float) -> float:
+        return 1.0 / (1.0 + math.exp(-self.weights.slope * (score - self.weights.midpoint)))
+
+    def cite(self, span: Span) -> Citation:
+        return self._citation(span.doc_id, span.start, span.end)
+
+    def _citation(self, doc_id: str, start: int, end: int) -> Citation:
+        doc = self.index.documents[doc_id]
+        return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived, doc.url)
+
+    def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float,
+               trace: Decision | None = None) -> Answer:
+        """The answer to ``query`` from the retrieved ``hits``; ``trace``, when given, is filled
+        with what decided it (the scored candidates, the answer-level adjustments, the confidence)."""
+        scored, fitted = self._ranked(query, query_vector, hits)
+        if trace is not None:
+            trace.scored, trace.threshold = scored, threshold
+        if not scored:
+            return Answer(False, NOT_COVERED)
+        # With the hand-set confidence deciding (settings "hybrid"), it decides as the rules alone
+        # would: from the rules' own order; the fitted order only chooses the lead (below).
+        reranked = fitted is not None and not self.fitted_confidence
+        by_rules = sorted(scored, key=lambda s: -s.score) if reranked else scored
+        best = by_rules[0]
+        wanted = expected_type(query.question)
+        numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
+        shares = wanted is SHARE
+        figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms), query.question)
+        said, after_said = self.quotes.find(query.quoted, query.last_quoted)
+        adjustments = []
+        if query.yes_no:
+            adjustments.append(("yes_no", self.weights.yes_no))
+        if self._unheard_of(query):
+            adjustments.append(("unheard_of", -self.weights.unheard_of))  # "Were they sacked?": the sources never speak of dismissal
+        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in by_rules[:10]):
+            adjustments.append(("no_figure", -self.weights.no_figure))  # "How many murders?": no passage gives that number
+        score = best.score
+        for _, value in adjustments:  # in order, as the rules apply
+            score += value
+        if query.elaboration and best.span_id in after_said and score < self.weights.midpoint:
+            # "And what happened after that?": what the source says next is the answer by construction.
+            adjustments.append(("elaboration_floor", self.weights.midpoint - score))
+            score = self.weights.midpoint
+        confidence = self.confidence(score)
+        if fitted is not None and self.scorer is not None and self.fitted_confidence:  # the fitted probability that the lead is right
+            confidence = float(sigmoid(self.scorer.confidence.logits(question_features(*fitted, adjustments))))
+            if query.elaboration and best.span_id in after_said:
+                confidence = max(confidence, threshold)
+        if trace is not None:
+            trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
+        if confidence < threshold:
+            return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
+        if reranked:
+            # The fitted ranker chooses among the candidates the rules would answer with on their
+            # own (their confidence reaches the threshold): a span the rules rule out (a figure of
+            # the wrong kind, a name the question does not ask about) cannot lead.
+            shift = score - best.score
+            ok = [s for s in scored if self.confidence(s.score + shift) >= threshold
+                  or (query.elaboration and s.span_id in after_said)]
+            scored = ok + [s for s in scored if s not in ok]
+            if trace is not None:
+                trace.scored = scored  # the order the lead was chosen from
+        lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
+        citations = tuple(self._citation(doc_id, start, end) for doc_id, start, end in lead)
+        support = tuple(Support(self.cite(span), why) for span, why in supporting)
+        return Answer(True, JOINER.join(c.quote for c in citations), citations + tuple(s.citation for s in support),
+                      confidence, supporting=support)
+
+    def _assemble(self, scored: list[ScoredSpan], query: Query, wanted: AnswerType | None, numeric: bool,
+                  shares: bool, figure_focus: list[str], said: set[int]
+                  ) -> tuple[list[tuple[str, int, int]], list[tuple[Span, str]]]:
+        """The lead answer's pieces (doc_id, start, end) and the quotes offered beside it, each with why.
+
+        The lead says one thing: one span (with a sentence that only goes on from it), a figure, or a
+        list's introduction with its items (a long list that was not asked for: its introduction
+        with the item that answers). Beside it, only what the lead lacks: other sources' values of
+        a figure (newest first), another source saying the same, what the same source goes on to
+        say when it adds to the lead, and the passage saying a quoted body was replaced.
+        """
+        best = self._lead(scored)
+        supporting: list[tuple[Span, str]] = []
+        lead_spans: list[Span] = []
+        # One item of a list is asked for ("Which one...?"), or a figure: no list to quote whole.
+        asked_list = None if numeric or query.selection else self._list(scored, query)
+        introduced = None if numeric or query.selection or asked_list else self._introduced(best.span)
+        holding = None if numeric or asked_list or introduced else self._list_holding(best.span)
+        if asked_list is not None:  # "What are the service's values?": the list's introduction and its items
+            lead = [(asked_list.doc_id, s, e) for s, e in asked_list.pieces()]
+        elif (introduced is not None or holding is not None) and (
+                replaced := self._replacement_asked(scored, query, best.span)) is not None:
+            lead_spans = [replaced]  # "[What was the old board?] Is it still going?" is not answered by its duties
+        elif (passage := introduced or holding) is not None:
+            lead = self._intro_and_item(passage, scored)
+        elif numeric:
+            figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
+            named = self._source_named(query.question, {p.doc_id for p in figures})
+            if named is not None:  # "...according to the auditor?": that source's figure leads
+                figures = [p for p in figures if p.doc_id == named][:1] + [p for p in figures if p.doc_id != named]
+            lead_spans = figures[:1]
+            others = sorted(figures[1:], key=lambda p: date_key(self.index.documents[p.doc_id].date), reverse=True)
+            supporting = [(p, "conflicting_value" if _figures(p.text) != _figures(figures[0].text) else "other_source")
+                          for p in others]
+        else:
+            span = self._whole(best.span) or best.span
+            if wanted is None:
+                span = self._with_follow_on(span, said)
+            lead_spans = [self._without_title(span, query.question)]
+            replacing = self._replacement_asked(scored, query, lead_spans[0])
+            if replacing is not None:  # "Does it still exist?": the passage saying it was replaced answers
+                if not _overlaps(replacing, lead_spans[0]) and self._adds(lead_spans[0], replacing):
+                    supporting.append((lead_spans[0], "continues" if lead_spans[0].doc_id == replacing.doc_id
+                                       else "other_source"))
+                lead_spans = [replacing]
+            for other in scored[1:] if replacing is None else ():  # a follow-up's answer doesn't repeat what was said (``said``)
+                if other.score < scored[0].score - self.weights.extra_piece_margin:
+                    break
+                if other.span_id in said or _overlaps(other.span, lead_spans[0]) or other is best:
+                    continue
+                extra = self._whole(other.span)
+                # A fragment ("set policing targets...;", an item cut from its "...must also:") says nothing alone.
+                if extra is not None and not extra.text[:1].islower() and not _overlaps(extra, lead_spans[0]) \
+                        and self._adds(extra, lead_spans[0]):
+                    supporting.append((extra, "continues" if extra.doc_id == best.span.doc_id else "other_source"))
+                break  # one more passage at most
+            supporting += [(p, "other_source") for p in self._other_source(
+                [best] + [x for x in scored if x is not best], lead_spans + [p for p, _ in supporting],
+                query.focus_terms, self.names(query.question), query.question)]
+        if lead_spans:
+            lead = self._introduction_of(lead_spans[0]) + [(p.doc_id, p.start, p.end) for p in lead_spans]
+        quoted = lead_spans + [p for p, _ in supporting]
+        supporting += [(p, "replaced_by") for p in self._replacements(quoted, query.question)
+                       if not any(_within(p, q) for q in lead)]
+        return lead, supporting
+
+    def _replacement_asked(self, scored: list[ScoredSpan], query: Query, lead: Span) -> Span | None:
+        """For a question whether a body still exists, or what came before or after it, the passage
+        saying which body replaced which: of a body the question, the lead or the thread names
+        ("[What was the old board?] Is it still going?"), or one scoring near the best."""
+        if _STILL.search(query.question):
+            texts = [query.question, lead.text, *query.last_quoted]
+            found = [self.index.spans[sup.span_id] for text in texts for sup in self.supersessions.for_text(text)]
+            if found:
+                return found[0]
+        succession = self._succession_spans(query)
+        for s in scored:
+            if s.score < scored[0].score - self.weights.list_margin:
+                break
+            if s.span_id in succession:
+                return s.span
+        return None
+
+    def _source_named(self, question: str, doc_ids: set[str]) -> str | None:
+        """The one document of ``doc_ids`` a question names as its source ("according to the
+        auditor", "going by the board's page"): words after such a phrase that only that document's
+        title or site has (an acronym and its name count as one)."""
+        cue = _ACCORDING_TO.search(question)
+        if cue is None or len(doc_ids) < 2:
+            return None
+        asked = with_equivalents(set(terms(question[cue.end():])), self._equivalents)
+        own = {d: with_equivalents(set(terms(f"{self.index.documents[d].title} {self.index.documents[d].site}")),
+                                   self._equivalents) for d in doc_ids}
+        named = [d for d in doc_ids if any(t in own[d] and not any(t in own[o] for o in doc_ids if o != d) for t in asked)]
+        return named[0] if len(named) == 1 else None
+
+    def _lead(self, scored: list[ScoredSpan]) -> ScoredSpan:
+        """The best span, unless it can't answer by itself (a headline, a caption: forms.py) and one
+        that can scores within ``extra_piece_margin``: a statement leads, not a title."""
+        best = scored[0]
+        if not self._form[best.span_id]:
+            return best
+        for other in scored[1:]:
+            if other.score < best.score - self.weights.extra_piece_margin:
+                break
+            if not self._form[other.span_id]:
+                return other
+        return best
+
+    def _list_holding(self, span: Span) -> ListPassage | None:
+        """The list a span holds two or more items of, when that is too long to lead with."""
+        passage = self.lists.containing(span.doc_id, span.start)
+        if passage is None or span.end - span.start <= LEAD_CHARS:
+            return None
+        inside = [item for item in passage.items if span.start <= item[0] < span.end]
+        return passage if len(inside) >= 2 else None
+
+    def _intro_and_item(self, passage: ListPassage, scored: list[ScoredSpan]) -> list[tuple[str, int, int]]:
+        """A list's introduction and its items when short enough to lead with; else the introduction
+        and the item that scores best (the item's span as scored: a sentence, or the item whole)."""
+        pieces = passage.pieces()
+        if sum(e - s for s, e in pieces) <= LEAD_CHARS:
+            return [(passage.doc_id, s, e) for s, e in pieces]
+        body = self.index.documents[passage.doc_id].body
+        starts = [s for s, _ in passage.items]
+        ends = [body.find("\n", s) if body.find("\n", s) >= 0 else len(body) for s in starts]
+        intro = [(passage.doc_id, *passage.intro)] if passage.intro else []
+        for cand in scored:
+            sp = cand.span
+            if sp.doc_id != passage.doc_id:
+                continue
+            for s, e in zip(starts, ends):
+                if s <= sp.start and sp.end <= e:
+                    return intro + [(sp.doc_id, sp.start, sp.end)]
+        return [(passage.doc_id, s, e) for s, e in pieces]
+
+    def _introduction_of(self, span: Span) -> list[tuple[str, int, int]]:
+        """The introduction ("The Trust must also:") of the list item a lead is, when the item
+        goes on from it ("keep the lighthouse lit;" says nothing alone); else nothing."""
+        if not span.text[:1].islower():  # "Harbour Operations looks after..." stands alone
+            return []
+        passage = self.lists.containing(span.doc_id, span.start)
+        if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
+            return []
+        start, end = passage.intro
+        if not self.index.documents[span.doc_id].body[start:end].rstrip().endswith(":"):
+            return []
+        return [(span.doc_id, start, end)]
+
+    def _whole(self, span: Span) -> Span | None:
+        """The span, or when it breaks off at a ':' ("...or by post to:"), the shortest block span
+        holding it with what it introduces (the address); None when there is none: a lead-in cut
+        from what it leads into is no answer."""
+        if not span.text.rstrip().endswith(":"):
+            return span
+        holders = [self.index.spans[i] for i in self.index.chunk_spans[span.chunk_id]]
+        holders = [h for h in holders if h.kind == "block" and h.start <= span.start and h.end > span.end
+                   and not h.text.rstrip().endswith(":")]
+        return min(holders, key=lambda h: (h.end - h.start, -h.start), default=None)
+
+    def _adds(self, other: Span, lead: Span) -> bool:
+        """Whether a second passage says something the lead doesn't: at least half of its own
+        content words are not in the lead (no padding with the same thing said again)."""
+        mine = {t for t in terms(other.text)}
+        if not mine:
+            return False
+        theirs = set(terms(lead.text))
+        new = {t for t in mine if t not in theirs and not (self.lexical.variants(t) & theirs)}
+        return len(new) >= 0.5 * len(mine)
+
+    def _without_title(self, span: Span, question: str) -> Span:
+        """The span less a title line glued above its prose ("Canal Friends / A volunteer
+        body..."), unless the question asks who or which: then the title is the name asked for."""
+        first, sep, rest = span.text.partition("\n")
+        if not sep or not is_bare_line(first, 8) or _WHO_WHICH.search(question):
+            return span
+        offset = len(first) + 1 + (len(rest) - len(rest.lstrip()))
+        body = rest.strip()
+        if not body or not _PROSE_END.search(body) or "\n" in body:
+            return span  # an address or a list under a title line: the title belongs to it
+        start = span.start + offset
+        return Span(span.chunk_id, span.doc_id, start, start + len(body), body, "sentence")
+
+    def _with_follow_on(self, span: Span, said: set[int]) -> Span:
+        """The span and the sentence right after it, when that sentence only goes on from it
+        ("...a way for boat owners to speak to the harbour master about moorings. In most
+        marinas this is done through Harbour Users Panels (HUPs)."): one passage, quoted whole."""
+        after = self.quotes.starting_within(span.doc_id, span.end, span.end + 3)[:1]
+        if not after or after[0] in said:
+            return span
+        follow = self.index.spans[after[0]]
+        if (follow.kind != "sentence" or len(follow.text) > _FOLLOW_ON_CHARS or follow.end - span.start > LEAD_CHARS
+                or not _REFERS_BACK.match(follow.text)):
+            return span
+        body = self.index.documents[span.doc_id].body
+        return Span(span.chunk_id, span.doc_id, span.start, follow.end, body[span.start:follow.end], span.kind)
+
+    def _list(self, scored: list[ScoredSpan], query: Query) -> ListPassage | None:
+        """For a question asking for a list, the list that answers it, if one scores near the best.
+
+        The list must be of the thing asked for (its heading or introduction names it; a list
+        whose introduction does is preferred) and its text must hold the question's other terms
+        ("the auditor's values" are not the Trust's)."""
+        heads = list_head(query.question)
+        if not heads:
+            return None
+        found: dict[ListPassage, tuple[bool, float]] = {}
+        for s in scored:
+            if s.score < scored[0].score - self.weights.list_margin:
+                break
+            passage = self.lists.containing(s.span.doc_id, s.span.start)
+            if passage is None or passage in found:
+                continue
+            named_in_intro = set(heads) <= passage.intro_terms
+            if named_in_intro or set(heads) <= passage.heading_terms:
+                found[passage] = (named_in_intro, s.score)
+        ranked = sorted(found, key=lambda p: found[p], reverse=True)
+        if ranked and not found[ranked[0]][0]:
+            # Named only by the section heading ("Our Structure"): the section's first list.
+            top = ranked[0]
+            ranked.insert(0, min((p for p in ranked if (p.doc_id, p.heading) == (top.doc_id, top.heading)),
+                                 key=lambda p: p.start))
+        for passage in ranked:
+            text = self._list_terms[passage]
+            if all(t in text or self.lexical.variants(t) & text for t in query.focus_terms):
+                return passage
+        return None
+
+    def _introduced(self, span: Span) -> ListPassage | None:
+        """The list a best span introduces ("...reports on the harbour's moorings:"): the
+        introduction alone says nothing, so the list answers."""
+        if not span.text.rstrip().endswith(":"):
+            return None
+        passage = self.lists.containing(span.doc_id, span.end - 1)
+        return passage if passage is not None and passage.intro and passage.intro[1] == span.end else None
+
+    def _list_items(self, pieces: Sequence[str], introduced_only: bool = True) -> set[int]:
+        """The items of the lists quoted pieces belong to. By default only of a list whose quoted
+        introduction opens it ("...five operational functions:"): each item, not only the first,
+        comes next. With ``introduced_only=False``, of any list a piece is part of, item or
+        introduction ("Which one is about the frontline?" after the principles were listed)."""
+        return {span_id for passage in self._quoted_lists(pieces, introduced_only)
+                for start, end in passage.items for span_id in self.quotes.starting_within(passage.doc_id, start, end)}
+
+    def _after_lists(self, pieces: Sequence[str]) -> set[int]:
+        """The span right after each list whose introduction was quoted."""
+        out: set[int] = set()
+        for passage in self._quoted_lists(pieces):
+            body_end = len(self.index.documents[passage.doc_id].body)
+            out.update(self.quotes.starting_within(passage.doc_id, passage.end, body_end)[:1])
+        return out
+
+    def _quoted_lists(self, pieces: Sequence[str], introduced_only: bool = True) -> list[ListPassage]:
+        """The lists the quoted pieces belong to (see ``_list_items``)."""
+        out = []
+        for piece in pieces:
+            if introduced_only and not piece.rstrip().endswith(":"):
+                continue
+            for span_id in self.quotes.quoting(piece):
+                span = self.index.spans[span_id]
+                passage = self.lists.containing(span.doc_id, span.start + max(0, span.text.find(piece.rstrip())))
+                if passage is not None and (passage.intro is not None or not introduced_only):
+                    out.append(passage)
+        return out
+
+    def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
+        """Passages saying that a body asked about or quoted was replaced (ODC -> HT)."""
+        extra: list[Span] = []
+        for text in [question] + [p.text for p in pieces]:
+            for sup in self.supersessions.for_text(text):
+                span = self.index.spans[sup.span_id]
+                if not any(_overlaps(span, p) for p in pieces + extra):
+                    extra.append(span)
+        return extra
+
+    def _specific(self, focus: list[str]) -> list[str]:
+        """The question's terms that are not on most pages ("mission", not "Trust")."""
+        return [t for t in dict.fromkeys(focus) if 0 < self.lexical.df.get(t, 0) <= 0.25 * self.lexical.n_docs]
+
+    def _has_all(self, span_id: int, wanted: list[str], in_text: bool = False) -> bool:
+        """Whether the span (with its heading, or with ``in_text`` its text alone) has every term."""
+        found = with_equivalents(self._own_terms[span_id], self._equivalents) if in_text else self._span_terms[span_id]
+        return all(t in found or self.lexical.variants(t) & found for t in wanted)
+
+    def _says_all(self, span_id: int, wanted: list[str], named: set[str]) -> bool:
+        """Whether the span has every term: those of names the question uses (``named``) anywhere in
+        its text, the others in its own words, outside the names it mentions. "Two of the wardens
+        were interviewed by ... the Harbour Complaints Panel (HCP)" says nothing about
+        complaining."""
+        own = set(terms(_NAME_RUN.sub(" ", self.index.spans[span_id].text)))
+        return (self._has_all(span_id, [t for t in wanted if t in named], in_text=True)
+                and all(t in own or self.lexical.variants(t) & own for t in wanted if t not in named))
+
+    def _has_any(self, span_id: int, wanted: list[str]) -> bool:
+        """Whether the span (with its heading) has any of the terms."""
+        found = self._span_terms[span_id]
+        return any(t in found or self.lexical.variants(t) & found for t in wanted)
+
+    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
+                      names: Sequence[str] = (), question: str = "") -> list[Span]:
+        """Another source's statement of the same thing ("the Trust's mission" in two pages).
+
+        Both passages must name every specific term of the question (the other in its own words,
+        not just under a heading that does) and the other every name the question uses ("the City
+        of Exampleton", not a city); it may score somewhat lower, since sources word the same fact differently.
+        """
+        specific = self._specific(focus)
+        best = scored[0]
+        if not specific or not self._has_all(best.span_id, specific):
+            return []
+        docs = {p.doc_id for p in pieces}
+        named = {t for name in names for t in terms(name)} | set(self.acronyms.expand(question))
+        named |= {t for word in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", question) for t in terms(word)}
+        for other in scored[1:]:
+            if best.score - other.score > self.weights.other_source_margin:
+                break
+            if (other.span.doc_id not in docs and not span_penalty(other.span, self.weights.short_span_words)
+                    and self._says_all(other.span_id, specific, named)
+                    and all(name.lower() in other.span.text.lower() for name in names)):
+                return [other.span]
+        return []
+
+    def _suggestions(self, scored: list[ScoredSpan], n: int = 3) -> list[Citation]:
+        out, chunks = [], set()
+        for s in scored:
+            if s.span.chunk_id in chunks or len(s.span.text.split()) < self.weights.short_span_words:
+                continue
+            chunks.add(s.span.chunk_id)
+            out.append(self.cite(s.span))
+            if len(out) == n:
+                break
+        return out
+
+
+
+
+def date_key(date: str) -> tuple[int, int]:
+    """Sortable (year, month) of a source date such as "June 2017"; undated sorts oldest."""
+    year = re.search(r"\b(\d{4})\b", date or "")
+    if not year:
+        return (0, 0)
+    month = next((i + 1 for i, m in enumerate(MONTHS) if m in date.lower()), 0)
+    return (int(year.group(1)), month)
+
+
+_NAME_RUN = re.compile(r"\b" + name_run())
+
+
+_NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
+                   re.IGNORECASE)
+
+# A sentence that goes on from the one before: "This includes...", "They have also found...",
+# "In most marinas this is done through...".
+_REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
+_FOLLOW_ON_CHARS = 200
+MAX_CANDIDATES = 40  # the hand rules' first candidates, which a fitted ranker reorders (train.py uses as many)
+_ROLE_CHUNKS = 20  # chunks saying the role asked about, taken as candidates for a who-question
+_THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
+# A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of Exampleton
+# Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",
+# "About Us"), nor pairing two things with "and" ("HT and the Boating Community").
+_NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?:(?:of|the|&)\s+)*[A-Z][\w’'+]*)+$")
+# "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
+_STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
+                    r"\b(does|do|did)\b.*\bexist\b|\bnot exist\b", re.IGNORECASE)
+_ACCORDING_TO = re.compile(r"\b(according to|going by|as per|per|as stated by|as said by|in the words of)\b",
+                           re.IGNORECASE)
+_SUCCESSION = re.compile(
+    r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
+    r"came after|abolished|old name|called then)\b",
+    re.IGNORECASE,
+)
+
+
+def multiword_names(question: str) -> list[str]:
+    """Names of two or more capitalised words in the question ("City of Exampleton Police").
+
+    The question's first word is left out ("Where is..."), as is a lone capitalised word.
+    """
+    body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
+    return [m.group(0) for m in _NAME_RUN.finditer(body)]
+
+
+def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[str]) -> bool:
+    """A block whose only lines sharing words with the question are titles of just those words
+    ("...reports including: / The Quayside Review / Operation Lighthouse" for "What was
+    Operation Lighthouse?"): the block names the thing and says nothing about it. ``lines`` are the
+    block's (is a bare title, terms) pairs; a sentence has none."""
+    touched = [(title, line_terms) for title, line_terms in lines if line_terms & asked]
+    return bool(touched) and all(title and line_terms <= asked for title, line_terms in touched)
+
+
+def _within(span: Span, piece: tuple[str, int, int]) -> bool:
+    doc_id, start, end = piece
+    return span.doc_id == doc_id and span.start < end and start < span.end
+
+
+def _figures(text: str) -> frozenset[str]:
+    """The numbers a passage gives ("12,400", "3.5"), to tell a different value from the same one."""
+    return frozenset(m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
+
+
+_WHO_WHICH = re.compile(r"\b(who|whom|whose|which)\b", re.IGNORECASE)
+_PROSE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end

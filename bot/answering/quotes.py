@@ -1,0 +1,72 @@
+"""What a conversation already quoted, found among the answer spans (no model).
+
+A follow-up arrives with the assistant's earlier answers as plain text (``Query.quoted``:
+the pieces of each answer, ``Query.last_quoted``: those of the last one). Scoring needs them
+as span ids: the passages already quoted (rarely the answer again) and the passage right after
+the last answer's (often the answer to "and then?", "what does that cover?").
+"""
+
+from __future__ import annotations
+
+import bisect
+from functools import lru_cache
+from typing import Sequence
+
+from bot.schema import Span
+
+
+class QuotedSpans:
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self.spans = spans
+        self._by_text: dict[str, list[int]] = {}
+        for span_id, s in enumerate(spans):
+            self._by_text.setdefault(s.text, []).append(span_id)
+        # Each document's spans in reading order, and their starts, to find what comes next.
+        self._order: dict[str, list[int]] = {}
+        for span_id in sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start)):
+            self._order.setdefault(spans[span_id].doc_id, []).append(span_id)
+        self._starts = {doc: [spans[i].start for i in ids] for doc, ids in self._order.items()}
+        # Finding a shortened piece scans every span: one follow-up asks for the same pieces several times.
+        self._holding = lru_cache(maxsize=1024)(self._scan)
+
+    def find(self, pieces: Sequence[str], last: Sequence[str] = ()) -> tuple[set[int], set[int]]:
+        """Span ids of the passages already quoted, and of those right after the last answer's."""
+        quoted = {i for p in pieces for i in self.quoting(p)}
+        after = {i for p in last for i in self.following(p)}
+        return quoted, after - quoted
+
+    def following(self, piece: str) -> list[int]:
+        """The first span starting after the piece ends, where the piece is quoted (the piece may
+        end inside a longer span: "...Trusts (AHT). by:" is followed by the list it introduces)."""
+        core = piece.rstrip(" .…") if piece not in self._by_text else piece
+        out = []
+        for i in self.quoting(piece):
+            span = self.spans[i]
+            at = span.text.find(core)  # -1: the span is one of several the piece quotes whole
+            end = span.start + at + len(core) if at >= 0 else span.start - core.find(span.text) + len(core)
+            ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
+            pos = bisect.bisect_left(starts, end)
+            if pos < len(ids):
+                out.append(ids[pos])
+        return out
+
+    def starting_within(self, doc_id: str, start: int, end: int) -> list[int]:
+        """Spans of the document that start within [start, end)."""
+        ids, starts = self._order.get(doc_id, []), self._starts.get(doc_id, [])
+        return ids[bisect.bisect_left(starts, start): bisect.bisect_left(starts, end)]
+
+    def quoting(self, piece: str) -> list[int]:
+        """Spans whose text is the piece; for a piece shortened by the client, those holding it;
+        for a piece quoting a sentence with the one that goes on from it, both."""
+        exact = self._by_text.get(piece)
+        if exact or len(piece) < _SHORTEST:
+            return exact or []
+        return list(self._holding(piece))
+
+    def _scan(self, piece: str) -> tuple[int, ...]:
+        core = piece.rstrip(" .…")
+        holding = tuple(i for i, s in enumerate(self.spans) if core in s.text)
+        return holding or tuple(i for i, s in enumerate(self.spans) if s.text in piece)
+
+
+_SHORTEST = 20  # a shorter piece is matched only exactly: too little to trust a partial match

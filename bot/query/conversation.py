@@ -1,0 +1,330 @@
+"""From a question and the conversation so far to a retrieval query. No generative model.
+
+Two things happen here:
+- Follow-ups ("When?", "What's their postal address?", "And what replaced it?") carry the
+  previous user question into retrieval, so the new question is read in its context.
+- Acronyms are expanded both ways from definitions found in the corpus itself (acronyms.py),
+  so "HT" also finds "the Harbour Trust".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from bot.query import domain
+from bot.query.acronyms import AcronymMap
+from bot.query.qtype import YES_NO_LEAD, without_lead_in
+from bot.text.terms import terms
+from bot.query.validate import Turn
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|their|theirs|them|he|him|his|she|her|this|that|these|those|there|then|"
+    r"the same|the former|the latter|one)\b",
+    re.IGNORECASE,
+)
+# "How do I join it?", "how can I go about reporting...": the action is the verb after the subject.
+_HOW_TO = re.compile(r"how (?:do|can|could|should|would|might) (?:i|you|we|one|people|someone) "
+                     r"(?:go about |actually |just |even )?([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)
+_LIGHT_VERBS = frozenset("make get go do have take find put give see know".split())
+_CONTINUATION = re.compile(r"^\s*(and|but|also|so|what about|how about|what else|anything else)\b", re.IGNORECASE)
+# "And X?" / "What about X?" with no question of its own after the opener.
+_PARALLEL = re.compile(
+    r"^\s*(and|what about|how about)\s+(?!(who|what|when|where|why|how|which|is|are|do|does|did|can|could|was|were|"
+    r"has|have|will|would|should|if|then|after|before)\b)", re.IGNORECASE,
+)
+_SELECTION = re.compile(r"^\s*(?:and\s+|so\s+)?which\s+(?:one|ones|of\s+(?:them|those|these)|is|are)\b", re.IGNORECASE)
+_OTHER = re.compile(r"\b(any|some|what|which) (other|more|additional|further)\b|\banother\b"
+                    r"|\b(who|where|anyone|anybody|anywhere|someone|somebody|somewhere) else\b", re.IGNORECASE)
+# "... as well?", "... instead?": a question closing on a word that points back at the conversation.
+_TRAILING = re.compile(r"\b(as well|too|though|instead|either|then)\s*[?.!]*\s*$", re.IGNORECASE)
+_ELABORATION = re.compile(
+    r"\b(tell me more|more (about|on|detail)|what else|anything else|go on|such as|for example|for instance|"
+    r"like what|which ones|what (does|did|do) (that|this|it) (cover|include|involve|mean)|what kind|in what way|"
+    r"after that|what happened next|what came next|and then|then what)\b",
+    re.IGNORECASE,
+)
+
+
+
+COLLOQUIAL_FILE = Path(__file__).parent.parent / "data" / "colloquial.tsv"  # bot/data: shared by the subpackages
+
+
+@dataclass(frozen=True)
+class Colloquial:
+    """Everyday and British colloquial wording mapped to the plainer words official sources use
+    (data/colloquial.tsv): "bent coppers" also searches for "corruption misconduct police officers"."""
+
+    lexical: dict[str, str]  # phrase -> plain words for the lexical query
+    dense: dict[str, str]  # phrase -> plain words shown to the dense encoder too
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Longest phrases first, whole words only ("strapped for cash" before "cash"; no "cop" in "scope").
+        # A phrase written in capitals matches only in capitals: "IT" the department, not "it".
+        phrases = sorted(self.lexical, key=len, reverse=True)
+        alternatives = [re.escape(p) if p.islower() else f"(?-i:{re.escape(p)})" for p in phrases]
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+        object.__setattr__(self, "_pattern", pattern if phrases else None)
+
+    @classmethod
+    def load(cls, path: Path = COLLOQUIAL_FILE, extra: Sequence[tuple[str, str, str]] | None = None) -> "Colloquial":
+        """The general wording in ``path`` plus ``extra`` (phrase, plain words, scope): by default
+        the current domain file's, whose plain words are a corpus's own names and phrases."""
+        rows = []
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 3 or parts[2] not in ("both", "lexical"):
+                raise ValueError(f"{path}:{line_no}: expected 'phrase<TAB>plain words<TAB>both|lexical', got {line!r}")
+            rows.append((parts[0], parts[1], parts[2]))
+        rows += domain.current().colloquial if extra is None else extra
+        lexical, dense = {}, {}
+        for phrase, plain, scope in rows:
+            phrase, plain = phrase.strip(), plain.strip()
+            phrase = phrase if phrase.isupper() else phrase.lower()
+            lexical[phrase] = plain
+            if scope == "both":
+                dense[phrase] = plain
+        return cls(lexical, dense)
+
+    def _matches(self, text: str) -> list[str]:
+        if not self._pattern:
+            return []
+        found = [m.group(1) for m in self._pattern.finditer(text)]
+        return [f if f.isupper() and f in self.lexical else f.lower() for f in found]
+
+    def terms(self, question: str) -> list[str]:
+        """Lexical terms for the colloquial phrases in the question."""
+        return [t for phrase in self._matches(question) for t in terms(self.lexical[phrase])]
+
+    def aliases(self, question: str) -> dict[str, frozenset[str]]:
+        """Each term of an informal phrase -> the terms of its plain words ("gay" -> {"lgbt"}).
+
+        Only for phrases that mean their plain words ("both" in the file), not mere hints
+        ("age" -> founded): finding "founded" is no answer to a question about age."""
+        out: dict[str, frozenset[str]] = {}
+        for phrase in self._matches(question):
+            if phrase not in self.dense:
+                continue
+            plain = frozenset(terms(self.dense[phrase]))
+            for t in terms(phrase):
+                if t not in plain:
+                    out[t] = out.get(t, frozenset()) | plain
+        return out
+
+    def for_encoder(self, question: str) -> str:
+        """The question with the plain words of its informal phrases in brackets, for the encoder."""
+        plain = list(dict.fromkeys(self.dense[p] for p in self._matches(question) if p in self.dense))
+        return f"{question} ({', '.join(plain)})" if plain else question
+
+
+@dataclass(frozen=True)
+class Query:
+    """What retrieval and answer scoring work from."""
+
+    question: str  # the user's own words
+    text: str  # what the dense encoder sees (question, plus context for a follow-up)
+    terms: list[str]  # lexical terms for BM25, with acronym expansions and context
+    focus_terms: list[str] = field(default_factory=list)  # the question's terms (a follow-up's: with its context)
+    own_terms: list[str] = field(default_factory=list)  # a follow-up's own terms: what is asked now
+    followup: bool = False
+    # Names the question is about ("Paris", "City of Exampleton Police", "HT"): each entry lists
+    # the ways a passage may say it (a term, or all terms of an acronym's full name).
+    entities: tuple[tuple[frozenset[str], ...], ...] = ()
+    # Passages the assistant already quoted in this conversation, and those of its last answer.
+    quoted: tuple[str, ...] = ()
+    last_quoted: tuple[str, ...] = ()
+    elaboration: bool = False  # "Tell me more", "What does that cover?": the text that follows answers
+    # "And volunteers?", "What about the HT?": the last question asked again of something else.
+    parallel: bool = False
+    # "Which one is about the frontline?": one of the things just listed is asked for.
+    selection: bool = False
+    # "Are there any other functions?": something besides what the last answer listed or introduced.
+    other: bool = False
+    yes_no: bool = False  # "Is the harbour safe for swimming?": answered by a statement, not a fact
+    # "How do I join it?": the terms of the action asked about (with its plain words); a passage
+    # that never mentions it says nothing on how to do it.
+    action: tuple[str, ...] = ()
+    # Terms of informal phrases -> the plain terms that stand for them ("gay" -> {"lgbt"}).
+    aliases: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
+    soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    # "Do they base decisions on evidence, or just gut feeling?": the terms of the first
+    # alternative alone, which a passage may answer without a word of the second.
+    first_alternative: list[str] = field(default_factory=list)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question opening with an auxiliary ("Does the Trust...?", "And is that enough...?")."""
+    question = without_lead_in(question)
+    if _IF_CLAUSE.match(question):  # "If I ring the helpline, will I be talking to ...?" (not "..., who deals with it?")
+        return bool(_IF_THEN_AUX.search(question)) and not _WH_WORD.search(question)
+    return bool(YES_NO_LEAD.match(question))
+
+
+_IF_CLAUSE = re.compile(r"if\b", re.IGNORECASE)
+_WH_WORD = re.compile(r"\b(who|what|where|when|why|how|which)\b", re.IGNORECASE)
+_IF_THEN_AUX = re.compile(r"\b(am|is|are|was|were|do|does|did|can|could|will|would|should|has|have) "
+                          r"(i|you|we|they|it|he|she|there)\b", re.IGNORECASE)
+
+
+def is_followup(question: str, history: Sequence[Turn]) -> bool:
+    """A question that needs the previous turn to make sense."""
+    if not any(t.role == "user" for t in history):
+        return False
+    own = terms(question)
+    if not own:
+        return True
+    if _CONTINUATION.match(question):
+        return True
+    if _OTHER.search(question) or _TRAILING.search(question):
+        # "Is there another way to get through?", "...keeping an eye on them as well?": each
+        # presupposes something the conversation already said, however long the question.
+        return True
+    if len(question.split()) <= 8 and _ANAPHORA.search(question):
+        return True
+    # "What's the address?", "Can I phone instead?": a short question naming nothing leans on the conversation.
+    words = _WORD.findall(question)
+    return len(words) <= _SHORT_WORDS and not any(_is_name(w, first=i == 0) for i, w in enumerate(words))
+
+
+_SHORT_WORDS = 4
+_WORD = re.compile(r"[A-Za-z][\w'’+-]*")
+
+
+def _is_acronym(word: str) -> bool:
+    """An acronym ("HT"), plural ones included ("VHWs")."""
+    word = word[:-1] if word.endswith("s") and len(word) >= 3 else word
+    return len(word) >= 2 and word.isupper()
+
+
+def _is_name(word: str, first: bool) -> bool:
+    """An acronym ("HT"), or a capitalised word not opening the question ("Trust", not "What")."""
+    return _is_acronym(word) or (word[0].isupper() and not first and word != "I")
+
+
+def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset[str], ...], ...]:
+    """Capitalised words after the first, and acronyms: what a real answer's context must mention."""
+    words = _WORD.findall(question)
+    out = []
+    for i, word in enumerate(words):
+        if not _is_name(word, first=i == 0):
+            continue
+        ways = [frozenset(terms(word))] if terms(word) else []
+        for name in acronyms.names_for(word.strip("'’s")) if _is_acronym(word) else ():
+            ways.append(frozenset(terms(name)))
+        if ways:
+            out.append(tuple(ways))
+    return tuple(out)
+
+
+# Constructions colloquial.tsv can't hold, as their words need not be next to each other, with
+# the plain words the sources would use: "What's the Trust actually for?", "What is the HT for?"
+# ask a purpose; "Does the Trust put visitors first?" asks whom it prioritises (not "put the
+# first wardens on the quays").
+_CONSTRUCTIONS = (
+    # (Not "What are they being investigated for?", "What was he arrested for?": a reason, not a purpose.)
+    (re.compile(r"\bwhat(?:'s|’s| is| are| was| were)\s+(?!(?:\w+\s+){0,4}?(?:being|(?!used\b)\w+(?:ed|en))\s+for\b)"
+                r"(?:\w+\s+){1,4}?for\b\s*(?=[?,.!]|$)", re.IGNORECASE),
+     terms("purpose")),
+    (re.compile(r"\bput(?:s|ting)?\s+(?:\w+\s+){1,3}?first\b(?!\s+(?!and\b|in\b)\w)", re.IGNORECASE), terms("prioritise")),
+)
+
+# "Is it A, or B?" (not "..., or not?").
+_ALTERNATIVES = re.compile(r"(.+?),?\s+or\s+(?!not\b)\w", re.IGNORECASE)
+
+
+class QueryBuilder:
+    def __init__(self, acronyms: AcronymMap, colloquial: Colloquial | None = None) -> None:
+        self.acronyms = acronyms
+        self.colloquial = colloquial or Colloquial.load()
+
+    def _terms(self, text: str) -> list[str]:
+        plain = [t for pattern, words in _CONSTRUCTIONS if pattern.search(text) for t in words]
+        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + plain
+
+    def _for_encoder(self, text: str) -> str:
+        # "Does the Trust put visitors first?" is encoded as the statement it asks about: the
+        # auxiliary carries no content, and the passage that answers is a statement.
+        text = YES_NO_LEAD.sub("", text, count=1)
+        return self.colloquial.for_encoder(self.spelled_out(text))
+
+    def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        self.acronyms.learn_from(question)
+        own = self._terms(question)
+        entities = named_entities(question, self.acronyms)
+        aliases = self.colloquial.aliases(question)
+        if not is_followup(question, history):
+            yes_no = is_yes_no(question)
+            alternative = _ALTERNATIVES.match(question) if yes_no else None
+            return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
+                         yes_no=yes_no, action=self.action(question),
+                         first_alternative=self._first_alternative(alternative.group(1), question, own) if alternative else [])
+        earlier = topic_questions(history)
+        context = [t for q in earlier for t in self._terms(q)]
+        if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
+            entities = tuple(dict.fromkeys(e for q in earlier for e in named_entities(q, self.acronyms) if len(e) > 1))
+        # The new question's own words count double: it is what is being asked now.
+        return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
+                     focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
+                     last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
+                     parallel=bool(_PARALLEL.match(question)) and not _ELABORATION.search(question),
+                     selection=bool(_SELECTION.match(question)), other=bool(_OTHER.search(question)),
+                     yes_no=is_yes_no(question), action=self.action(question),
+                     aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
+
+    @staticmethod
+    def _first_alternative(first: str, question: str, question_terms: list[str]) -> list[str]:
+        """The first alternative's terms, and the plain words of the whole question's informal ones
+        ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner)."""
+        written = set(terms(question))
+        return terms(first) + [t for t in question_terms if t not in written]
+
+    def action(self, question: str) -> tuple[str, ...]:
+        """The terms of what a "how do I ..." question wants to do, with the plain words of an
+        informal verb ("how do I report a cop" -> report, complaint; "how do I grass" -> report)."""
+        match = _HOW_TO.match(without_lead_in(question))
+        if not match:
+            return ()
+        verb = match.group(1)
+        if verb.lower() in _LIGHT_VERBS:  # "how do I make a complaint?": the action is in the object
+            return ()
+        found = terms(verb) + self.colloquial.terms(verb) + self.colloquial.terms(f"{verb} {match.group(2) or ''}")
+        return tuple(dict.fromkeys(found))
+
+    def spelled_out(self, text: str) -> str:
+        """The text with the corpus's own acronyms spelled out for the dense encoder, which can't
+        know them: "What is the SMG?" -> "What is the SMG (Safe Moorings Group)?"."""
+        for acronym in dict.fromkeys(self.acronyms.acronyms_in(text)):
+            name = min(self.acronyms.names_for(acronym), key=len)
+            text = re.sub(rf"\b({re.escape(acronym)})\b", rf"\1 ({name})", text, count=1, flags=re.IGNORECASE)
+        return text
+
+
+def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:
+    """The pieces of the assistant's answers, or of its last one (answers join verbatim pieces with " … ")."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    return tuple(p.strip() for a in (answers[-1:] if last else answers) for p in a.split(" … ") if p.strip())
+
+
+TOPIC_TURNS = 3  # a follow-up leans on at most this many earlier questions
+
+
+def topic_questions(history: Sequence[Turn], limit: int = TOPIC_TURNS) -> list[str]:
+    """The earlier user questions a follow-up depends on, oldest first.
+
+    Walks back from the last user question until one stands on its own: after "What is the
+    reform plan called?" -> "How long does it run?", a further "What was it called before?"
+    still needs "reform plan" from two turns back.
+    """
+    users = [i for i, t in enumerate(history) if t.role == "user"]
+    chain: list[str] = []
+    for i in reversed(users):
+        chain.insert(0, history[i].content)
+        if len(chain) >= limit or not is_followup(history[i].content, history[:i]):
+            break
+    return chain
