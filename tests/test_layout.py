@@ -7,6 +7,8 @@ imports are parsed from the source with ``ast``, so nothing here loads a model o
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 
 import pytest
 
@@ -46,6 +48,16 @@ def test_the_runtime_never_imports_tools_and_the_cli_only_lazily():
     into_tools = [i for i in imports if i.target == "tools" and i.source != "tools"]
     assert into_tools, "the CLI runs the tools' commands: the parse should see those imports"
     assert {i.source for i in into_tools} == {"cli"} and all(i.lazy for i in into_tools)
+
+
+def test_serving_an_answer_loads_no_tool():
+    """What the app and `python -m bot ask` import (the CLI, the engine, the web app, app.py) loads no
+    module of bot.tools, lazily resolved imports included."""
+    code = ("import sys; import app, bot.cli, bot.engine, bot.web.app; "
+            "print(sorted(m for m in sys.modules if m.startswith('bot.tools')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_docs_architecture_is_current():

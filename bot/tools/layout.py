@@ -7,7 +7,8 @@ and fails on an import against ``ALLOWED``, on an import of ``bot.tools`` from t
 on a cycle between parts, and when the committed ``docs/architecture.md`` is out of date.
 
 A part is a subpackage (``bot/text/`` is ``text``), or one of the top-level modules: ``engine``
-(wires the stages), ``cli`` (with ``__main__``), and ``shared``: ``schema``, ``settings``,
+(wires the stages), ``cli`` (with ``__main__``, and ``app.py`` beside the package: both are entry
+points), and ``shared``: ``schema``, ``settings``,
 ``progress`` and the package's ``__init__``, leaves every part may import. The rules follow the
 data's way through the system: a part imports only parts upstream of it. This module does not
 decide what is in each part; the subpackages' docstrings say why an ambiguous module sits where
@@ -93,8 +94,10 @@ def _module_name(path: Path) -> str:
 def imports_of(path: Path) -> list[Import]:
     """Every import of ``bot`` in one file, relative ones resolved, with whether it runs lazily."""
     module = _module_name(path)
-    source = part_of(module)
-    assert source is not None
+    # app.py, beside the package, is an entry point like the CLI: it loads the engine and serves the web app.
+    source = "cli" if module == "app" else part_of(module)
+    if source is None:
+        raise ValueError(f"{path} is not a module of bot")
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: list[Import] = []
 
@@ -124,8 +127,9 @@ def imports_of(path: Path) -> list[Import]:
 
 
 def scan(bot_dir: Path = BOT_DIR) -> list[Import]:
-    """The imports of ``bot`` across every ``.py`` file under ``bot_dir``."""
-    return [i for path in sorted(bot_dir.rglob("*.py")) for i in imports_of(path)]
+    """The imports of ``bot`` across every ``.py`` file under ``bot_dir``, and ``app.py`` beside it."""
+    paths = sorted(bot_dir.rglob("*.py")) + [p for p in [bot_dir.parent / "app.py"] if p.is_file()]
+    return [i for path in paths for i in imports_of(path)]
 
 
 def violations(imports: list[Import]) -> list[str]:
