@@ -2,7 +2,7 @@
 
 ``read_source(path)`` checks the file (size cap, content matches its extension), extracts its
 main text and the metadata the file itself states, and returns a ``Source`` whose ``render()``
-is a corpus/ file (the header format of ``corpus.py``). Anything unusable raises ``Rejected``
+is a corpus/ file (the header format of ``documents.py``). Anything unusable raises ``Rejected``
 with a one-line reason.
 
 - HTML: trafilatura extracts the main text (navigation, cookie banners, footers and asides are

@@ -12,7 +12,7 @@ give (a 10k flat scan: ~1 ms on one thread, 17-30 ms on two busy cores), so ``fo
 pins FAISS to one thread; builds (k-means, encoding) use every core meanwhile.
 
 This module only builds, describes and tunes FAISS indexes; saving, loading and checking
-them is ``index.py``'s job. The index kind and its parameters go into the manifest.
+them is ``store.py``'s job. The index kind and its parameters go into the manifest.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the package: see ``pyproject.toml``) and read once, when the modules that use th
 
 - ``*.css``: the chat's and the /source page's rules (``render.py``) and their colours and layout
   (``theme.py``, which adds the light and dark palettes).
-- ``*.js``: snippets Gradio runs on the chat page (``web.py``): most are ``js_on_load`` bodies,
+- ``*.js``: snippets Gradio runs on the chat page (``app.py``): most are ``js_on_load`` bodies,
   run with ``element``, ``trigger`` and ``watch`` in scope; ``focus-question.js`` and
   ``show-latest.js`` are functions run after an event. They are not served as scripts.
 

@@ -1,7 +1,7 @@
 """Rendering for the web front end: pure functions from answers and documents to escaped text
 or HTML, and the pages' CSS (its text is in ``bot/web/static/``, read by ``assets.py``). ``esc`` is
 applied to every value that comes from a question or the corpus; nothing here answers
-questions or knows about HTTP (``web.py`` does).
+questions or knows about HTTP (``app.py`` does).
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def source_page(doc: Document, start: int | None, end: int | None) -> str:
 # The rules shared by the chat and the /source page come first in both (bot/web/static/*.css).
 PAGE_CSS = assets.text("shared.css") + assets.text("page.css")
 UI_CSS = assets.text("shared.css") + assets.text("chat.css")
-# The /source page's stylesheet, rules then colours: a file of its own (web.py serves it at
+# The /source page's stylesheet, rules then colours: a file of its own (app.py serves it at
 # SOURCE_CSS_PATH, relative to the site's root), so the page's policy allows no inline style.
 SOURCE_CSS = PAGE_CSS + PAGE_THEME_CSS
 SOURCE_CSS_PATH = "source-page.css"  # not under static/ or assets/: those paths are Gradio's
