@@ -1,4 +1,4 @@
-"""Our sentence splitter (``bot.corpus.chunk.split_sentences``) against maintained ones (pysbd, syntok).
+"""Our sentence splitter (``bot.text.sentences.split_sentences``) against maintained ones (pysbd, syntok).
 
     python benchmarks/splitters.py                       # every corpus + the labelled sample
     python benchmarks/splitters.py --samples 10          # more disagreements shown per corpus
@@ -29,7 +29,8 @@ from typing import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bot/ is importable
-from bot.corpus.chunk import split_blocks, split_sentences  # noqa: E402
+from bot.corpus.chunk import split_blocks  # noqa: E402
+from bot.text.sentences import split_sentences  # noqa: E402
 from bot.corpus.documents import load_corpus  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "train-8-articles.json"

@@ -1,6 +1,7 @@
 import pytest
 
-from bot.corpus.chunk import chunk_document, split_blocks, split_sentences
+from bot.corpus.chunk import chunk_document, split_blocks
+from bot.text.sentences import split_sentences
 from bot.corpus.documents import load_corpus
 from bot.schema import Document
 from bot.settings import PROJECT_ROOT

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from bot.corpus.chunk import Block, split_blocks, split_sentences
+from bot.corpus.chunk import Block, split_blocks
+from bot.text.sentences import split_sentences
 from bot.text.terms import terms
 from bot.schema import Document
 

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot.schema import Chunk, Document
+from bot.text.sentences import split_sentences
 
 TokenCounter = Callable[[str], int]
 
 # A block of at most this many words that is all short lines reads as an address or list.
 BLOCK_SPAN_MAX_WORDS = 90
 LIST_ITEM_SPAN_MAX_WORDS = 60  # a list item of several sentences is also a span up to this long
-_ABBREVIATIONS = ("e.g.", "i.e.", "Mr.", "Mrs.", "Dr.", "St.", "No.", "c.", "etc.", "vs.")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£])")
 
 
 def is_bare_line(line: str, max_words: int = 10) -> bool:
@@ -85,23 +84,6 @@ def split_blocks(body: str) -> list[Block]:
         if trail > lead:
             blocks.append(Block(match.start() + lead, match.start() + trail, text[lead:trail]))
     return blocks
-
-
-def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence boundaries within ``text`` as (start, end) offsets shifted by ``offset``."""
-    spans = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        candidate_end = match.start() + 1
-        before = text[start:candidate_end]
-        if before.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", before):
-            continue
-        end = match.end() - (len(match.group(0)) - len(match.group(0).rstrip()))
-        spans.append((start, end))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return [(offset + s, offset + e) for s, e in spans if e > s]
 
 
 def _units(block: Block) -> list[tuple[int, int]]:
