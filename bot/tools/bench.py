@@ -548,7 +548,7 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / 1e6:,.0f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:,.0f} kB"
 
 
-KEPT_SECTIONS = ("## Load test", "## The whole engine at scale", "## Worst requests")
+KEPT_SECTIONS = ("## Load test", "## The whole engine at scale", "## Worst requests", "## Answer scorers")
 
 
 def write_report(res: Results, cfg: BenchConfig) -> str:
