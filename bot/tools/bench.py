@@ -12,7 +12,7 @@ Measured, each against its target where the project has one:
 * peak memory (maxrss) of this process and of the app.
 
 It is a measurement, not a test: nothing fails on a missed target; the report says so.
-``--tiny`` runs every code path in seconds with the hashing embedder (for tests/test_bench.py).
+``--tiny`` runs every code path in seconds with the hashing embedder (for tests/tools/test_bench.py).
 """
 
 from __future__ import annotations

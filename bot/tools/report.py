@@ -24,7 +24,7 @@ from bot.schema import Document
 
 # Refused questions closer than this cosine distance (average linkage) share a topic. With MiniLM,
 # twelve off-topic questions on five subjects (parking, weather, football, passports, neighbours:
-# tests/test_report.py) fall into exactly their five groups anywhere from 0.5 to 0.7.
+# tests/tools/test_report.py) fall into exactly their five groups anywhere from 0.5 to 0.7.
 TOPIC_DISTANCE = 0.6
 TOP_PASSAGES = 10
 

@@ -14,7 +14,7 @@ from bot.index.embed import HashingEmbedder
 from bot.index.store import open_index
 from bot.settings import PROJECT_ROOT
 
-SOURCES = Path(__file__).parent / "data" / "sources"
+SOURCES = Path(__file__).parents[1] / "data" / "sources"
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
 

@@ -12,7 +12,7 @@ from bot.engine import Engine
 from bot.tools.lint import Finding, lint, parse_date
 from bot.settings import Settings
 
-LINT_CORPUS = Path(__file__).parent / "data" / "lint_corpus"
+LINT_CORPUS = Path(__file__).parents[1] / "data" / "lint_corpus"
 TODAY = date(2026, 12, 1)
 
 

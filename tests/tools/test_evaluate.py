@@ -17,7 +17,7 @@ from bot.answering.explain import Trace, abstain_reason, trace_dict, trace_text
 from bot.schema import Answer, Citation
 from bot.tools.squad import is_right, read_squad, select_articles, split_articles, squad_metrics, SquadResult, write_corpus
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def _rows():

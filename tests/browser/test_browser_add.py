@@ -24,8 +24,8 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-SOURCES = Path(__file__).parent / "data" / "sources"
-TINY = Path(__file__).parent / "data" / "tiny_corpus"
+SOURCES = Path(__file__).parents[1] / "data" / "sources"
+TINY = Path(__file__).parents[1] / "data" / "tiny_corpus"
 
 
 @pytest.fixture(scope="module")

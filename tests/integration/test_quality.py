@@ -25,7 +25,7 @@ from bot.tools.evaluate import baseline_record, diff_baseline, evaluate, read_ba
 from bot.query.validate import Turn
 
 pytestmark = pytest.mark.integration
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 DEV_SET = DATA / "eval.jsonl"
 # The committed per-row baseline (python -m bot eval --all --save-baseline tests/data/baseline.json).
 BASELINE = DATA / "baseline.json"

@@ -222,7 +222,7 @@ def test_standalone_source_page_scrolls_to_the_mark(browser, base_url, engine):
 
 
 def test_embed_example_hosts_a_working_chat(browser, base_url):
-    embed = Path(__file__).resolve().parent.parent / "examples" / "embed.html"
+    embed = Path(__file__).resolve().parents[2] / "examples" / "embed.html"
     page = browser.new_page(viewport=DESKTOP)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{embed.as_uri()}?app={base_url}/")  # the chat's URL from the query (issue 18)

@@ -28,7 +28,7 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 SCREENS = {"desktop": DESKTOP, "laptop": LAPTOP, "phone": PHONE}

@@ -9,7 +9,7 @@ import pytest
 from bot.corpus.documents import parse_document
 from bot.corpus.sources import Rejected, read_source, sniff
 
-SOURCES = Path(__file__).parent / "data" / "sources"
+SOURCES = Path(__file__).parents[1] / "data" / "sources"
 HTML = SOURCES / "borough-watch.html"
 PDF = SOURCES / "two-column-report.pdf"
 
