@@ -111,7 +111,13 @@ class Engine:
         """Answer one question; ``history`` holds the earlier turns, oldest first.
 
         The answer also offers up to three related questions the corpus answers. A ``trace``
-        passed in is filled with how the answer was chosen (explain.py)."""
+        passed in is filled with how the answer was chosen (explain.py).
+
+        What asking changes in the engine, all of it safe for concurrent requests: bounded caches
+        (the vectors of unknown words, under ``_word_lock``; the answer stage's per-span values,
+        termindex.Lazy), the acronym map's memo of acronyms looked up in the documents (copy on
+        write, bounded), and a reload of the index when its mapped files changed on disk. Nothing
+        of one request's answer is written where another request reads it."""
         if self.index.mapped and self.index.changed_on_disk():
             self._reload()
         answer, query_vector = self._answer(question, history, trace)

@@ -73,6 +73,11 @@ def _keys(acronym: str) -> list[str]:
     return [acronym.upper()] + ([acronym[:-1]] if plural else [])
 
 
+# At most this many acronyms that questions used and the documents never spell out are
+# remembered as such; questions are anyone's words, so the memo must not grow without end.
+MAX_UNRESOLVED = 4096
+
+
 class AcronymMap:
     """Acronym <-> full name, learned from the documents."""
 
@@ -146,7 +151,11 @@ class AcronymMap:
         return self.pairs.get(acronym.upper(), set())
 
     def learn_from(self, text: str) -> None:
-        """Resolve acronyms a question uses that the documents never write ("DLR") but spell out."""
+        """Resolve acronyms a question uses that the documents never write ("XRL") but spell out.
+
+        What is learned depends on the documents alone (a question only says which acronym to
+        look up), so it is kept for every later question; the memo of acronyms the documents do
+        not spell out is bounded (``MAX_UNRESOLVED``)."""
         for acronym in {m.group(0) for m in _ACRONYM_WORD.finditer(text)}:
             key = acronym.upper()
             if key in self.pairs or key in self._unresolved or len(letters(acronym)) < 3 or acronym != key:
@@ -155,7 +164,7 @@ class AcronymMap:
             with self._lock:  # copy on write: other threads may be reading the old dict
                 if name:
                     self.pairs = {**self.pairs, key: {name}}
-                else:
+                elif len(self._unresolved) < MAX_UNRESOLVED:
                     self._unresolved = self._unresolved | {key}
 
     def acronyms_in(self, text: str) -> list[str]:

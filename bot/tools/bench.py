@@ -38,6 +38,7 @@ import numpy as np
 
 from bot.tools.launch import free_port, launch_app, stop_app
 from bot.settings import PROJECT_ROOT, Settings
+from bot.progress import to_stderr
 
 if TYPE_CHECKING:
     from bot.index.embed import Embedder
@@ -56,8 +57,7 @@ EVAL_FILE = PROJECT_ROOT / "tests" / "data" / "eval.jsonl"
 Log = Callable[[str], None]
 
 
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+_stderr = to_stderr
 
 
 def _quiet(_: str) -> None:

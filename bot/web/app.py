@@ -41,6 +41,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic.json_schema import models_json_schema
 
+from bot.answering.answer import NOT_COVERED
 from bot.answering.explain import Trace, trace_dict
 from bot.web.feedback import FeedbackStore, FeedbackUnavailable
 from bot.web.notices import Notices
@@ -373,7 +374,7 @@ def announcement(ex: Exchange | None, notices: Notices) -> str:
     elif answer.answered:
         text = f"Answer, quoted from {len({c.doc_id for c in answer.citations})} source(s): {answer.answer}"
     else:
-        text = "The sources don't cover this question. " + notices.abstain
+        text = f"{NOT_COVERED} {notices.abstain}"
     lead = notices.leading(ex.question)
     return f"<p>{esc(lead + ' ' if lead else '')}{esc(text[:600])}</p>"
 

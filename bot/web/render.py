@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote as url_quote
 
+from bot.answering.answer import NOT_COVERED  # one wording of "not covered", the API's and the chat's
 from bot.web import assets
 from bot.schema import Answer, Citation, Document
 from bot.web.theme import PAGE_THEME_CSS
 
-NOT_COVERED = "The sources don't cover this."
 
 def esc(text: object) -> str:
     """Escape for HTML text and attribute values."""

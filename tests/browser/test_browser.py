@@ -172,8 +172,8 @@ def test_follow_up_gets_the_conversation(page, engine):
 
 def test_abstention_is_shown_as_such_with_clickable_suggestions(page, tmp_path):
     ask(page, "What will the weather be on Mars?")
-    expect(last_answer(page)).to_contain_text("The sources don't cover this.")
-    expect(page.locator("#sources .src-abstain")).to_contain_text("The sources don't cover this.")
+    expect(last_answer(page)).to_contain_text("The sources don't cover this question.")
+    expect(page.locator("#sources .src-abstain")).to_contain_text("The sources don't cover this question.")
     suggestions = page.locator("#sources [data-citation][data-kind=suggestion]")
     expect(suggestions).to_have_count(2)
     suggestions.nth(1).click()

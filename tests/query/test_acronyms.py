@@ -99,3 +99,15 @@ def test_bm25_reads_the_full_names_of_a_chunk_s_acronyms(real_engine):
     # Only "HMICFRS" is written in the disclaimer's chunk: "inspectorate" still finds it.
     hits = real_engine.retriever.lexical.search(terms("inspectorate"), len(real_engine.index.chunks))
     assert any("not necessarily those of HMICFRS" in real_engine.index.chunks[i].text for i, _ in hits)
+
+
+def test_the_memo_of_unresolved_acronyms_a_question_used_is_bounded(monkeypatch):
+    import bot.query.acronyms as acronyms
+
+    monkeypatch.setattr(acronyms, "MAX_UNRESOLVED", 5)
+    amap = AcronymMap({}, [["Exampleton", "River", "Line"]])
+    for i in range(20):  # questions are anyone's words: twenty made-up acronyms
+        amap.learn_from(f"What is the Q{chr(65 + i)}Z{chr(65 + i)}?")
+    assert len(amap._unresolved) == 5
+    amap.learn_from("Does the ERL run at night?")  # still resolved from the documents
+    assert amap.names_for("ERL") == {"Exampleton River Line"}

@@ -120,7 +120,7 @@ def test_an_urgent_question_starts_with_the_notice_whatever_the_sources_say(hand
     # ... or not covered: the notice first, then where to ask instead.
     messages, *_ = handlers.submit("I need to report a crime happening right now", [])
     bubble = messages[1]["content"]
-    assert bubble.startswith('<strong class="notice-urgent">') and "The sources don't cover this." in bubble
+    assert bubble.startswith('<strong class="notice-urgent">') and "The sources don't cover this question." in bubble
     assert bubble.endswith(f'<span class="notice-abstain">{notices.abstain}</span>')
 
 

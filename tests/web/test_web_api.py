@@ -261,7 +261,7 @@ def test_chat_text_is_escaped_and_lists_dated_sources():
 
 def test_abstention_reads_as_such():
     answer = _answer("What is the weather on Mars?")
-    assert chat_text(answer).startswith("The sources don't cover this.")
+    assert chat_text(answer).startswith("The sources don't cover this question.")
     panel = sources_panel("Mars?", answer)
     assert "cover this" in panel and panel.count('data-kind="suggestion"') == len(answer.suggestions)
 
