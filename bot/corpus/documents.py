@@ -19,7 +19,6 @@ Unreadable files are reported and skipped; this module never changes a file.
 
 from __future__ import annotations
 
-import hashlib
 import stat
 import sys
 from dataclasses import dataclass
@@ -119,19 +118,6 @@ def _refused(path: Path, root: Path) -> str:
     if not stat.S_ISREG(mode):
         return "not a regular file (FIFO, socket or device)"
     return ""
-
-
-def corpus_fingerprint(corpus_dir: Path) -> str:
-    """SHA-256 over every corpus file's path and bytes: changes whenever any document does."""
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir, warn=lambda _: None):  # load_corpus reports refusals
-        digest.update(path.relative_to(corpus_dir).as_posix().encode() + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError as exc:  # unreadable now: still part of the state, by its error
-            digest.update(f"unreadable:{exc.errno}".encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def load_corpus(corpus_dir: Path, warn=None) -> tuple[list[Document], list[SkippedFile]]:
