@@ -223,3 +223,14 @@ def fake_uvicorn(monkeypatch, on_run=None) -> dict:
     monkeypatch.setattr(uvicorn, "Config", Config)
     monkeypatch.setattr(uvicorn, "Server", Server)
     return served
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module that imports this fixture (modules driving Playwright
+    themselves never overlap it)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()

@@ -17,7 +17,8 @@ from bot.settings import Settings
 from bot.query.validate import Turn
 from bot.web.page_text import PageText
 from bot.web.app import create_app
-from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, launch_chromium, serve
+from web_fixtures import browser  # noqa: F401 - the shared fixture
+from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -42,14 +43,6 @@ def base_url(engine, feedback, tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("browser-var"))
     with serve(create_app(engine, settings, feedback)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from bot.web.feedback import FeedbackStore
 from bot.web.notices import Notices
 from bot.settings import Settings
 from bot.web.app import create_app
-from web_fixtures import DESKTOP, TIMEOUT_MS, FakeEngine, launch_chromium, serve
+from web_fixtures import browser  # noqa: F401 - the shared fixture
+from web_fixtures import DESKTOP, TIMEOUT_MS, FakeEngine, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -49,14 +50,6 @@ def base_url(feedback, tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("usable-var"))
     with serve(create_app(FakeEngine(), settings, feedback)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
