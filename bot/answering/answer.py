@@ -522,6 +522,11 @@ class Extractor:
             ok = [s for s in scored if self.confidence(s.score + shift) >= threshold
                   or (query.elaboration and s.span_id in after_said)]
             scored = ok + [s for s in scored if s not in ok]
+            if ok:
+                # The ranker chooses the passage; how much of it to quote (a sentence, or the block
+                # holding it: a list item whole, a name's heading with its paragraph) the rules choose.
+                extent = max((s for s in ok if _overlaps(s.span, ok[0].span)), key=lambda s: s.score)
+                scored = [extent] + [s for s in scored if s is not extent]
             if trace is not None:
                 trace.scored = scored  # the order the lead was chosen from
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
