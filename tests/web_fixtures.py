@@ -234,3 +234,22 @@ def browser():
         chromium = launch_chromium(p)
         yield chromium
         chromium.close()
+
+
+def ask(page, question: str, timeout_ms: float = TIMEOUT_MS):
+    """Type a question into the chat page, send it, wait for its answer and return that bubble.
+    (The page's after-answer script, scrolling on phones, gets a moment to run.)"""
+    from playwright.sync_api import expect
+
+    bubbles = page.locator("#chat [data-testid=bot]")
+    answers = bubbles.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    expect(bubbles).to_have_count(answers + 1, timeout=timeout_ms)
+    page.wait_for_timeout(150)
+    return bubbles.last
+
+
+def last_answer(page):
+    """The chat page's last answer bubble."""
+    return page.locator("#chat [data-testid=bot]").last

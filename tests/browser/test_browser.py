@@ -18,7 +18,7 @@ from bot.query.validate import Turn
 from bot.web.page_text import PageText
 from bot.web.app import create_app
 from web_fixtures import browser  # noqa: F401 - the shared fixture
-from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, serve
+from web_fixtures import DESKTOP, TIMEOUT_MS, XSS, FakeEngine, ask, last_answer, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -63,16 +63,6 @@ def page(browser, base_url, dialogs):
     context.close()
 
 
-def ask(page, question: str) -> None:
-    """Type a question, send it and wait for its answer to arrive."""
-    answers = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    expect(page.locator("#chat [data-testid=bot]")).to_have_count(answers + 1)
-
-
-def last_answer(page):
-    return page.locator("#chat [data-testid=bot]").last
 
 
 def test_cited_answer_opens_the_passage_in_its_source(page, tmp_path):

@@ -17,7 +17,7 @@ from bot.cli import main
 from bot.engine import Engine
 from bot.settings import Settings
 from bot.web.app import create_app
-from web_fixtures import DESKTOP, TIMEOUT_MS, launch_chromium, serve
+from web_fixtures import DESKTOP, TIMEOUT_MS, ask, launch_chromium, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -54,17 +54,9 @@ def page(base_url):
         browser.close()
 
 
-def ask(page, question: str):
-    answers = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    # The first question also warms the engine up (related questions): allow for it.
-    expect(page.locator("#chat [data-testid=bot]")).to_have_count(answers + 1, timeout=60_000)
-    return page.locator("#chat [data-testid=bot]").last
-
 
 def test_added_web_page_answers_with_a_citation_and_a_link_to_the_original(page, tmp_path):
-    answer = ask(page, "How can residents put a question to the community safety board?")
+    answer = ask(page, "How can residents put a question to the community safety board?", timeout_ms=60_000)  # warms the engine up too
     expect(answer).to_contain_text("by writing to the community safety team")
     card = page.locator("#sources [data-citation='1']")
     expect(card).to_contain_text("How the Riverside Community Safety Board works")
@@ -79,7 +71,7 @@ def test_added_web_page_answers_with_a_citation_and_a_link_to_the_original(page,
 
 
 def test_added_two_column_pdf_answers_with_a_citation(page):
-    answer = ask(page, "When does the Riverside Youth Safety Panel meet?")
+    answer = ask(page, "When does the Riverside Youth Safety Panel meet?", timeout_ms=60_000)  # warms the engine up too
     expect(answer).to_contain_text("first Tuesday of every month")
     card = page.locator("#sources [data-citation='1']")
     expect(card).to_contain_text("Riverside Youth Safety Panel: annual report")

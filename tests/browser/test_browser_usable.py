@@ -21,7 +21,7 @@ from bot.web.notices import Notices
 from bot.settings import Settings
 from bot.web.app import create_app
 from web_fixtures import browser  # noqa: F401 - the shared fixture
-from web_fixtures import DESKTOP, TIMEOUT_MS, FakeEngine, serve
+from web_fixtures import DESKTOP, TIMEOUT_MS, FakeEngine, ask, last_answer, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -75,16 +75,6 @@ def open_page(browser, base_url):
         context.close()
 
 
-def ask(page, question: str) -> None:
-    answers = page.locator("#chat [data-testid=bot]").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    expect(page.locator("#chat [data-testid=bot]")).to_have_count(answers + 1)
-    page.wait_for_timeout(150)  # the page's after-answer script (scrolling on phones)
-
-
-def last_answer(page):
-    return page.locator("#chat [data-testid=bot]").last
 
 
 def settle(page) -> None:

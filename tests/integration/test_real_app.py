@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot.web.notices import Notices
 from bot.web.app import create_app
-from test_browser import ask, last_answer
-from web_fixtures import browser_page, serve
+from web_fixtures import ask, browser_page, last_answer, serve
 
 pytestmark = pytest.mark.integration
 
