@@ -54,7 +54,21 @@ def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-class SentenceTransformerEmbedder:
+class _CheckedWeights:
+    """The model folder's weights, hashed and checked against the expected SHA-256 once."""
+
+    model_dir: Path
+    expected_sha256: str
+    _sha256: str | None
+
+    def _weights_sha256(self) -> str:
+        if self._sha256 is None:
+            # Cached only once checked: a refused model stays refused on every later call.
+            self._sha256 = _checked_sha256(self.model_dir, self.expected_sha256)
+        return self._sha256
+
+
+class SentenceTransformerEmbedder(_CheckedWeights):
     """A sentence-transformers model from a local folder; loaded on first use, then shared."""
 
     def __init__(self, model_dir: Path, expected_sha256: str = "", batch_size: int = 64,
@@ -66,12 +80,6 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._sha256: str | None = None
         self._lock = threading.Lock()
-
-    def _weights_sha256(self) -> str:
-        if self._sha256 is None:
-            # Cached only once checked: a refused model stays refused on every later call.
-            self._sha256 = _checked_sha256(self.model_dir, self.expected_sha256)
-        return self._sha256
 
     @property
     def model(self):
@@ -169,7 +177,7 @@ def _checked_sha256(model_dir: Path, expected: str) -> str:
     return digest
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(_CheckedWeights):
     """The same sentence-transformers model (BERT, mean pooling, L2 norm) run by onnxruntime.
 
     The graph is exported once from the local model folder with torch (offline) into
@@ -199,11 +207,6 @@ class OnnxEmbedder:
         self._tokenizer: Tokenizer | None = None
         self._counter: Tokenizer | None = None
         self._lock = threading.Lock()
-
-    def _weights_sha256(self) -> str:
-        if self._sha256 is None:
-            self._sha256 = _checked_sha256(self.model_dir, self.expected_sha256)
-        return self._sha256
 
     def _config(self, name: str) -> dict:
         import json
