@@ -235,6 +235,18 @@ def is_verbatim(engine: Engine, answer: Answer) -> bool:
     return True
 
 
+# Typographic and plain quotes are the same character to a reader: "Mayor’s Office" holds
+# "Mayor's Office". Runs of white space (a line break in a block) are one space.
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _holds(text: str, expected: str) -> bool:
+    """Whether ``text`` contains ``expected``, quotes and white space as a reader sees them."""
+    def norm(s: str) -> str:
+        return " ".join(s.translate(_QUOTES).split())
+    return norm(expected) in norm(text)
+
+
 def is_correct(row: Row, answer: Answer) -> bool:
     """An ordinary row is judged on the lead answer alone; a ``conflict`` or ``replaced`` row on
     the lead and the supporting quotes (every source's value, the replacement passage)."""
@@ -245,8 +257,8 @@ def is_correct(row: Row, answer: Answer) -> bool:
     assert row.expected_text is not None  # Row.__post_init__: an answerable row has one
     if row.kind in ("conflict", "replaced"):
         shown = "\n".join([answer.answer] + [s.citation.quote for s in answer.supporting])
-        return all(t in shown for t in row.expected_texts or (row.expected_text,))
-    return row.expected_text in answer.answer
+        return all(_holds(shown, t) for t in row.expected_texts or (row.expected_text,))
+    return _holds(answer.answer, row.expected_text)
 
 
 def retrieval_rank(engine: Engine, row: Row, depth: int = 10) -> int | None:
@@ -256,7 +268,7 @@ def retrieval_rank(engine: Engine, row: Row, depth: int = 10) -> int | None:
     hits = engine.retrieve(row.question, row.history, depth)
     for rank, hit in enumerate(hits, start=1):
         chunk = engine.index.chunks[hit.chunk_id]
-        if chunk.doc_id == row.expected_doc and row.expected_text in chunk.text:
+        if chunk.doc_id == row.expected_doc and _holds(chunk.text, row.expected_text):
             return rank
     return None
 

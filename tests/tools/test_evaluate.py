@@ -12,7 +12,7 @@ from bot.tools.ablation import configure, parse_overrides, rules
 from bot.answering.answer import NOT_COVERED
 from bot.cli import build_parser
 from bot.tools.evaluate import (QuestionSet, Report, Row, RowResult, baseline_record, best_threshold, calibration,
-                          diff_baseline, evaluate, lead_lengths, read_baseline, read_sets, with_typos)
+                          diff_baseline, evaluate, is_correct, lead_lengths, read_baseline, read_sets, with_typos)
 from bot.answering.explain import Trace, abstain_reason, trace_dict, trace_text
 from bot.schema import Answer, Citation
 from bot.tools.squad import is_right, read_squad, select_articles, split_articles, squad_metrics, SquadResult, write_corpus
@@ -257,3 +257,9 @@ def test_eval_squad_reports_the_engine_beside_both_baselines(capsys):
     out = capsys.readouterr().out
     assert "SQuAD: Normans" in out and "lead right" in out and "unanswerable abstained" in out
     assert "BM25 top sentence right" in out and "dense top sentence right" in out and "calibration" in out
+
+
+def test_a_right_answer_is_judged_with_quotes_and_spaces_as_a_reader_sees_them():
+    row = Row("q1", "What does the HT stand for?", (), True, "fact", "x.md", "Harbour's Trust office")
+    assert is_correct(row, _answer("It is the Harbour’s Trust\noffice.", 0.9))  # curly apostrophe, a line break
+    assert not is_correct(row, _answer("It is the Harbour Trust office.", 0.9))  # a different text stays wrong
