@@ -111,6 +111,9 @@ _STANDS_FOR = re.compile(
     r"\b([A-Z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
     r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
 )
+# "CVF - what's that short for?", "MOPAC: what does it stand for?": the acronym named before.
+_THAT_STANDS_FOR = re.compile(r"\b(?:that|it|this)(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b", re.IGNORECASE)
+_ACRONYM_WORD = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*\b")
 _WHAT_IS_ACRONYM = re.compile(r"(?:and\s+)?[Ww]hat(?:'s|’s| is| are| was| were)\s+(?:the\s+|an?\s+)?"
                               r"([A-Z][A-Za-z&]*?[A-Z][A-Za-z&]*?)s?\s*\??$")
 _LEAD_IN = re.compile(r"^\s*(?:(?:and|so|but|ok|okay|then|also|please|hi|hello)\b[\s,]*)*", re.IGNORECASE)
@@ -489,7 +492,9 @@ def stands_for(question: str) -> str | None:
     """The acronym a question asks to spell out ("What does VHW stand for?" -> "VHW"), if any."""
     match = _STANDS_FOR.search(question)
     if not match:
-        return None
+        pointed = _THAT_STANDS_FOR.search(question)
+        named = _ACRONYM_WORD.search(question[:pointed.start()]) if pointed else None
+        return named.group(0) if named else None
     word = match.group(1) or match.group(2)
     # Two capitals at least: "What does the Trust stand for?" asks about its values, not its letters.
     return word if sum(ch.isupper() for ch in word) >= 2 else None

@@ -203,6 +203,9 @@ def test_a_duration_must_be_of_what_is_asked():
     ("what does it stand for", None),
     ("What does the Met stand for?", None),  # its values, not its letters
     ("what does cpeg stand for", None),  # lowercase: can't tell from a word; retrieval answers as usual
+    ("HT - what's that short for?", "HT"),  # named first, then pointed back to
+    ("VHW: what does it stand for", "VHW"),
+    ("Is it short for something?", None),  # nothing named to spell out
 ])
 def test_which_acronym_a_question_asks_to_spell_out(question, acronym):
     assert stands_for(question) == acronym
