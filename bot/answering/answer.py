@@ -24,7 +24,7 @@ from typing import AbstractSet, Sequence
 import numpy as np
 
 from bot.query.acronyms import AcronymMap, name_run, with_equivalents
-from bot.corpus.chunk import is_bare_line
+from bot.corpus.chunk import is_bare_line, is_name_line
 from bot.query.conversation import Query
 from bot.answering.figures import FigurePicker
 from bot.text.forms import span_penalty
@@ -573,7 +573,7 @@ class Extractor:
             span = self._whole(best.span) or best.span
             if wanted is None:
                 span = self._with_follow_on(span, said)
-            lead_spans = [self._without_title(span, query.question)]
+            lead_spans = [self._without_title(self._with_name_line(span, query.question), query.question)]
             replacing = self._replacement_asked(scored, query, lead_spans[0])
             if replacing is not None:  # "Does it still exist?": the passage saying it was replaced answers
                 if not _overlaps(replacing, lead_spans[0]) and self._adds(lead_spans[0], replacing):
@@ -704,6 +704,24 @@ class Extractor:
         theirs = set(terms(lead.text))
         new = {t for t in mine if t not in theirs and not (self.lexical.variants(t) & theirs)}
         return len(new) >= 0.5 * len(mine)
+
+    def _with_name_line(self, span: Span, question: str) -> Span:
+        """For a who/which question, a sentence that opens a paragraph under a name line ("Canal
+        Friends" / "A volunteer body that ...") is quoted with that name: the name is the answer,
+        the sentence only describes it. Anything else is left as it is."""
+        if span.kind != "sentence" or not _WHO_WHICH.search(question):
+            return span
+        body = self.index.documents[span.doc_id].body
+        above = body.rfind("\n", 0, span.start)
+        if above < 0 or body[above + 1:span.start].strip():
+            return span  # not the start of a line
+        # The name line directly above, with at most one blank line between.
+        gap = body[:above].rstrip("\n")
+        line_start = gap.rfind("\n") + 1
+        name = gap[line_start:]
+        if not name.strip() or not is_name_line(name) or above - len(gap) > 1:
+            return span
+        return Span(span.chunk_id, span.doc_id, line_start, span.end, body[line_start:span.end], "block")
 
     def _without_title(self, span: Span, question: str) -> Span:
         """The span less a title line glued above its prose ("Canal Friends / A volunteer

@@ -89,3 +89,33 @@ def test_an_item_that_goes_on_from_its_introduction_is_quoted_with_it(tmp_path):
     assert answer.answer == "The Authority must also:" + JOINER + "publish annual plans and accounts every year;"
     assert [c.quote for c in answer.lead] == ["The Authority must also:", "publish annual plans and accounts every year;"]
     assert not any(s.citation.quote[:1].islower() for s in answer.supporting)  # no item cut from its introduction
+
+
+def _engine(tmp_path, text: str):
+    from bot.index.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\ntitle: Who polices where\ndate: June 2017\n---\n" + text, encoding="utf-8")
+    return Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "e", data_dir=tmp_path / "v"),
+                       embedder=HashingEmbedder(), progress=lambda _: None)
+
+
+def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_describes_it(tmp_path):
+    engine = _engine(tmp_path, "Other forces\n\nCanal Friends Patrol\n\nA volunteer body patrolling the towpaths "
+                               "and locks of the old canal at night.\n\nFirst contact the moorings office\n\n"
+                               "A group of boat owners keeping an eye on the moorings.\n")
+    answer = engine.ask("Which body patrols the towpaths and locks at night?")
+    assert answer.answer.startswith("Canal Friends Patrol\n\nA volunteer body patrolling the towpaths"), answer.answer
+    body = engine.document("a.md").body
+    assert all(body[c.start:c.end] == c.quote for c in answer.citations)  # still verbatim
+    # The rule itself, on the sentence spans (whichever span the scores put first):
+    with_name = engine.extractor._with_name_line
+    [patrol] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A volunteer body")]
+    [owners] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A group of boat")]
+    named = with_name(patrol, "Who patrols the towpaths?")
+    assert named.text == body[named.start:named.end] and named.text.startswith("Canal Friends Patrol\n\nA volunteer")
+    assert with_name(patrol, "Does anyone patrol the towpaths?") is patrol  # no name asked for: the sentence alone
+    assert with_name(owners, "Who keeps an eye on the moorings?") is owners  # the line above is a phrase, not a name
