@@ -521,8 +521,9 @@ def design_notes(res: Results) -> list[str]:
         notes.append(
             "Vectors on load are memory-mapped (`np.load(mmap_mode='r')`): the dense score of a fused hit reads one row, "
             "so at 1M chunks the 1.5 GB `chunk_vectors.npy` stays on disk and the FAISS index (~395 MB) is what is resident. "
-            "Still O(corpus) per question at scale, outside this module: `answer.py` scores every span vector "
-            "(`span_vectors @ q`, ~5 spans a chunk), and `LexicalIndex` tokenizes and counts in Python at build time.")
+            "The answer stage scores only the retrieved chunks' spans and the span index's nearest ones (not every "
+            "span vector; the whole engine at 10k and 100k chunks is in \"whole engine at scale\" below); "
+            "`LexicalIndex` still tokenizes and counts in Python at build time.")
     if res.app.get("startup_s", 0) > TARGETS["startup_s"]:
         notes.append(
             "Start-up is over target: `import bot.web.app` (gradio) alone takes ~3.5 s here; `Engine.load` of the built "
