@@ -2,6 +2,10 @@
 
 ``Engine.load(settings)`` reads corpus/, opens (or builds) the index in embeddings/ and
 prepares the lexical index; ``engine.ask(question, history)`` returns an ``Answer``.
+The way of a question: ``Engine.read`` is the one place its text is read (cleaned, spelled,
+tokenised, typed, acronyms and informal words resolved, follow-up status and thread decided,
+embedded) into a ``Query``; retrieval, scoring and the answer's assembly (``_answer``) only read
+that ``Query``.
 Collaborators (embedder, index) can be passed in, so tests use a fake embedder and tiny data.
 After loading, everything ``ask`` touches is read-only, except the embedder, which serialises
 its own forward passes.
@@ -19,9 +23,9 @@ import numpy as np
 
 from bot.answering.answer import NOT_COVERED, Extractor, Weights
 from bot.progress import to_stderr
-from bot.query.qtype import NUMERIC, expected_type
+from bot.query.qtype import NUMERIC
 from bot.query.acronyms import AcronymMap
-from bot.query.conversation import TOPIC_TURNS, QueryBuilder
+from bot.query.conversation import TOPIC_TURNS, Query, QueryBuilder
 from bot.corpus.documents import load_corpus
 from bot.query import domain
 from bot.query.domain import Domain
@@ -120,19 +124,28 @@ class Engine:
         of one request's answer is written where another request reads it."""
         if self.index.mapped and self.index.changed_on_disk():
             self._reload()
-        answer, query_vector = self._answer(question, history, trace)
-        if self.related is None or answer.error or query_vector is None:  # no vector: an error answer
+        t0 = time.perf_counter()
+        query = self.read(question, history)
+        if query is None:
+            return Answer.failure("question is empty")
+        answer = self._answer(query, history, trace, started=t0)
+        if self.related is None or answer.error or query.vector is None:
             return answer
         t0 = time.perf_counter()
         # Related to what was answered (its passage), or to what was asked when nothing was.
-        vector = self._answer_vector(answer) if answer.answered else query_vector
+        vector = self._answer_vector(answer) if answer.answered else query.vector
         related = self.related.pick(
-            clean_question(question), vector,
-            answer, ask=lambda q: self._answer(q, ())[0], encode=self.embedder.encode,
+            query.cleaned, vector,
+            answer, ask=self._ask_alone, encode=self.embedder.encode,
             asked=[t.content for t in history if t.role == "user"],
         )
         answer.timings_ms["related"] = (time.perf_counter() - t0) * 1e3
         return replace(answer, related=tuple(related))
+
+    def _ask_alone(self, question: str) -> Answer:
+        """The answer to a question asked on its own (a related question is checked this way)."""
+        query = self.read(question)
+        return Answer.failure("question is empty") if query is None else self._answer(query)
 
     def _reload(self) -> None:
         """Load the index again (verified; rebuilt if damaged) after a mapped file changed under us,
@@ -176,28 +189,44 @@ class Engine:
         the retrieval ranks, every candidate's score parts, the confidence and the threshold.
         ``threshold`` overrides the configured one (evaluation asks with 0 to see every would-be answer)."""
         trace = Trace(question=question)
-        answer, _ = self._answer(question, history, trace, threshold)
+        t0 = time.perf_counter()
+        query = self.read(question, history)
+        answer = Answer.failure("question is empty") if query is None else self._answer(query, history, trace, threshold, t0)
         return answer, trace
 
-    def _answer(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None,
-                threshold: float | None = None) -> tuple[Answer, np.ndarray | None]:
-        """The answer and the query vector it was found with (None when nothing was encoded)."""
-        question = clean_question(question)
-        if not question:
-            return Answer.failure("question is empty"), None
-        t0 = time.perf_counter()
-        question, history = self._spelled(question, history)
-        query = self.queries.build(question, history)
+    def read(self, question: str, history: Sequence[Turn] = ()) -> Query | None:
+        """The question read, once: everything the later stages need of it, or None when it is empty.
+
+        Cleaned, its typos (and the earlier questions') put right, read in its conversation
+        (``QueryBuilder.build``: terms, acronyms, informal words, what it asks for, follow-up
+        status and thread), embedded, and matched against the corpus's own words (the nearest
+        corpus words of words it never uses) and replaced bodies. Nothing after this reads the
+        question's text again."""
+        cleaned = clean_question(question)
+        if not cleaned:
+            return None
+        spelled, history = self._spelled(cleaned, history)
+        query = self.queries.build(spelled, history)
         vector = self.embedder.encode([query.text])[0]
-        unknown = self.vocabulary.unknown(question, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
+        unknown = self.vocabulary.unknown(spelled, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
         # A question has a few such words; a pasted page must not embed hundreds (bounded cost).
         unknown = dict(list(unknown.items())[:MAX_UNKNOWN_WORDS])
+        soft = query.soft
         if unknown and self.vocabulary is not None:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
-            query = replace(query, soft=self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values()))))
+            soft = self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values())))
+        superseded = tuple(i for i, sup in enumerate(self.extractor.supersessions.items) if sup.mentioned_in(spelled))
+        return replace(query, cleaned=cleaned, vector=vector, soft=soft, superseded=superseded)
+
+    def _answer(self, query: Query, history: Sequence[Turn] = (), trace: Trace | None = None,
+                threshold: float | None = None, started: float | None = None) -> Answer:
+        """The answer to a question read into ``query`` (``Engine.read``): retrieval, scoring and
+        assembly, each reading the query only. ``started``: when reading it began (for the timings)."""
+        if query.vector is None:
+            raise ValueError("a query to answer must be embedded (Engine.read embeds it)")
         t1 = time.perf_counter()
         # A question about a figure looks wider: each source's own figure should be found.
-        k = self.settings.top_k_chunks * (3 if expected_type(question) in NUMERIC else 1)
-        hits = self.retriever.search(vector, query.terms, k)
+        k = self.settings.top_k_chunks * (3 if query.asks.wanted in NUMERIC else 1)
+        hits = self.retriever.search(query.vector, query.terms, k)
         t2 = time.perf_counter()
         # A follow-up shares fewer words with its answer, so it needs less, unless the thread it
         # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
@@ -207,18 +236,20 @@ class Engine:
         if fitted is not None:  # fitted thresholds go with fitted confidences
             configured = fitted.followup_threshold if leans_on_answer else fitted.threshold
         if trace is not None:
-            trace.spelled, trace.query, trace.hits, trace.configured_threshold = question, query, hits, configured
-        answer = self.extractor.answer(query, vector, hits, configured if threshold is None else threshold,
+            trace.spelled, trace.query, trace.hits, trace.configured_threshold = query.question, query, hits, configured
+        answer = self.extractor.answer(query, query.vector, hits, configured if threshold is None else threshold,
                                        trace.decision if trace is not None else None)
         t3 = time.perf_counter()
-        answer.timings_ms.update(encode=(t1 - t0) * 1e3, retrieve=(t2 - t1) * 1e3, extract=(t3 - t2) * 1e3)
-        return answer, vector
+        answer.timings_ms.update(encode=(t1 - (t1 if started is None else started)) * 1e3, retrieve=(t2 - t1) * 1e3,
+                                 extract=(t3 - t2) * 1e3)
+        return answer
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""
-        query = self.queries.build(*self._spelled(clean_question(question), history))
-        vector = self.embedder.encode([query.text])[0]
-        return self.retriever.search(vector, query.terms, k or self.settings.top_k_chunks)
+        query = self.read(question, history)
+        if query is None or query.vector is None:
+            return []
+        return self.retriever.search(query.vector, query.terms, k or self.settings.top_k_chunks)
 
     def _spelled(self, question: str, history: Sequence[Turn]) -> tuple[str, Sequence[Turn]]:
         """The question and the user's earlier questions with their typos put right ("complian")."""

@@ -190,7 +190,7 @@ def test_a_name_only_one_source_uses_must_be_in_the_passage(tmp_path):
 
 
 def test_multiword_names_in_questions():
-    from bot.answering.answer import multiword_names
+    from bot.query.conversation import multiword_names
 
     assert multiword_names("How many officers does the City of London Police have?") == ["City of London Police"]
     assert multiword_names("What did Louise Casey find about the Met?") == ["Louise Casey"]

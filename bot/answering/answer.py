@@ -28,17 +28,16 @@ from bot.corpus.chunk import is_bare_line, is_name_line
 from bot.query.conversation import Query
 from bot.answering.figures import FigurePicker
 from bot.text.forms import span_penalty
-from bot.query.qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, asks_about_change,
-                    asks_about_duty, counted_terms, expected_type, mentions_figure, roles_asked, satisfies, says_change,
-                    says_duty)
+from bot.query.qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms,
+                    mentions_figure, satisfies, says_change, says_duty)
 from bot.index.store import Index
-from bot.answering.lists import ListPassage, Lists, list_head
+from bot.answering.lists import ListPassage, Lists
 from bot.answering.quotes import QuotedSpans
 from bot.retrieval.retrieve import LexicalIndex
 from bot.text.terms import terms
 from bot.schema import Answer, Citation, Hit, ScoredSpan, Span, Support
 from bot.answering.scorer import FittedScorer, Placement, candidate_features, question_features, sigmoid
-from bot.answering.suggest import Supersessions
+from bot.answering.suggest import Supersession, Supersessions
 from bot.index.termindex import CHUNK_CACHE, LIST_CACHE, SPAN_CACHE, AllBut, ChunkTerms, Lazy
 from bot.index.vocabulary import Soft
 
@@ -167,17 +166,7 @@ class Extractor:
         return with_equivalents(frozenset(terms(f"{doc.title} {passage.heading} {doc.body[passage.start:passage.end]}")),
                                 self._equivalents)
 
-    def names(self, question: str) -> list[str]:
-        """Multi-word names in the question: capitalised ones, and the corpus's own names however
-        they are typed ("the city of london police")."""
-        typed = multiword_names(question)
-        lowered = [n.lower() for n in typed]
-        # Typed in lower case, only names of three words or more: two ("professional standards",
-        # "met police") are as often a plain phrase or the corpus's own subject.
-        return typed + [n for n in self.acronyms.names_in(question)
-                        if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
-
-    def chunks_missing_names(self, question: str) -> AbstractSet[int]:
+    def chunks_missing_names(self, query: Query) -> AbstractSet[int]:
         """Chunks that don't mention a rarely-named thing the question names in full.
 
         "How many wardens does the City of Exampleton Trust have?" needs a passage about the City
@@ -186,11 +175,10 @@ class Extractor:
         often shortened ("the Trust"), and one no source uses ("Trust Chief") is no name of theirs.
         """
         naming: set[int] | None = None  # the chunks naming every such name: the others miss one
-        for name in self.names(question):
-            run = terms(name)
+        for run in query.name_terms:
             if len(run) < 2:
                 continue
-            holders = self._chunk_words.holding(run)
+            holders = self._chunk_words.holding(list(run))
             if len({self.index.chunks[i].doc_id for i in holders}) == 1:
                 naming = holders if naming is None else naming & holders
         return set() if naming is None else AllBut(naming, len(self.index.chunks))
@@ -305,21 +293,20 @@ class Extractor:
             siblings = self.index.chunk_spans[s.span.chunk_id]
             placements.append(Placement(s.span.chunk_id, siblings.index(s.span_id), len(siblings),
                                         f"{self.index.documents[s.span.doc_id].title} {chunk.heading}"))
-        return candidate_features(query.question, query.focus_terms, scored, query.yes_no, query.followup,
-                                  self.lexical.idf, placements)
+        return candidate_features(query, scored, self.lexical.idf, placements)
 
     def _hand_scored(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
         if not hits:
             return []
         w = self.weights
         top_rrf = max(h.score for h in hits) or 1.0
-        wanted = expected_type(query.question)
+        wanted = query.asks.wanted
         role_chunks = []
         if wanted is PERSON:
             # "Who is the current Chair?": whoever holds the role may be named far from the
             # question's other words ("Foreword (Chair Jo Example), pg 2"): the chunks
             # saying the role are candidates too.
-            roles = sorted(roles_asked(query.question, query.focus_terms))
+            roles = list(query.role_terms)
             role_chunks = [chunk_id for chunk_id, _ in self.lexical.search(roles, _ROLE_CHUNKS)] if roles else []
         span_ids, by_chunk = self.candidates(query_vector, hits, w.dense_span_candidates, role_chunks)
         quoted, after_quoted = self.quotes.find(query.quoted, query.last_quoted)
@@ -341,7 +328,7 @@ class Extractor:
             return []
         cos = self.index.span_vectors[span_ids] @ query_vector
         type_focus = self._type_focus(wanted, query)
-        missing_names = self.chunks_missing_names(query.question)
+        missing_names = self.chunks_missing_names(query)
         # "How many officers have they got?" after an answer about another force: about that force.
         answered_name = self._answered_name(query)
         off_subject = self._chunks_without(answered_name) if answered_name else set()
@@ -351,7 +338,7 @@ class Extractor:
         # "Is it A, or B?" is answered by a passage on A alone, a little less surely.
         first_alternative = self._coverage_plan(query.first_alternative, query.soft, query.aliases) \
             if query.first_alternative else None
-        change, duty = asks_about_change(query.question), asks_about_duty(query.question)
+        change, duty = query.asks.change, query.asks.duty
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
@@ -401,7 +388,7 @@ class Extractor:
         above it: "[Who looks after the canals?] -> A volunteer body that keeps the towpaths
         clear..." is under "Canal Friends", and "How many members have they got?" asks about
         that body, not the Trust."""
-        if not (query.followup and _THEY.search(query.question)):
+        if not (query.followup and query.refers_back):
             return None
         headings = {self.index.chunks[self.index.spans[i].chunk_id].heading
                     for piece in query.last_quoted for i in self.quotes.quoting(piece)}
@@ -423,7 +410,7 @@ class Extractor:
     def _succession_spans(self, query: Query) -> set[int]:
         """For a question about what came before or after a body, the passages saying a body was
         replaced, in chunks naming a body the question names."""
-        if not _SUCCESSION.search(query.question) or not query.entities:
+        if not query.succession or not query.entities:
             return set()
         return {sup.span_id for sup in self.supersessions.items
                 if not self.missing_entities(query, self.index.spans[sup.span_id].chunk_id)}
@@ -438,7 +425,7 @@ class Extractor:
         Renewal?] When does it end?" not by a headline on something else that says "end".
         """
         focus = query.focus_terms if wanted in (DATE, DURATION) else (query.own_terms or query.focus_terms)
-        return self.figures.counted(focus, query.question) if wanted in NUMERIC else focus
+        return self.figures.counted(focus, query.asks.counted) if wanted in NUMERIC else focus
 
     def _type_score(self, wanted: AnswerType | None, span: Span, query: Query, focus: list[str]) -> float:
         """Bonus for a span of the kind the question asks for; penalty for lacking a required kind.
@@ -447,11 +434,11 @@ class Extractor:
         """
         if wanted is None:
             return 0.0
-        if wanted is DATE and _NEXT.search(query.question) and not self._dated_after_source(span):
+        if wanted is DATE and query.asks.future and not self._dated_after_source(span):
             # "When is the next board meeting?" asks about the future: a source can only answer
             # with a year after its own date, not "(in 2010)".
             return -self.weights.type_mismatch
-        if satisfies(wanted, span.text, query.question, focus, query.aliases):
+        if satisfies(wanted, span.text, query.asks, focus, query.aliases):
             # An address or a phone number is rarely there by chance: stronger evidence than a year.
             specific = wanted.name in ("address", "phone")
             return self.weights.answer_type + (self.weights.specific_type if specific else 0.0)
@@ -486,10 +473,10 @@ class Extractor:
         reranked = fitted is not None and not self.fitted_confidence
         by_rules = sorted(scored, key=lambda s: -s.score) if reranked else scored
         best = by_rules[0]
-        wanted = expected_type(query.question)
+        wanted = query.asks.wanted
         numeric = wanted in NUMERIC and wanted is not SIZE  # "how big?" has no one thing to count
         shares = wanted is SHARE
-        figure_focus = self.figures.counted(counted_terms(query.question, query.own_terms or query.focus_terms), query.question)
+        figure_focus = self.figures.counted(counted_terms(query.asks, query.own_terms or query.focus_terms), query.asks.counted)
         said, after_said = self.quotes.find(query.quoted, query.last_quoted)
         adjustments = []
         if query.yes_no:
@@ -561,8 +548,8 @@ class Extractor:
         elif (passage := introduced or holding) is not None:
             lead = self._intro_and_item(passage, scored)
         elif numeric:
-            figures = self.figures.pick(scored, figure_focus, shares, query.question, self.weights)
-            named = self._source_named(query.question, {p.doc_id for p in figures})
+            figures = self.figures.pick(scored, figure_focus, shares, query.asks.counted, self.weights)
+            named = self._source_named(query, {p.doc_id for p in figures})
             if named is not None:  # "...according to the auditor?": that source's figure leads
                 figures = [p for p in figures if p.doc_id == named][:1] + [p for p in figures if p.doc_id != named]
             lead_spans = figures[:1]
@@ -573,7 +560,7 @@ class Extractor:
             span = self._whole(best.span) or best.span
             if wanted is None:
                 span = self._with_follow_on(span, said)
-            lead_spans = [self._without_title(self._with_name_line(span, query.question), query.question)]
+            lead_spans = [self._without_title(self._with_name_line(span, query), query)]
             replacing = self._replacement_asked(scored, query, lead_spans[0])
             if replacing is not None:  # "Does it still exist?": the passage saying it was replaced answers
                 if not _overlaps(replacing, lead_spans[0]) and self._adds(lead_spans[0], replacing):
@@ -593,11 +580,11 @@ class Extractor:
                 break  # one more passage at most
             supporting += [(p, "other_source") for p in self._other_source(
                 [best] + [x for x in scored if x is not best], lead_spans + [p for p, _ in supporting],
-                query.focus_terms, self.names(query.question), query.question)]
+                query)]
         if lead_spans:
             lead = self._introduction_of(lead_spans[0]) + [(p.doc_id, p.start, p.end) for p in lead_spans]
         quoted = lead_spans + [p for p, _ in supporting]
-        supporting += [(p, "replaced_by") for p in self._replacements(quoted, query.question)
+        supporting += [(p, "replaced_by") for p in self._replacements(quoted, query)
                        if not any(_within(p, q) for q in lead)]
         return lead, supporting
 
@@ -605,9 +592,10 @@ class Extractor:
         """For a question whether a body still exists, or what came before or after it, the passage
         saying which body replaced which: of a body the question, the lead or the thread names
         ("[What was the old board?] Is it still going?"), or one scoring near the best."""
-        if _STILL.search(query.question):
-            texts = [query.question, lead.text, *query.last_quoted]
-            found = [self.index.spans[sup.span_id] for text in texts for sup in self.supersessions.for_text(text)]
+        if query.still:
+            found = [self.index.spans[sup.span_id] for sup in self._superseded(query)]
+            found += [self.index.spans[sup.span_id] for text in [lead.text, *query.last_quoted]
+                      for sup in self.supersessions.for_text(text)]
             if found:
                 return found[0]
         succession = self._succession_spans(query)
@@ -618,14 +606,13 @@ class Extractor:
                 return s.span
         return None
 
-    def _source_named(self, question: str, doc_ids: set[str]) -> str | None:
+    def _source_named(self, query: Query, doc_ids: set[str]) -> str | None:
         """The one document of ``doc_ids`` a question names as its source ("according to the
         auditor", "going by the board's page"): words after such a phrase that only that document's
         title or site has (an acronym and its name count as one)."""
-        cue = _ACCORDING_TO.search(question)
-        if cue is None or len(doc_ids) < 2:
+        if query.source_terms is None or len(doc_ids) < 2:
             return None
-        asked = with_equivalents(set(terms(question[cue.end():])), self._equivalents)
+        asked = with_equivalents(set(query.source_terms), self._equivalents)
         own = {d: with_equivalents(set(terms(f"{self.index.documents[d].title} {self.index.documents[d].site}")),
                                    self._equivalents) for d in doc_ids}
         named = [d for d in doc_ids if any(t in own[d] and not any(t in own[o] for o in doc_ids if o != d) for t in asked)]
@@ -705,11 +692,11 @@ class Extractor:
         new = {t for t in mine if t not in theirs and not (self.lexical.variants(t) & theirs)}
         return len(new) >= 0.5 * len(mine)
 
-    def _with_name_line(self, span: Span, question: str) -> Span:
+    def _with_name_line(self, span: Span, query: Query) -> Span:
         """For a who/which question, a sentence that opens a paragraph under a name line ("Canal
         Friends" / "A volunteer body that ...") is quoted with that name: the name is the answer,
         the sentence only describes it. Anything else is left as it is."""
-        if span.kind != "sentence" or not _WHO_WHICH.search(question):
+        if span.kind != "sentence" or not query.who_which:
             return span
         body = self.index.documents[span.doc_id].body
         above = body.rfind("\n", 0, span.start)
@@ -723,11 +710,11 @@ class Extractor:
             return span
         return Span(span.chunk_id, span.doc_id, line_start, span.end, body[line_start:span.end], "block")
 
-    def _without_title(self, span: Span, question: str) -> Span:
+    def _without_title(self, span: Span, query: Query) -> Span:
         """The span less a title line glued above its prose ("Canal Friends / A volunteer
         body..."), unless the question asks who or which: then the title is the name asked for."""
         first, sep, rest = span.text.partition("\n")
-        if not sep or not is_bare_line(first, 8) or _WHO_WHICH.search(question):
+        if not sep or not is_bare_line(first, 8) or query.who_which:
             return span
         offset = len(first) + 1 + (len(rest) - len(rest.lstrip()))
         body = rest.strip()
@@ -756,7 +743,7 @@ class Extractor:
         The list must be of the thing asked for (its heading or introduction names it; a list
         whose introduction does is preferred) and its text must hold the question's other terms
         ("the auditor's values" are not the Trust's)."""
-        heads = list_head(query.question)
+        heads = list(query.asks.list_head)
         if not heads:
             return None
         found: dict[ListPassage, tuple[bool, float]] = {}
@@ -818,15 +805,18 @@ class Extractor:
                     out.append(passage)
         return out
 
-    def _replacements(self, pieces: list[Span], question: str) -> list[Span]:
+    def _replacements(self, pieces: list[Span], query: Query) -> list[Span]:
         """Passages saying that a body asked about or quoted was replaced (ODC -> HT)."""
         extra: list[Span] = []
-        for text in [question] + [p.text for p in pieces]:
-            for sup in self.supersessions.for_text(text):
-                span = self.index.spans[sup.span_id]
-                if not any(_overlaps(span, p) for p in pieces + extra):
-                    extra.append(span)
+        for sup in self._superseded(query) + [sup for p in pieces for sup in self.supersessions.for_text(p.text)]:
+            span = self.index.spans[sup.span_id]
+            if not any(_overlaps(span, p) for p in pieces + extra):
+                extra.append(span)
         return extra
+
+    def _superseded(self, query: Query) -> list[Supersession]:
+        """The replaced bodies the question names (read with it: ``Query.superseded``)."""
+        return [self.supersessions.items[i] for i in query.superseded]
 
     def _specific(self, focus: list[str]) -> list[str]:
         """The question's terms that are not on most pages ("mission", not "Trust")."""
@@ -851,21 +841,20 @@ class Extractor:
         found = self._span_terms[span_id]
         return any(t in found or self.lexical.variants(t) & found for t in wanted)
 
-    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], focus: list[str],
-                      names: Sequence[str] = (), question: str = "") -> list[Span]:
+    def _other_source(self, scored: list[ScoredSpan], pieces: list[Span], query: Query) -> list[Span]:
         """Another source's statement of the same thing ("the Trust's mission" in two pages).
 
         Both passages must name every specific term of the question (the other in its own words,
         not just under a heading that does) and the other every name the question uses ("the City
         of Exampleton", not a city); it may score somewhat lower, since sources word the same fact differently.
         """
-        specific = self._specific(focus)
+        specific = self._specific(query.focus_terms)
+        names = query.names
         best = scored[0]
         if not specific or not self._has_all(best.span_id, specific):
             return []
         docs = {p.doc_id for p in pieces}
-        named = {t for name in names for t in terms(name)} | set(self.acronyms.expand(question))
-        named |= {t for word in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", question) for t in terms(word)}
+        named = set(query.named_terms)
         for other in scored[1:]:
             if best.score - other.score > self.weights.other_source_margin:
                 break
@@ -901,39 +890,16 @@ def date_key(date: str) -> tuple[int, int]:
 _NAME_RUN = re.compile(r"\b" + name_run())
 
 
-_NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
-                   re.IGNORECASE)
-
 # A sentence that goes on from the one before: "This includes...", "They have also found...",
 # "In most marinas this is done through...".
 _REFERS_BACK = re.compile(r"^(?:[A-Z][a-z]+ (?:most|many|some|all) \w+,? )?(?:[Tt]his|[Tt]hese|[Tt]hat|[Ii]t|[Tt]hey)\b")
 _FOLLOW_ON_CHARS = 200
 MAX_CANDIDATES = 40  # the hand rules' first candidates, which a fitted ranker reorders (train.py uses as many)
 _ROLE_CHUNKS = 20  # chunks saying the role asked about, taken as candidates for a who-question
-_THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
 # A heading that names one thing: capitalised words, "of"/"the"/"&" between ("City of Exampleton
 # Police"), not opening with a pronoun or a preposition as section titles do ("Our Structure",
 # "About Us"), nor pairing two things with "and" ("HT and the Boating Community").
 _NAME_HEADING = re.compile(r"^(?!(?:Our|Your|We|About)\b)[A-Z][\w’'+]*(?:\s+(?:(?:of|the|&)\s+)*[A-Z][\w’'+]*)+$")
-# "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
-_STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
-                    r"\b(does|do|did)\b.*\bexist\b|\bnot exist\b", re.IGNORECASE)
-_ACCORDING_TO = re.compile(r"\b(according to|going by|as per|per|as stated by|as said by|in the words of)\b",
-                           re.IGNORECASE)
-_SUCCESSION = re.compile(
-    r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
-    r"came after|abolished|old name|called then)\b",
-    re.IGNORECASE,
-)
-
-
-def multiword_names(question: str) -> list[str]:
-    """Names of two or more capitalised words in the question ("City of Exampleton Police").
-
-    The question's first word is left out ("Where is..."), as is a lone capitalised word.
-    """
-    body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
-    return [m.group(0) for m in _NAME_RUN.finditer(body)]
 
 
 def _echoes_by_line(lines: tuple[tuple[bool, frozenset[str]], ...], asked: set[str]) -> bool:
@@ -955,7 +921,6 @@ def _figures(text: str) -> frozenset[str]:
     return frozenset(m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 
-_WHO_WHICH = re.compile(r"\b(who|whom|whose|which)\b", re.IGNORECASE)
 _PROSE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from bot.answering.answer import Decision
 from bot.query.conversation import Query
 from bot.index.store import Index
-from bot.query.qtype import expected_type
 from bot.schema import Answer, Hit, ScoredSpan
 
 # An abstention whose confidence reached this share of the threshold is a near miss: the sources
@@ -111,7 +110,7 @@ def trace_dict(trace: Trace, answer: Answer, index: Index, n: int = 5) -> dict[s
             entry["why_not"] = f"{lead.score - s.score:.3f} below the lead: {_gaps_text(gaps)}"
         candidates.append(entry)
     q = trace.query
-    wanted = expected_type(q.question) if q is not None else None
+    wanted = q.asks.wanted if q is not None else None
     return {
         "question": trace.question,
         "spelled": trace.spelled,

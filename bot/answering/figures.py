@@ -8,10 +8,10 @@ picking one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from bot.text.forms import span_penalty
-from bot.query.qtype import MONTHS, YEAR_PATTERN, counted_phrase, figure_terms, mentions_figure
+from bot.query.qtype import MONTHS, YEAR_PATTERN, figure_terms, mentions_figure
 from bot.retrieval.retrieve import LexicalIndex
 from bot.text.terms import terms
 from bot.schema import ScoredSpan, Span
@@ -29,19 +29,21 @@ class FigurePicker:
         self.lexical = lexical
         self.doc_order = doc_order  # each source's (year, month): newest figures are quoted first
 
-    def counted(self, focus: list[str], question: str = "") -> list[str]:
+    def counted(self, focus: list[str], head: Sequence[str] = ()) -> list[str]:
         """What a number question counts: its terms, less those on most pages ("Trust", "harbour")
-        and words of time, unless time is what is counted ("How many weeks of evidence...?")."""
-        unit = set(counted_phrase(question)[:1]) & _WHEN_WORDS
+        and words of time, unless time is what is counted ("How many weeks of evidence...?";
+        ``head``: the terms of the phrase the question counts, ``Asks.counted``)."""
+        unit = set(head[:1]) & _WHEN_WORDS
         counted = [t for t in focus if self.lexical.df.get(t, 0) <= 0.5 * self.lexical.n_docs
                    and (t not in _WHEN_WORDS or t in unit) and not YEAR_PATTERN.fullmatch(t)]
         return counted or focus
 
-    def pick(self, scored: list[ScoredSpan], focus: list[str], shares: bool, question: str, w: "Weights",
+    def pick(self, scored: list[ScoredSpan], focus: list[str], shares: bool, head: Sequence[str], w: "Weights",
              limit: int = 3) -> list[Span]:
         """The figure of the very thing asked about first, then each other source's best figure,
-        newest source first (``scored``: best first; ``w``: the margins within which figures of
-        other passages and sources are still quoted)."""
+        newest source first (``scored``: best first; ``head``: the terms of the phrase the
+        question counts; ``w``: the margins within which figures of other passages and sources
+        are still quoted)."""
         best = scored[0]
         figures = [s for s in scored
                    if mentions_figure(s.span.text, focus, shares=shares) and not span_penalty(s.span, w.short_span_words)]
@@ -51,7 +53,6 @@ class FigurePicker:
         # whose neighbouring words carry most of what is counted ("Volunteer Harbour Wardens",
         # not just "wardens"). It is strong evidence by itself: other sources' figures
         # are quoted even when their passages score lower overall.
-        head = counted_phrase(question)
 
         def specificity(s: ScoredSpan) -> tuple[float, float]:
             near = figure_terms(s.span.text, focus, shares)

@@ -15,7 +15,6 @@ Two shapes are recognised, both found in the body text alone (no model):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -129,27 +128,3 @@ class Lists:
     def containing(self, doc_id: str, offset: int) -> ListPassage | None:
         """The list whose introduction or items hold this position."""
         return next((p for p in self._by_doc.get(doc_id, ()) if p.start <= offset < p.end), None)
-
-
-# "What are the Trust's values?", "which principles guide it?", "list the support teams":
-# the plural noun names what the list is of.
-_LIST_QUESTION = re.compile(
-    r"^(?:what|which)\s+(?:are|were)\s+(?:the\s+|its\s+|their\s+|our\s+|[\w’'-]+(?:'s|’s)\s+)*"
-    r"(?:[\w&-]+\s+){0,3}?(?P<head>[a-z]+s)\b(?:\s+(?:of|for|in|at|that|which|does|do|did)\b.*)?\s*\??\s*$"
-    r"|^(?:list|name)\s+(?:the\s+|its\s+|their\s+|[\w’'-]+(?:'s|’s)\s+)*(?:[\w&-]+\s+){0,3}?(?P<head2>[a-z]+s)\b",
-    re.IGNORECASE,
-)
-_STRUCTURE_QUESTION = re.compile(r"\bhow\s+(?:is|are|was)\b.*\b(structured|organised|organized|set up|made up)\b", re.I)
-_NOT_LIST_HEADS = frozenset("is was has does this its".split())
-
-
-def list_head(question: str) -> list[str]:
-    """The terms naming what a list question asks for ("values"), or [] for other questions."""
-    q = question.strip()
-    if _STRUCTURE_QUESTION.search(q):
-        return terms("structure")
-    match = _LIST_QUESTION.match(q)
-    if not match:
-        return []
-    head = (match.group("head") or match.group("head2") or "").lower()
-    return [] if head in _NOT_LIST_HEADS else terms(head)

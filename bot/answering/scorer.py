@@ -23,10 +23,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence, overload
+from typing import AbstractSet, Any, Callable, Sequence, overload
 
 import numpy as np
 
+from bot.query.conversation import Query
+from bot.query.qtype import WH_CLASSES
 from bot.text.terms import terms
 from bot.schema import ScoredSpan
 
@@ -36,11 +38,6 @@ FORMAT = 2  # 2: IDF, neighbour and novel-content features; a listwise ranker
 # The hand rules' named parts (answer.Extractor.score) used as features.
 RULE_PARTS = ("answer_type", "type_mismatch", "change", "duty", "succession", "echo", "recency", "missing_entity",
               "missing_name", "form_penalty", "no_action", "repeated", "continuation", "elaboration")
-# What a question asks for, by its opening word.
-_WH = (("when", r"^(when|what year|which year|in what year|what date|how long ago)\b"),
-       ("who", r"^(who|whom|whose)\b"), ("count", r"^(how many|how much)\b"), ("where", r"^where\b"),
-       ("which", r"^(which|what)\b"), ("why", r"^why\b"), ("how", r"^how\b"))
-_WH_RE = [(name, re.compile(pattern)) for name, pattern in _WH]
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _NUMBER = re.compile(r"\d")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
@@ -49,28 +46,17 @@ _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+")
 _SPAN_FLAGS = ("year", "number", "month", "name")
 
 
-def wh_class(question: str) -> str:
-    q = question.strip().lower()
-    q = re.sub(r"^(and|so|but|also|ok|okay|then)\b[, ]*", "", q)
-    for name, pattern in _WH_RE:
-        if pattern.search(q):
-            return name
-    return "other"
-
-
 def _span_flags(text: str) -> dict[str, float]:
     return {"year": float(bool(_YEAR.search(text))), "number": float(bool(_NUMBER.search(text))),
             "month": float(bool(_MONTH.search(text))), "name": float(bool(_NAME.search(text)))}
 
 
-WH_CLASSES = [name for name, _ in _WH] + ["other"]
 # What a span holds that the question does not: a year, a figure or a name the question doesn't
 # give is what a when / how many / who question is waiting for.
 _NOVEL = ("year", "number", "name")
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 _CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w'-]+")
-# "What is X?" answered by "X is ...": the span opens with the question's subject and a copula.
-_DEFINITION_Q = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?:the |an? )?(.+?)\??$", re.I)
+# "What is X?" answered by "X is ...": the span opens with the question's subject (Asks.definition) and a copula.
 _SUBJECT_COPULA = re.compile(r"^(?:the |an? )?(.{1,80}?)\s+(?:is|are|was|were)\b", re.I)
 _WORD = re.compile(r"[\w'-]+")
 CANDIDATE_FEATURES = (
@@ -122,18 +108,18 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def candidate_features(question: str, question_terms: Sequence[str], scored: Sequence[ScoredSpan],
-                       yes_no: bool, followup: bool, idf: Callable[[str], float],
+def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable[[str], float],
                        placements: Sequence[Placement]) -> np.ndarray:
-    """One row of ``CANDIDATE_FEATURES`` per candidate span (in the order given). ``idf`` is the
-    corpus's inverse document frequency of a term; ``placements`` says where each span sits."""
+    """One row of ``CANDIDATE_FEATURES`` per candidate span (in the order given), from what the
+    question was read into (``query``: its terms, kind, yes/no and follow-up status...). ``idf``
+    is the corpus's inverse document frequency of a term; ``placements`` says where each span sits."""
     if not scored:
         return np.zeros((0, len(CANDIDATE_FEATURES)))
     if len(placements) != len(scored):
         raise ValueError(f"{len(scored)} candidates need as many placements, got {len(placements)}")
-    question_terms = list(question_terms) or terms(question)
+    question_terms, yes_no, followup = query.focus_terms, query.yes_no, query.followup
     q_set, q_bigrams = set(question_terms), _bigrams(question_terms)
-    wh = wh_class(question)
+    wh = query.asks.kind
     cos = np.array([s.cos_span for s in scored])
     cov = np.array([s.coverage for s in scored])
     cos_rank, cov_rank = _ranks(cos), _ranks(cov)
@@ -146,7 +132,7 @@ def candidate_features(question: str, question_terms: Sequence[str], scored: Seq
     bm25 = _bm25(span_terms, weights)
     bm25_rank, overlap_rank = _ranks(bm25), _ranks(overlap)
     at = {(p.chunk_id, p.position): i for i, p in enumerate(placements)}
-    definition = _definition_subject(question)
+    definition = query.asks.definition
     rows = []
     for i, s in enumerate(scored):
         found = set(span_terms[i])
@@ -154,7 +140,7 @@ def candidate_features(question: str, question_terms: Sequence[str], scored: Seq
         flags = _span_flags(s.span.text)
         parts = dict(s.parts)
         prev, after = at.get((place.chunk_id, place.position - 1)), at.get((place.chunk_id, place.position + 1))
-        novel = _novel_flags(s.span.text, question)
+        novel = _novel_flags(s.span.text, query.written)
         row = [s.cos_span, s.cos_chunk, s.coverage, s.rank, 1.0 / cos_rank[i], 1.0 / cov_rank[i],
                s.cos_span - cos.max(), s.coverage - cov.max(),
                len(q_set & found) / len(q_set) if q_set else 0.0,
@@ -209,20 +195,20 @@ def _window(seq: Sequence[str], q_set: set[str]) -> float:
     return len(matched) / best
 
 
-def _novel_flags(text: str, question: str) -> dict[str, float]:
-    lowered = question.lower()
-    return {"year": float(any(m.group(0) not in question for m in _YEAR.finditer(text))),
-            "number": float(any(m.group(0) not in question for m in _FIGURE.finditer(text))),
-            "name": float(any(m.group(0).lower() not in lowered for m in _CAPITALISED.finditer(text)))}
+def _novel_flags(text: str, written: Sequence[str]) -> dict[str, float]:
+    """Whether the span has a year, a figure, a capitalised word the question doesn't write
+    (``written``: the question's words; none of these has a space, so each is in the question
+    exactly when it is in one of its words)."""
+    lowered = [w.lower() for w in written]
+
+    def new(found: str, words: Sequence[str]) -> bool:
+        return not any(found in w for w in words)
+    return {"year": float(any(new(m.group(0), written) for m in _YEAR.finditer(text))),
+            "number": float(any(new(m.group(0), written) for m in _FIGURE.finditer(text))),
+            "name": float(any(new(m.group(0).lower(), lowered) for m in _CAPITALISED.finditer(text)))}
 
 
-def _definition_subject(question: str) -> set[str]:
-    """The terms of X in "What is X?" (empty for other questions)."""
-    m = _DEFINITION_Q.match(question.strip())
-    return set(terms(m.group(1))) if m else set()
-
-
-def _opens_with(text: str, subject: set[str]) -> float:
+def _opens_with(text: str, subject: AbstractSet[str]) -> float:
     """1 when the span opens "X is/was ..." with X holding the question's subject."""
     m = _SUBJECT_COPULA.match(text.strip()) if subject else None
     return float(m is not None and subject <= set(terms(m.group(1))))

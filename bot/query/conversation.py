@@ -1,6 +1,9 @@
-"""From a question and the conversation so far to a retrieval query. No generative model.
+"""The question read once: from a question and the conversation so far to a ``Query``. No generative model.
 
-Two things happen here:
+``QueryBuilder.build`` is where a question's words are read: tokenised, typed (qtype.py:
+what kind of text answers it), acronyms and informal words resolved, follow-up status and the
+thread's subject decided. Retrieval, scoring and the answer's assembly only read the ``Query``
+it makes; none of them goes back to the question's text. In particular:
 - Follow-ups ("When?", "What's their postal address?", "And what replaced it?") carry the
   previous user question into retrieval, so the new question is read in its context.
 - Acronyms are expanded both ways from definitions found in the corpus itself (acronyms.py),
@@ -12,11 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
+
+import numpy as np
 
 from bot.query import domain
-from bot.query.acronyms import AcronymMap
-from bot.query.qtype import YES_NO_LEAD, without_lead_in
+from bot.query.acronyms import AcronymMap, name_run
+from bot.query.qtype import PERSON, YES_NO_LEAD, Asks, read_asks, roles_asked, without_lead_in
 from bot.text.terms import terms
 from bot.query.validate import Turn
 
@@ -124,9 +129,11 @@ class Colloquial:
 
 @dataclass(frozen=True)
 class Query:
-    """What retrieval and answer scoring work from."""
+    """Everything read from one question, once (``QueryBuilder.build``, then ``Engine.read``):
+    what retrieval, answer scoring and the answer's assembly work from. Those stages only read
+    these fields; none tokenises, types or looks up the question's text again."""
 
-    question: str  # the user's own words
+    question: str  # the user's own words, cleaned and spelled (what the trace shows)
     text: str  # what the dense encoder sees (question, plus context for a follow-up)
     terms: list[str]  # lexical terms for BM25, with acronym expansions and context
     focus_terms: list[str] = field(default_factory=list)  # the question's terms (a follow-up's: with its context)
@@ -151,11 +158,37 @@ class Query:
     action: tuple[str, ...] = ()
     # Terms of informal phrases -> the plain terms that stand for them ("gay" -> {"lgbt"}).
     aliases: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py).
+    # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py; Engine.read).
     soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
     # "Do they base decisions on evidence, or just gut feeling?": the terms of the first
     # alternative alone, which a passage may answer without a word of the second.
     first_alternative: list[str] = field(default_factory=list)
+    # What the question asks for (qtype.py): the kind of text that answers, what a figure counts...
+    asks: Asks = field(default_factory=Asks)
+    cleaned: str = ""  # the question as asked, cleaned but not spelled (Engine.read; related questions compare it)
+    written: tuple[str, ...] = ()  # the question's words as written (split at spaces): is a span's figure new?
+    # Multi-word names the question uses ("City of Exampleton Police"), each with its terms in order.
+    names: tuple[str, ...] = ()
+    name_terms: tuple[tuple[str, ...], ...] = ()
+    # Terms of the names, acronyms and capitalised words the question uses: another source saying
+    # the same must have these anywhere in its text.
+    named_terms: frozenset[str] = frozenset()
+    role_terms: tuple[str, ...] = ()  # "Who is the current Chair?": the role, whose chunks are candidates
+    still: bool = False  # "Does it still exist?": answered by the passage saying what replaced it
+    succession: bool = False  # "What came before the HT?": answered by a passage saying which replaced which
+    refers_back: bool = False  # "they", "it": a follow-up may be about what the last answer named
+    who_which: bool = False  # "who" or "which": a title line above a passage may be the name asked for
+    # "...according to the auditor?": the terms after the phrase naming a source (None: no source named).
+    source_terms: frozenset[str] | None = None
+    # Which of the corpus's replaced bodies (Supersessions.items, by position) the question names (Engine.read).
+    superseded: tuple[int, ...] = ()
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # ``text`` embedded
+
+    def __post_init__(self) -> None:
+        if not self.question.strip():
+            raise ValueError("a query needs a question, got an empty one")
+        if len(self.name_terms) != len(self.names):
+            raise ValueError(f"{len(self.names)} names need as many term runs, got {len(self.name_terms)}")
 
 
 def is_yes_no(question: str) -> bool:
@@ -172,11 +205,12 @@ _IF_THEN_AUX = re.compile(r"\b(am|is|are|was|were|do|does|did|can|could|will|wou
                           r"(i|you|we|they|it|he|she|there)\b", re.IGNORECASE)
 
 
-def is_followup(question: str, history: Sequence[Turn]) -> bool:
-    """A question that needs the previous turn to make sense."""
+def is_followup(question: str, history: Sequence[Turn], tokens: Sequence[str] | None = None) -> bool:
+    """A question that needs the previous turn to make sense (``tokens``: its ``terms()``, when
+    already made)."""
     if not any(t.role == "user" for t in history):
         return False
-    own = terms(question)
+    own = terms(question) if tokens is None else tokens
     if not own:
         return True
     if _CONTINUATION.match(question):
@@ -238,14 +272,42 @@ _CONSTRUCTIONS = (
 _ALTERNATIVES = re.compile(r"(.+?),?\s+or\s+(?!not\b)\w", re.IGNORECASE)
 
 
+# Read from the question for the answer stage, which never reads its text (see Query).
+_NAME_RUN = re.compile(r"\b" + name_run())
+_THEY = re.compile(r"\b(they|them|their|it|its)\b", re.IGNORECASE)
+# "Does it still exist?", "Is it still going?", "Is it still around?": answered by a replacement.
+_STILL = re.compile(r"\bstill\b.*\b(exist|exists|going|around|running|operating|active|in existence|there)\b|"
+                    r"\b(does|do|did)\b.*\bexist\b|\bnot exist\b", re.IGNORECASE)
+_ACCORDING_TO = re.compile(r"\b(according to|going by|as per|per|as stated by|as said by|in the words of)\b",
+                           re.IGNORECASE)
+_SUCCESSION = re.compile(
+    r"\b(before|predecessors?|previous(ly)?|formerly|used to be|replace[ds]?|preceded|succeeded|successors?|"
+    r"came after|abolished|old name|called then)\b",
+    re.IGNORECASE,
+)
+_WHO_WHICH = re.compile(r"\b(who|whom|whose|which)\b", re.IGNORECASE)
+
+
+def multiword_names(question: str) -> list[str]:
+    """Names of two or more capitalised words in the question ("City of Exampleton Police").
+
+    The question's first word is left out ("Where is..."), as is a lone capitalised word.
+    """
+    body = question.split(None, 1)[1] if len(question.split()) > 1 else ""
+    return [m.group(0) for m in _NAME_RUN.finditer(body)]
+
+
 class QueryBuilder:
     def __init__(self, acronyms: AcronymMap, colloquial: Colloquial | None = None) -> None:
         self.acronyms = acronyms
         self.colloquial = colloquial or Colloquial.load()
 
-    def _terms(self, text: str) -> list[str]:
+    def _terms(self, text: str, tokens: list[str] | None = None, expanded: list[str] | None = None) -> list[str]:
+        """The text's terms with its acronyms' expansions, its informal words' plain ones and its
+        constructions' (``tokens``, ``expanded``: its ``terms()`` and acronym expansions, when made)."""
         plain = [t for pattern, words in _CONSTRUCTIONS if pattern.search(text) for t in words]
-        return terms(text) + self.acronyms.expand(text) + self.colloquial.terms(text) + plain
+        return ((terms(text) if tokens is None else tokens) + (self.acronyms.expand(text) if expanded is None else expanded)
+                + self.colloquial.terms(text) + plain)
 
     def _for_encoder(self, text: str) -> str:
         # "Does the Trust put visitors first?" is encoded as the statement it asks about: the
@@ -254,16 +316,22 @@ class QueryBuilder:
         return self.colloquial.for_encoder(self.spelled_out(text))
 
     def build(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        """The question read once, in the conversation ``history`` (oldest first)."""
         self.acronyms.learn_from(question)
-        own = self._terms(question)
+        tokens = terms(question)  # the one tokenisation of the question
+        expanded = self.acronyms.expand(question)
+        own = self._terms(question, tokens, expanded)
         entities = named_entities(question, self.acronyms)
         aliases = self.colloquial.aliases(question)
-        if not is_followup(question, history):
+        followup = is_followup(question, history, tokens)
+        read = self._read_for_answer(question, expanded)
+        if not followup:
             yes_no = is_yes_no(question)
             alternative = _ALTERNATIVES.match(question) if yes_no else None
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
                          yes_no=yes_no, action=self.action(question),
-                         first_alternative=self._first_alternative(alternative.group(1), question, own) if alternative else [])
+                         first_alternative=self._first_alternative(alternative.group(1), tokens, own) if alternative else [],
+                         **read, **self._asks(question, own, own))
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
@@ -275,13 +343,45 @@ class QueryBuilder:
                      parallel=bool(_PARALLEL.match(question)) and not _ELABORATION.search(question),
                      selection=bool(_SELECTION.match(question)), other=bool(_OTHER.search(question)),
                      yes_no=is_yes_no(question), action=self.action(question),
-                     aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases)
+                     aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases,
+                     **read, **self._asks(question, own or context, own + context))
+
+    def _read_for_answer(self, question: str, expanded: list[str]) -> dict[str, Any]:
+        """The fields the answer stage needs of the question's own words (names, cues), follow-up or not."""
+        names = self.names(question)
+        cue = _ACCORDING_TO.search(question)
+        named = {t for name in names for t in terms(name)} | set(expanded)
+        named |= {t for word in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", question) for t in terms(word)}
+        return dict(written=tuple(question.split()), names=tuple(names),
+                    name_terms=tuple(tuple(terms(name)) for name in names), named_terms=frozenset(named),
+                    still=bool(_STILL.search(question)), succession=bool(_SUCCESSION.search(question)),
+                    refers_back=bool(_THEY.search(question)), who_which=bool(_WHO_WHICH.search(question)),
+                    source_terms=frozenset(terms(question[cue.end():])) if cue else None)
 
     @staticmethod
-    def _first_alternative(first: str, question: str, question_terms: list[str]) -> list[str]:
+    def _asks(question: str, type_focus: list[str], focus: list[str]) -> dict[str, Any]:
+        """What the question asks for, its role's terms in ``type_focus`` (what is asked now) read
+        into ``asks``; for a who-question about a role ("Who is the current Chair?"), the role's
+        terms in all of ``focus`` (the thread's too): the chunks saying it are candidates."""
+        asks = read_asks(question, type_focus)
+        return dict(asks=asks, role_terms=tuple(sorted(roles_asked(question, focus))) if asks.wanted is PERSON else ())
+
+    def names(self, question: str) -> list[str]:
+        """Multi-word names in the question: capitalised ones, and the corpus's own names however
+        they are typed ("the city of london police")."""
+        typed = multiword_names(question)
+        lowered = [n.lower() for n in typed]
+        # Typed in lower case, only names of three words or more: two ("professional standards",
+        # "met police") are as often a plain phrase or the corpus's own subject.
+        return typed + [n for n in self.acronyms.names_in(question)
+                        if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
+
+    @staticmethod
+    def _first_alternative(first: str, tokens: list[str], question_terms: list[str]) -> list[str]:
         """The first alternative's terms, and the plain words of the whole question's informal ones
-        ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner)."""
-        written = set(terms(question))
+        ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner).
+        ``tokens``: the whole question's ``terms()``."""
+        written = set(tokens)
         return terms(first) + [t for t in question_terms if t not in written]
 
     def action(self, question: str) -> tuple[str, ...]:

@@ -132,10 +132,9 @@ def without_lead_in(question: str) -> str:
 _TRAILER = re.compile(r",?\s+(?:then|though|anyway|exactly|again)(?=\s*[?.!]*\s*$)", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
 def expected_type(question: str) -> AnswerType | None:
-    """What kind of text answers this question, if the question says (worked out once per
-    question: retrieval, span scoring and answer assembly each ask).
+    """What kind of text answers this question, if the question says (read once per question,
+    into ``Asks.wanted``).
 
     The question word that opens the question decides first ("who actually picks up when I
     phone" asks for a who, not a when or a phone number); figures are recognised anywhere.
@@ -191,12 +190,13 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
-def satisfies(wanted: AnswerType, text: str, question: str, focus_terms: list[str],
+def satisfies(wanted: AnswerType, text: str, asks: Asks, focus_terms: list[str],
               aliases: dict[str, frozenset[str]] | None = None) -> bool:
-    """True when the span holds the kind of text the question asks for. ``aliases``: the plain
-    words of the question's informal ones ("tongues" -> languages), which may say what is counted."""
+    """True when the span holds the kind of text the question (read into ``asks``) asks for.
+    ``aliases``: the plain words of the question's informal ones ("tongues" -> languages), which
+    may say what is counted."""
     check = _CHECKS[wanted.name]
-    return check(text, question, focus_terms, aliases or {})
+    return check(text, asks, focus_terms, aliases or {})
 
 
 _COUNTED_AFTER = re.compile(
@@ -212,47 +212,40 @@ _PHRASE_END = frozenset(
 def counted_phrase(question: str) -> list[str]:
     """The terms of what a number question counts: "How many [Volunteer Harbour Wardens]
     did the Trust have?", "What share of [harbour wardens] in the region...?"."""
-    return list(_counted_phrase(question))
-
-
-@lru_cache(maxsize=4096)
-def _counted_phrase(question: str) -> tuple[str, ...]:
-    """Worked out once per question: it is asked again for every candidate span."""
     match = _COUNTED_AFTER.search(question)
     if not match:
-        return ()
+        return []
     words = []
     for word in match.group(1).split():
         if word.lower().strip("?.,") in _PHRASE_END:
             break
         words.append(word)
-    return tuple(terms(" ".join(words)))
+    return terms(" ".join(words))
 
 
-def counts_what_is_asked(text: str, question: str, focus_terms: list[str],
+def counts_what_is_asked(text: str, asks: Asks, focus_terms: list[str],
                          aliases: dict[str, frozenset[str]] | None = None) -> bool:
     """A figure of the thing asked about: for "How many police stations...?", a passage with a
     figure must also say "stations", the counted phrase's last word (a figure of "police
     officers" counts something else), or its plain words ("how many different tongues" ->
     "languages"). "How many people work for the Trust?" is answered by a figure of its workforce
     ("4,500 wardens and staff")."""
-    head = counted_phrase(question)
-    if len(head) < 2 or workforce_asked(question):
-        return mentions_figure(text, counted_terms(question, focus_terms), shares=False)
+    head = asks.counted
+    if len(head) < 2 or asks.workforce:
+        return mentions_figure(text, counted_terms(asks, focus_terms), shares=False)
     said = _text_terms(text)
     return mentions_figure(text, focus_terms, shares=False) and (
         head[-1] in said or not (aliases or {}).get(head[-1], frozenset()).isdisjoint(said))
 
 
-def counted_terms(question: str, focus_terms: list[str]) -> list[str]:
+def counted_terms(asks: Asks, focus_terms: list[str]) -> list[str]:
     """The terms a figure must stand beside: the question's and, for the people working
     somewhere, the kinds of people who do ("officers", "staff", "volunteers")."""
-    if not workforce_asked(question):
+    if not asks.workforce:
         return list(focus_terms)
     return list(focus_terms) + sorted(_WORKFORCE | {t for w in domain.current().workforce_words for t in terms(w)})
 
 
-@lru_cache(maxsize=4096)
 def workforce_asked(question: str) -> bool:
     """ "How many people work for it?", "how many people does the Trust employ?" """
     return bool(_PEOPLE_WORKING.search(question))
@@ -377,13 +370,13 @@ def says_duty(text: str) -> bool:
     return bool(_DUTY_SAID.search(text))
 
 
-def has_person_name(text: str, question: str) -> bool:
+def has_person_name(text: str, asks: Asks) -> bool:
     """A personal name the question doesn't already give ("Sir Ann Example", "Chair Jo Example").
 
     A run of capitalised words, less a leading title or rank, with none of the words that make
     institution names ("Harbour Users Groups", "Safe Moorings Board" are no people).
     """
-    asked = set(re.findall(r"[a-z]+", question.lower()))
+    asked = asks.words
     for run in _CAPITALISED_RUN.finditer(text):
         words = run.group(0).split()
         titled = False
@@ -402,11 +395,11 @@ def has_person_name(text: str, question: str) -> bool:
 _NAME = re.compile(r"\b" + name_run() + r"|\b[A-Z]{3,}\b")  # acronyms of three letters or more: not "UK"
 
 
-def names_the_role(text: str, question: str, focus: Sequence[str] = ()) -> bool:
+def names_the_role(text: str, asks: Asks) -> bool:
     """For "Who is the head of the HT?", a passage that names the role asked about, in the
-    question's words or their plain ones ("boss" -> chair): the people a passage names
-    without it ("...the rescue of Sam Sample...") don't hold that role."""
-    asked = roles_asked(question, focus)
+    question's words or their plain ones ("boss" -> chair; ``Asks.roles``): the people a passage
+    names without it ("...the rescue of Sam Sample...") don't hold that role."""
+    asked = asks.roles
     return not asked or bool(asked & _text_terms(text))
 
 
@@ -451,10 +444,10 @@ def domain_changed() -> None:
     phone_pattern.cache_clear()
 
 
-def has_new_name(text: str, question: str) -> bool:
+def has_new_name(text: str, asks: Asks) -> bool:
     """A name of two or more capitalised words, or an acronym, with a word the question doesn't use
     ("Canal Friends" for "Who looks after the canals?")."""
-    asked = set(re.findall(r"[a-z']+", question.lower()))
+    asked = asks.name_words
     return any(set(re.findall(r"[a-z']+", m.group(0).lower())) - asked - {"of", "for", "and", "the"}
                for m in _NAME.finditer(text))
 
@@ -477,11 +470,11 @@ def has_date(text: str, focus_terms: list[str], headline_share: float = 0.75) ->
                for line in lines if " | " in line and DATE_PATTERN.search(line))
 
 
-def has_place(text: str, question: str) -> bool:
+def has_place(text: str, asks: Asks) -> bool:
     """An address, or "in/at/near" followed by a place the question doesn't name."""
     if place_pattern().search(text):
         return True
-    asked = set(re.findall(r"[A-Za-z]+", question.lower()))
+    asked = asks.words
     return any(
         m.group(2).lower() not in asked
         for m in re.finditer(r"\b(in|at|near|on|based in|located in)\s+(?:the\s+)?([A-Z][a-z]+)", text)
@@ -545,20 +538,107 @@ def _is_date(words: list[str], i: int) -> bool:
     return word.isdigit() and int(word) <= 31 and nxt in {m[:3] for m in MONTHS}
 
 
-_CHECKS: dict[str, Callable[[str, str, list[str], dict[str, frozenset[str]]], bool]] = {
-    "count": lambda text, question, focus, aliases: counts_what_is_asked(text, question, focus, aliases),
-    "share": lambda text, question, focus, aliases: mentions_figure(text, focus),
-    "size": lambda text, question, focus, aliases: any(_FIGURE.search(w) and not _is_date(text.split(), i)
-                                                       for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
-    "date": lambda text, question, focus, aliases: has_date(text, focus),
-    "duration": lambda text, question, focus, aliases: has_duration(text, focus),
-    "time": lambda text, question, focus, aliases: bool(TIME_PATTERN.search(text)),
-    "expansion": lambda text, question, focus, aliases: spells_out(text, acronym_asked(question) or ""),
-    "person": lambda text, question, focus, aliases: has_person_name(text, question) and names_the_role(text, question, focus),
-    "name": lambda text, question, focus, aliases: has_new_name(text, question),
-    "place": lambda text, question, focus, aliases: has_place(text, question),
-    "address": lambda text, question, focus, aliases: bool(place_pattern().search(text)),
-    "phone": lambda text, question, focus, aliases: bool(phone_pattern().search(text)),
+_CHECKS: dict[str, Callable[[str, Asks, list[str], dict[str, frozenset[str]]], bool]] = {
+    "count": lambda text, asks, focus, aliases: counts_what_is_asked(text, asks, focus, aliases),
+    "share": lambda text, asks, focus, aliases: mentions_figure(text, focus),
+    "size": lambda text, asks, focus, aliases: any(_FIGURE.search(w) and not _is_date(text.split(), i)
+                                                   for i, w in enumerate(text.split()) if any(ch.isdigit() for ch in w)),
+    "date": lambda text, asks, focus, aliases: has_date(text, focus),
+    "duration": lambda text, asks, focus, aliases: has_duration(text, focus),
+    "time": lambda text, asks, focus, aliases: bool(TIME_PATTERN.search(text)),
+    "expansion": lambda text, asks, focus, aliases: spells_out(text, asks.acronym or ""),
+    "person": lambda text, asks, focus, aliases: has_person_name(text, asks) and names_the_role(text, asks),
+    "name": lambda text, asks, focus, aliases: has_new_name(text, asks),
+    "place": lambda text, asks, focus, aliases: has_place(text, asks),
+    "address": lambda text, asks, focus, aliases: bool(place_pattern().search(text)),
+    "phone": lambda text, asks, focus, aliases: bool(phone_pattern().search(text)),
     # An amount of money, and a figure by what the question is about ("a salary of £30,000").
-    "money": lambda text, question, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
+    "money": lambda text, asks, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
 }
+
+
+# What a question asks for, by its opening word: its kind (the fitted scorer crosses it with what
+# a span holds).
+_WH = (("when", r"^(when|what year|which year|in what year|what date|how long ago)\b"),
+       ("who", r"^(who|whom|whose)\b"), ("count", r"^(how many|how much)\b"), ("where", r"^where\b"),
+       ("which", r"^(which|what)\b"), ("why", r"^why\b"), ("how", r"^how\b"))
+_WH_RE = [(name, re.compile(pattern)) for name, pattern in _WH]
+WH_CLASSES = [name for name, _ in _WH] + ["other"]
+
+
+def wh_class(question: str) -> str:
+    """The question's kind by its opening word (one of ``WH_CLASSES``): "when", "who", "count"..."""
+    q = question.strip().lower()
+    q = re.sub(r"^(and|so|but|also|ok|okay|then)\b[, ]*", "", q)
+    for name, pattern in _WH_RE:
+        if pattern.search(q):
+            return name
+    return "other"
+
+
+# "What is X?" answered by "X is ...": the question's subject, which an answer may open with.
+_DEFINITION_Q = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?:the |an? )?(.+?)\??$", re.I)
+# "When is the next board meeting?" asks about the future.
+_NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
+                   re.IGNORECASE)
+
+
+# "What are the Trust's values?", "which principles guide it?", "list the support teams":
+# the plural noun names what the list is of.
+_LIST_QUESTION = re.compile(
+    r"^(?:what|which)\s+(?:are|were)\s+(?:the\s+|its\s+|their\s+|our\s+|[\w’'-]+(?:'s|’s)\s+)*"
+    r"(?:[\w&-]+\s+){0,3}?(?P<head>[a-z]+s)\b(?:\s+(?:of|for|in|at|that|which|does|do|did)\b.*)?\s*\??\s*$"
+    r"|^(?:list|name)\s+(?:the\s+|its\s+|their\s+|[\w’'-]+(?:'s|’s)\s+)*(?:[\w&-]+\s+){0,3}?(?P<head2>[a-z]+s)\b",
+    re.IGNORECASE,
+)
+_STRUCTURE_QUESTION = re.compile(r"\bhow\s+(?:is|are|was)\b.*\b(structured|organised|organized|set up|made up)\b", re.I)
+_NOT_LIST_HEADS = frozenset("is was has does this its".split())
+
+
+def list_head(question: str) -> list[str]:
+    """The terms naming what a list question asks for ("values"), or [] for other questions."""
+    q = question.strip()
+    if _STRUCTURE_QUESTION.search(q):
+        return terms("structure")
+    match = _LIST_QUESTION.match(q)
+    if not match:
+        return []
+    head = (match.group("head") or match.group("head2") or "").lower()
+    return [] if head in _NOT_LIST_HEADS else terms(head)
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What a question asks for, read from its words once (``read_asks``): every candidate span
+    is then held against this, never against the question's text again."""
+
+    wanted: AnswerType | None = None  # the kind of text that answers (``expected_type``)
+    kind: str = "other"  # its opening word's class (``wh_class``)
+    words: frozenset[str] = frozenset()  # its lower-case words: a name it gives is no new name
+    name_words: frozenset[str] = frozenset()  # the same, apostrophes kept ("met's")
+    counted: tuple[str, ...] = ()  # the terms of what a number question counts (``counted_phrase``)
+    workforce: bool = False  # "How many people work for it?" (``workforce_asked``)
+    acronym: str | None = None  # the acronym asked about by itself (``acronym_asked``)
+    roles: frozenset[str] = frozenset()  # the role a who-question asks about, with the focus's role terms
+    change: bool = False  # whether something grew or shrank (``asks_about_change``)
+    duty: bool = False  # what someone must do (``asks_about_duty``)
+    future: bool = False  # "When is the next meeting?": a date after the source's own
+    definition: frozenset[str] = frozenset()  # the terms of X in "What is X?"
+    list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
+
+    def __post_init__(self) -> None:
+        if self.kind not in WH_CLASSES:
+            raise ValueError(f"question kind must be one of {', '.join(WH_CLASSES)}, got {self.kind!r}")
+
+
+def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
+    """What ``question`` asks for; ``focus``: the terms a role is looked for among (a follow-up's own)."""
+    lowered = question.lower()
+    definition = _DEFINITION_Q.match(question.strip())
+    return Asks(wanted=expected_type(question), kind=wh_class(question),
+                words=frozenset(re.findall(r"[a-z]+", lowered)), name_words=frozenset(re.findall(r"[a-z']+", lowered)),
+                counted=tuple(counted_phrase(question)), workforce=workforce_asked(question),
+                acronym=acronym_asked(question), roles=frozenset(roles_asked(question, focus)),
+                change=asks_about_change(question), duty=asks_about_duty(question), future=bool(_NEXT.search(question)),
+                definition=frozenset(terms(definition.group(1))) if definition else frozenset(),
+                list_head=tuple(list_head(question)))

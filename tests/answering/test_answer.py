@@ -40,11 +40,12 @@ def test_blocks_of_questions_or_headlines_are_penalised():
 
 def test_what_a_number_question_counts_keeps_time_only_when_time_is_counted():
     from bot.answering.figures import FigurePicker
+    from bot.query.qtype import counted_phrase
     from bot.retrieval.retrieve import LexicalIndex
 
     picker = FigurePicker(LexicalIndex(["murders last year in London", "seven weeks of evidence", "officers and staff"]), {})
     focus = terms("murders last year evidence weeks")
     # "How many murders last year?" counts murders, not years...
-    assert "year" not in picker.counted(focus, "How many murders last year?")
+    assert "year" not in picker.counted(focus, counted_phrase("How many murders last year?"))
     # ...but "How many weeks of evidence...?" counts weeks.
-    assert "week" in picker.counted(focus, "How many weeks of evidence did the jury hear?")
+    assert "week" in picker.counted(focus, counted_phrase("How many weeks of evidence did the jury hear?"))

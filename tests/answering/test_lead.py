@@ -65,7 +65,9 @@ def test_conflicting_figures_are_the_lead_and_each_other_value_dated(tiny_engine
 
 def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
     docs = {"authority.txt", "history.md"}
-    named = tiny_engine.extractor._source_named
+
+    def named(question: str, doc_ids: set[str]) -> str | None:
+        return tiny_engine.extractor._source_named(tiny_engine.queries.build(question), doc_ids)
     assert named("How many officers were there, according to the Example Police Authority?", docs) == "authority.txt"
     assert named("How many officers are there going by our history page?", docs) == "history.md"
     assert named("How many police officers were there?", docs) is None  # no source named

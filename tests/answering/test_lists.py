@@ -5,7 +5,8 @@ import pytest
 from bot.answering.answer import JOINER
 from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
-from bot.answering.lists import Lists, find_lists, list_head
+from bot.answering.lists import Lists, find_lists
+from bot.query.qtype import list_head
 from bot.schema import Document
 
 VALUES = """Our Values

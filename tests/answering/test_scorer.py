@@ -10,7 +10,10 @@ from bot.index.embed import HashingEmbedder
 from bot.answering.explain import Trace
 from bot.schema import ScoredSpan, Span
 from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, Placement,
-                        candidate_features, question_features, wh_class)
+                        candidate_features, question_features)
+from bot.query.conversation import Query
+from bot.query.qtype import read_asks, wh_class
+from bot.text.terms import terms
 from bot.tools.train import Example, best_threshold, ece, fit_ranker
 
 
@@ -112,10 +115,16 @@ def _candidates(texts):
     return [ScoredSpan(i, Span(0, "d", 0, len(t), t), 0.0, 0.0, 0.0, 0.0, 0.0) for i, t in enumerate(texts)]
 
 
+def _query(question):
+    """The question read as its own words alone (no acronyms, no informal words)."""
+    return Query(question, question, terms(question), focus_terms=terms(question), asks=read_asks(question),
+                 written=tuple(question.split()))
+
+
 def _features(question, texts, idf=lambda t: 1.0):
     scored = _candidates(texts)
     places = [Placement(0, i, len(texts), "A page") for i in range(len(texts))]
-    x = candidate_features(question, [], scored, False, False, idf, places)
+    x = candidate_features(_query(question), scored, idf, places)
     return {name: x[:, i] for i, name in enumerate(CANDIDATE_FEATURES)}
 
 
@@ -152,7 +161,7 @@ def test_the_window_is_tighter_when_question_words_sit_together():
 
 def test_candidates_need_a_placement_each():
     with pytest.raises(ValueError, match="placements"):
-        candidate_features("q", [], _candidates(["a b"]), False, False, lambda t: 1.0, [])
+        candidate_features(_query("q"), _candidates(["a b"]), lambda t: 1.0, [])
     with pytest.raises(ValueError, match="outside"):
         Placement(0, 3, 2, "")
 

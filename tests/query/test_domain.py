@@ -42,24 +42,24 @@ def test_domain_words_only_add_to_the_general_rules(restore_domain):
     domain.use(Domain())
     # General English: a street word or a postcode is an address; a titled name is a person.
     assert qtype.place_pattern().search("12 High Street") and qtype.place_pattern().search("London AB1 2CD")
-    assert qtype.has_person_name("It was founded by Sir Ann Example.", "Who founded it?")
+    assert qtype.has_person_name("It was founded by Sir Ann Example.", qtype.read_asks("Who founded it?"))
     assert not qtype.place_pattern().search("Exampleton Gate")
-    assert qtype.has_person_name("Ask Example Smith.", "Who do I ask?")
+    assert qtype.has_person_name("Ask Example Smith.", qtype.read_asks("Who do I ask?"))
     domain.use(Domain(address_words=("Gate",), not_person_names=frozenset({"Example"})))
     assert qtype.place_pattern().search("Exampleton Gate")
-    assert not qtype.has_person_name("Ask Example Smith.", "Who do I ask?")
+    assert not qtype.has_person_name("Ask Example Smith.", qtype.read_asks("Who do I ask?"))
 
 
 def test_ranks_and_workforce_words_only_add_to_the_general_ones(restore_domain):
     domain.use(Domain())
     # A general rank before a name, and the general kinds of people working somewhere.
-    assert qtype.has_person_name("It is run by Chair Example.", "Who is the chair?")
-    assert not qtype.has_person_name("It is run by Warden Example.", "Who is the warden?")
-    assert set(qtype.counted_terms("How many people work for it?", [])) == set(terms("staff volunteers employees workforce"))
+    assert qtype.has_person_name("It is run by Chair Example.", qtype.read_asks("Who is the chair?"))
+    assert not qtype.has_person_name("It is run by Warden Example.", qtype.read_asks("Who is the warden?"))
+    assert set(qtype.counted_terms(qtype.read_asks("How many people work for it?"), [])) == set(terms("staff volunteers employees workforce"))
     domain.use(Domain(ranks=frozenset({"Warden"}), workforce_words=("wardens",)))
-    assert qtype.has_person_name("It is run by Warden Example.", "Who is the warden?")
-    assert "warden" in qtype.counted_terms("How many people work for it?", [])
-    assert "warden" not in qtype.counted_terms("How many boats are there?", [])
+    assert qtype.has_person_name("It is run by Warden Example.", qtype.read_asks("Who is the warden?"))
+    assert "warden" in qtype.counted_terms(qtype.read_asks("How many people work for it?"), [])
+    assert "warden" not in qtype.counted_terms(qtype.read_asks("How many boats are there?"), [])
 
 
 def test_short_phone_numbers_are_the_domain_s(restore_domain):

@@ -4,10 +4,24 @@ import pytest
 
 from bot.query.qtype import (
     ADDRESS, COUNT, DATE, DURATION, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, TIME, acronym_asked, counted_phrase, expected_type, has_date, has_duration, has_new_name, has_person_name, mentions_figure,
-    satisfies, spells_out, stands_for,
+    SIZE, TIME, AnswerType, acronym_asked, counted_phrase, expected_type, has_date, has_duration, mentions_figure, read_asks,
+    spells_out, stands_for,
 )
+from bot.query import qtype
 from bot.text.terms import terms
+
+
+# The checks read the question once (read_asks), as the engine does; these take its text for brevity.
+def satisfies(wanted: AnswerType, text: str, question: str, focus: list[str], aliases=None) -> bool:
+    return qtype.satisfies(wanted, text, read_asks(question, focus), focus, aliases)
+
+
+def has_person_name(text: str, question: str) -> bool:
+    return qtype.has_person_name(text, read_asks(question))
+
+
+def has_new_name(text: str, question: str) -> bool:
+    return qtype.has_new_name(text, read_asks(question))
 
 
 @pytest.mark.parametrize("question, wanted", [
