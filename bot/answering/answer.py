@@ -11,6 +11,8 @@ closest passages instead.
 Where sources disagree, each source's figure or statement is quoted, newest first; where a
 quoted body was replaced, the passage saying so is quoted too. The answer text is always
 verbatim slices of document bodies joined by " … " — nothing here writes words of its own.
+The question reaches this stage only as the ``Query`` it was read into (``Engine.read``): nothing
+here tokenises, types or searches the question's text.
 """
 
 from __future__ import annotations

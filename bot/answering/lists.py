@@ -1,4 +1,5 @@
-"""Lists in the sources, for questions that ask for one ("What are the Trust's values?").
+"""Lists in the sources, for questions that ask for one ("What are the Trust's values?"; which
+questions do is read with the question: ``qtype.list_head``).
 
 A list too long to quote whole (five values of forty words each) is answered by its
 introduction and the first sentence of each item, every piece cited on its own:

@@ -6,6 +6,8 @@ figure of officers, "Who is the current Deputy Chair?" by one naming a person. T
 answer stage gives a bonus to spans of the wanted type and, when the type is *required*
 (the question can't be answered without it), a penalty to spans without it, so "When did
 Jo Example become Chair?" is not answered by a sentence that merely mentions her.
+A question is read once into ``Asks`` (``read_asks``: its type, kind, what it counts, the role or
+acronym it asks about...); ``satisfies`` then holds each span against that, not the question's text.
 """
 
 from __future__ import annotations
