@@ -24,7 +24,8 @@ COMPONENTS = {
     "spelling": "typos put right before anything else (spelling.py)",
     "vocabulary": "a word the corpus never uses counts in part where its nearest corpus words are (vocabulary.py)",
     "colloquial": "informal wording mapped to the sources' plain words (data/colloquial.tsv)",
-    "acronyms": "a question's acronyms spelled out and its full names shortened, for retrieval and scoring (acronyms.py)",
+    "acronyms": "a question's acronyms spelled out and its full names shortened, and the corpus's names it types in lower "
+                "case, for retrieval and scoring (acronyms.py; the question is read with them once, Engine.read)",
 }
 # Weights that are no rule of their own: the confidence curve and candidate-pool sizes.
 _NOT_RULES = {"slope", "midpoint", "short_span_words", "dense_span_candidates"}
