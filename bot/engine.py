@@ -128,7 +128,7 @@ class Engine:
         query = self.read(question, history)
         if query is None:
             return Answer.failure("question is empty")
-        answer = self._answer(query, history, trace, started=t0)
+        answer = self._answer(query, trace, started=t0)
         if self.related is None or answer.error or query.vector is None:
             return answer
         t0 = time.perf_counter()
@@ -191,7 +191,7 @@ class Engine:
         trace = Trace(question=question)
         t0 = time.perf_counter()
         query = self.read(question, history)
-        answer = Answer.failure("question is empty") if query is None else self._answer(query, history, trace, threshold, t0)
+        answer = Answer.failure("question is empty") if query is None else self._answer(query, trace, threshold, t0)
         return answer, trace
 
     def read(self, question: str, history: Sequence[Turn] = ()) -> Query | None:
@@ -207,6 +207,9 @@ class Engine:
             return None
         spelled, history = self._spelled(cleaned, history)
         query = self.queries.build(spelled, history)
+        # A follow-up shares fewer words with its answer, so it needs less, unless the thread it
+        # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
+        unanswered = bool(history) and history[-1].content == NOT_COVERED
         vector = self.embedder.encode([query.text])[0]
         unknown = self.vocabulary.unknown(spelled, self.extractor.lexical.df.__contains__) if self.vocabulary else {}
         # A question has a few such words; a pasted page must not embed hundreds (bounded cost).
@@ -215,10 +218,11 @@ class Engine:
         if unknown and self.vocabulary is not None:  # words the corpus never uses: their nearest corpus words (vectors cached per word)
             soft = self.vocabulary.nearest(unknown, self._word_vectors(list(unknown.values())))
         superseded = tuple(i for i, sup in enumerate(self.extractor.supersessions.items) if sup.mentioned_in(spelled))
-        return replace(query, cleaned=cleaned, vector=vector, soft=soft, superseded=superseded)
+        return replace(query, cleaned=cleaned, vector=vector, soft=soft, superseded=superseded,
+                       leans_on_answer=query.followup and not unanswered)
 
-    def _answer(self, query: Query, history: Sequence[Turn] = (), trace: Trace | None = None,
-                threshold: float | None = None, started: float | None = None) -> Answer:
+    def _answer(self, query: Query, trace: Trace | None = None, threshold: float | None = None,
+                started: float | None = None) -> Answer:
         """The answer to a question read into ``query`` (``Engine.read``): retrieval, scoring and
         assembly, each reading the query only. ``started``: when reading it began (for the timings)."""
         if query.vector is None:
@@ -228,13 +232,10 @@ class Engine:
         k = self.settings.top_k_chunks * (3 if query.asks.wanted in NUMERIC else 1)
         hits = self.retriever.search(query.vector, query.terms, k)
         t2 = time.perf_counter()
-        # A follow-up shares fewer words with its answer, so it needs less, unless the thread it
-        # leans on went unanswered ("Is it still in them?" after "The sources don't cover this question.").
-        leans_on_answer = query.followup and not (history and history[-1].content == NOT_COVERED)
-        configured = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
+        configured = self.settings.followup_abstain_threshold if query.leans_on_answer else self.settings.abstain_threshold
         fitted = self.extractor.confidence_scorer
         if fitted is not None:  # fitted thresholds go with fitted confidences
-            configured = fitted.followup_threshold if leans_on_answer else fitted.threshold
+            configured = fitted.followup_threshold if query.leans_on_answer else fitted.threshold
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = query.question, query, hits, configured
         answer = self.extractor.answer(query, query.vector, hits, configured if threshold is None else threshold,

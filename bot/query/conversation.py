@@ -139,6 +139,8 @@ class Query:
     focus_terms: list[str] = field(default_factory=list)  # the question's terms (a follow-up's: with its context)
     own_terms: list[str] = field(default_factory=list)  # a follow-up's own terms: what is asked now
     followup: bool = False
+    # A follow-up whose thread was answered (Engine.read): the conversation placed it in the sources' domain.
+    leans_on_answer: bool = False
     # Names the question is about ("Paris", "City of Exampleton Police", "HT"): each entry lists
     # the ways a passage may say it (a term, or all terms of an acronym's full name).
     entities: tuple[tuple[frozenset[str], ...], ...] = ()
