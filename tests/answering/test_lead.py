@@ -114,7 +114,9 @@ def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_desc
     body = engine.document("a.md").body
     assert all(body[c.start:c.end] == c.quote for c in answer.citations)  # still verbatim
     # The rule itself, on the sentence spans (whichever span the scores put first):
-    with_name = engine.extractor._with_name_line
+
+    def with_name(span, question):
+        return engine.extractor._with_name_line(span, engine.queries.build(question))
     [patrol] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A volunteer body")]
     [owners] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A group of boat")]
     named = with_name(patrol, "Who patrols the towpaths?")
