@@ -113,7 +113,7 @@ _STANDS_FOR = re.compile(
     r"\b([A-Z][A-Za-z&]{1,7})(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b"
     r"|\b[Ww]hat do(?:es)?\s+(?:the\s+)?(?:letters\s+)?([A-Z][A-Za-z&]*[A-Z][A-Za-z&]*)\s+mean\b"
 )
-# "CVF - what's that short for?", "MOPAC: what does it stand for?": the acronym named before.
+# "VHW - what's that short for?", "HT: what does it stand for?": the acronym named before.
 _THAT_STANDS_FOR = re.compile(r"\b(?:that|it|this)(?:'s|’s| is)?\s+(?:stands?|short)\s+for\b", re.IGNORECASE)
 _ACRONYM_WORD = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*\b")
 _WHAT_IS_ACRONYM = re.compile(r"(?:and\s+)?[Ww]hat(?:'s|’s| is| are| was| were)\s+(?:the\s+|an?\s+)?"

@@ -235,8 +235,8 @@ def is_verbatim(engine: Engine, answer: Answer) -> bool:
     return True
 
 
-# Typographic and plain quotes are the same character to a reader: "Mayor’s Office" holds
-# "Mayor's Office". Runs of white space (a line break in a block) are one space.
+# Typographic and plain quotes are the same character to a reader: "Harbour’s Trust" holds
+# "Harbour's Trust". Runs of white space (a line break in a block) are one space.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
