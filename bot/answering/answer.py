@@ -515,7 +515,9 @@ class Extractor:
                 # The ranker chooses the passage; how much of it to quote (a sentence, or the block
                 # holding it: a list item whole, a name's heading with its paragraph) the rules choose.
                 extent = max((s for s in ok if _overlaps(s.span, ok[0].span)), key=lambda s: s.score)
-                scored = [extent] + [s for s in scored if s is not extent]
+                # Only the lead is the ranker's: what goes beside it (a second passage, another
+                # source) is chosen as the rules choose it, from their own order.
+                scored = [extent] + [s for s in by_rules if s is not extent]
             if trace is not None:
                 trace.scored = scored  # the order the lead was chosen from
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
