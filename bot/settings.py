@@ -78,11 +78,12 @@ class Settings:
     # Who may frame the chat (CSP frame-ancestors): "*" any site (the embed feature), "'self'"
     # this site only, or a space-separated list of origins.
     frame_ancestors: str = "*"
-    # How candidate spans are ranked and the confidence computed: "rules" (answer.Weights, set by
-    # hand), "hybrid" (the fitted ranker of bot/data/scorer.json, made by `python -m bot train`,
-    # chooses the lead; the hand-set confidence and thresholds decide whether to answer) or
-    # "fitted" (both fitted). README "The fitted scorer" has each one's figures.
-    scorer: str = "rules"
+    # How candidate spans are ranked and the confidence computed: "hybrid" (the default: the
+    # fitted ranker of bot/data/scorer.json, made by `python -m bot train`, chooses the lead among
+    # the candidates the hand rules would answer with; the rules decide whether to answer and what
+    # goes beside the lead), "rules" (answer.Weights, set by hand) or "fitted" (both fitted).
+    # README "The fitted scorer" has each one's figures and why hybrid is the default.
+    scorer: str = "hybrid"
     # Knowledge of this corpus's world, as data (bot/query/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the

@@ -70,13 +70,13 @@ def _outcome(answer, trace) -> tuple:
             d.confidence, [(h.chunk_id, h.score) for h in trace.hits])
 
 
-@pytest.mark.parametrize("scorer", ["rules", "fitted"])
+@pytest.mark.parametrize("scorer", ["rules", "hybrid", "fitted"])
 def test_the_answer_stage_never_reads_the_question_s_text(tiny_settings, scorer):
     from bot.engine import Engine
     from bot.index.embed import HashingEmbedder
 
     engine = Engine.load(tiny_settings.replace(scorer=scorer), embedder=HashingEmbedder(), progress=lambda _: None)
-    assert (engine.extractor.scorer is not None) == (scorer == "fitted")
+    assert (engine.extractor.scorer is not None) == (scorer != "rules")
     seen = [_outcome(*engine.explain(q, h)) for q, h in CASES]
     answer_stage = engine._answer
     engine._answer = lambda query, *a, **kw: answer_stage(_blind(query), *a, **kw)  # type: ignore[method-assign]
