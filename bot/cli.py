@@ -352,20 +352,27 @@ def _print_calibration(engine, results) -> None:
     if not results:
         return
     table, ece = calibration(results)
-    print("\ncalibration (answered questions of the development sets run):")
+    print(f"\ncalibration (answered questions of the development sets run; confidence: {confidence_kind(engine)}):")
     print("  confidence   n    mean conf  share right")
     for b in table:
         print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
     print(f"  expected calibration error: {_fmt(ece)}")
-    fitted = engine.extractor.confidence_scorer
     for name in ("abstain_threshold", "followup_abstain_threshold"):
-        configured = getattr(engine.settings, name)
-        if fitted is not None:  # the fitted scorer's own thresholds are the ones in use
-            configured = fitted.followup_threshold if name.startswith("followup") else fitted.threshold
+        # The thresholds in use, in the confidence's own space (fitted or calibrated ones included).
+        configured = engine.threshold(leans_on_answer=name.startswith("followup"))
         best, acc_best, acc_now = best_threshold(results, configured)
         if acc_now == acc_now:
             print(f"  {name}: configured {configured:.2f} gets {acc_now:.3f} of its rows right; "
                   f"best on these rows {best:.2f} ({acc_best:.3f}) — advice, not applied")
+
+
+def confidence_kind(engine) -> str:
+    """What the reported confidence is, in a few words."""
+    if engine.extractor.confidence_scorer is not None:
+        return "the fitted confidence model"
+    if engine.extractor.calibrator is not None:
+        return f"calibrated ({engine.extractor.calibrator.variant}) P(lead right)"
+    return "the hand-set score, uncalibrated"
 
 
 def _print_diff(diffs) -> None:

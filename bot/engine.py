@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot.answering.answer import NOT_COVERED, Extractor, Weights
+from bot.answering.calibration import calibrator_for
 from bot.progress import to_stderr
 from bot.query.qtype import NUMERIC
 from bot.query.acronyms import AcronymMap
@@ -55,7 +56,8 @@ def load_scorer() -> FittedScorer | None:
     try:
         return FittedScorer.load(SCORER_FILE)
     except (OSError, ValueError) as exc:
-        _stderr(f"scorer: not using the fitted scorer ({exc}); ranking by the hand-set rules")
+        _stderr(f"scorer: not using the fitted scorer ({exc}); ranking by the hand-set rules, their confidence "
+                "uncalibrated")
         return None
 
 
@@ -105,10 +107,18 @@ class Engine:
         # Typos are put right only with the model's vocabulary to tell them from real words.
         vocab_file = settings.model_path / "vocab.txt"
         speller = Speller.from_documents(docs, read_dictionary(vocab_file)) if vocab_file.is_file() else None
-        scorer = load_scorer() if settings.scorer in ("fitted", "hybrid") else None
+        # The scorer file holds the fitted ranker and the confidence calibrators (calibration.py).
+        scorer = load_scorer() if settings.scorer in ("fitted", "hybrid") or settings.calibration != "off" else None
+        calibrator = None
+        if scorer is not None and settings.scorer != "fitted":  # fitted has its own confidence model
+            calibrator = calibrator_for(scorer.calibration, settings.scorer, settings.calibration)
+            if calibrator is None and settings.calibration != "off":
+                _stderr(f"scorer: {SCORER_FILE.name} holds no {settings.calibration!r} calibration for "
+                        f"{settings.scorer!r}; the confidence is the hand-set one (retrain: python -m bot train)")
         return cls(settings, embedder, index, retriever,
-                   Extractor(index, lexical, weights, supersessions, acronyms, lists, scorer,
-                             fitted_confidence=settings.scorer == "fitted"),
+                   Extractor(index, lexical, weights, supersessions, acronyms, lists,
+                             scorer if settings.scorer in ("fitted", "hybrid") else None,
+                             fitted_confidence=settings.scorer == "fitted", calibrator=calibrator),
                    QueryBuilder(acronyms), related, vocabulary, speller)
 
     def ask(self, question: str, history: Sequence[Turn] = (), trace: Trace | None = None) -> Answer:
@@ -232,18 +242,28 @@ class Engine:
         k = self.settings.top_k_chunks * (3 if query.asks.wanted in NUMERIC else 1)
         hits = self.retriever.search(query.vector, query.terms, k)
         t2 = time.perf_counter()
-        configured = self.settings.followup_abstain_threshold if query.leans_on_answer else self.settings.abstain_threshold
-        fitted = self.extractor.confidence_scorer
-        if fitted is not None:  # fitted thresholds go with fitted confidences
-            configured = fitted.followup_threshold if query.leans_on_answer else fitted.threshold
+        hand = self.settings.followup_abstain_threshold if query.leans_on_answer else self.settings.abstain_threshold
+        configured = self.threshold(query.leans_on_answer)
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = query.question, query, hits, configured
         answer = self.extractor.answer(query, query.vector, hits, configured if threshold is None else threshold,
-                                       trace.decision if trace is not None else None)
+                                       trace.decision if trace is not None else None, rules_threshold=hand)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - (t1 if started is None else started)) * 1e3, retrieve=(t2 - t1) * 1e3,
                                  extract=(t3 - t2) * 1e3)
         return answer
+
+    def threshold(self, leans_on_answer: bool = False) -> float:
+        """The threshold the confidence is held against, in the confidence's own space: the
+        settings' hand-set one (a follow-up leaning on an answer has its own), the fitted scorer's,
+        or a calibrator's (calibration.py)."""
+        hand = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
+        fitted = self.extractor.confidence_scorer
+        if fitted is not None:  # fitted thresholds go with fitted confidences
+            return fitted.followup_threshold if leans_on_answer else fitted.threshold
+        if self.extractor.calibrator is not None:
+            return self.extractor.calibrator.threshold_for(leans_on_answer, hand)
+        return hand
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""

@@ -35,6 +35,7 @@ def bundled_model_dir() -> Path:
 
 
 SCORERS = ("rules", "hybrid", "fitted")
+CALIBRATIONS = ("mapped", "chosen", "off")
 
 @dataclass(frozen=True)
 class Settings:
@@ -84,6 +85,13 @@ class Settings:
     # goes beside the lead), "rules" (answer.Weights, set by hand) or "fitted" (both fitted).
     # README "The fitted scorer" has each one's figures and why hybrid is the default.
     scorer: str = "hybrid"
+    # What the reported confidence is (bot/answering/calibration.py): "mapped" (the probability
+    # that the lead is right, fitted by `python -m bot train`, a monotone map of the rules'
+    # confidence with the hand-set thresholds mapped through it: the same answers as "off"),
+    # "chosen" (a probability from all the lead's evidence, with thresholds chosen on validation
+    # data by the training command) or "off" (the hand-set score). Not used by scorer "fitted",
+    # whose confidence model is its own.
+    calibration: str = "mapped"
     # Knowledge of this corpus's world, as data (bot/query/domain.py); "" runs without any.
     domain_file: str = str(PROJECT_ROOT / "bot" / "data" / "domain.toml")
     # The chat's notices (standing note, urgent-question notice, where to ask instead) and the
@@ -112,6 +120,8 @@ class Settings:
             raise ValueError(f"cors_origins must be origins separated by commas, got {self.cors_origins!r}")
         if self.scorer not in SCORERS:
             raise ValueError(f"scorer must be one of {', '.join(SCORERS)}, got {self.scorer!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {', '.join(CALIBRATIONS)}, got {self.calibration!r}")
         if self.embed_backend not in ("torch", "onnx", "onnx-int8"):
             raise ValueError(f"embed_backend must be 'torch', 'onnx' or 'onnx-int8', got {self.embed_backend!r}")
 

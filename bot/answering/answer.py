@@ -38,6 +38,7 @@ from bot.answering.quotes import QuotedSpans
 from bot.retrieval.retrieve import LexicalIndex
 from bot.text.terms import terms
 from bot.schema import Answer, Citation, Hit, ScoredSpan, Span, Support
+from bot.answering.calibration import Calibrator, lead_evidence, rules_evidence
 from bot.answering.scorer import FittedScorer, Placement, candidate_features, question_features, sigmoid
 from bot.answering.suggest import Supersession, Supersessions
 from bot.index.termindex import CHUNK_CACHE, LIST_CACHE, SPAN_CACHE, AllBut, ChunkTerms, Lazy
@@ -61,6 +62,8 @@ class Decision:
     score: float = 0.0
     confidence: float = 0.0
     threshold: float = 0.0
+    rules_confidence: float = 0.0  # the hand rules' own confidence (before any calibration)
+    evidence: dict[str, float] = field(default_factory=dict)  # what calibration read of the lead (calibration.py)
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,15 @@ class Weights:
 class Extractor:
     def __init__(self, index: Index, lexical: LexicalIndex, weights: Weights = Weights(),
                  supersessions: Supersessions | None = None, acronyms: AcronymMap | None = None,
-                 lists: Lists | None = None, scorer: FittedScorer | None = None, fitted_confidence: bool = True) -> None:
+                 lists: Lists | None = None, scorer: FittedScorer | None = None, fitted_confidence: bool = True,
+                 calibrator: Calibrator | None = None) -> None:
         self.index = index
         # The fitted ranker, when given, orders the candidates; its confidence model is used only
         # with ``fitted_confidence`` (else the hand-set confidence curve decides, settings "hybrid").
         self.scorer = scorer
         self.fitted_confidence = scorer is not None and fitted_confidence
+        # Turns the hand-set confidence into the probability that the lead is right (calibration.py).
+        self.calibrator = None if self.fitted_confidence else calibrator
         self.lists = lists or Lists()
         self.supersessions = supersessions or Supersessions([])
         self.lexical = lexical
@@ -462,9 +468,15 @@ class Extractor:
         return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived, doc.url)
 
     def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float,
-               trace: Decision | None = None) -> Answer:
+               trace: Decision | None = None, rules_threshold: float | None = None) -> Answer:
         """The answer to ``query`` from the retrieved ``hits``; ``trace``, when given, is filled
-        with what decided it (the scored candidates, the answer-level adjustments, the confidence)."""
+        with what decided it (the scored candidates, the answer-level adjustments, the confidence).
+
+        ``threshold`` is held against the confidence reported (calibrated when a calibrator is in
+        use); ``rules_threshold`` is the hand-set one the rules' own confidence is held against
+        where the rules rule candidates in or out (default ``threshold``)."""
+        leans = query.leans_on_answer  # a follow-up leaning on an answer has its own threshold
+        gate = threshold if rules_threshold is None else rules_threshold
         scored, fitted = self._ranked(query, query_vector, hits)
         if trace is not None:
             trace.scored, trace.threshold = scored, threshold
@@ -494,21 +506,25 @@ class Extractor:
             # "And what happened after that?": what the source says next is the answer by construction.
             adjustments.append(("elaboration_floor", self.weights.midpoint - score))
             score = self.weights.midpoint
-        confidence = self.confidence(score)
+        rules_confidence = confidence = self.confidence(score)
         if fitted is not None and self.scorer is not None and self.fitted_confidence:  # the fitted probability that the lead is right
             confidence = float(sigmoid(self.scorer.confidence.logits(question_features(*fitted, adjustments))))
             if query.elaboration and best.span_id in after_said:
                 confidence = max(confidence, threshold)
+        if self.calibrator is not None and not self.calibrator.reads_lead:  # mapped: the rules' confidence alone
+            confidence = self.calibrator.probability(rules_evidence(rules_confidence, leans))
         if trace is not None:
             trace.adjustments, trace.score, trace.confidence = tuple(adjustments), score, confidence
-        if confidence < threshold:
+            trace.rules_confidence = rules_confidence
+        # A confidence read off the lead (calibrator "chosen") needs the lead chosen before deciding.
+        if (self.calibrator is None or not self.calibrator.reads_lead) and confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         if reranked:
             # The fitted ranker chooses among the candidates the rules would answer with on their
-            # own (their confidence reaches the threshold): a span the rules rule out (a figure of
-            # the wrong kind, a name the question does not ask about) cannot lead.
+            # own (their confidence reaches the hand-set threshold): a span the rules rule out (a
+            # figure of the wrong kind, a name the question does not ask about) cannot lead.
             shift = score - best.score
-            ok = [s for s in scored if self.confidence(s.score + shift) >= threshold
+            ok = [s for s in scored if self.confidence(s.score + shift) >= gate
                   or (query.elaboration and s.span_id in after_said)]
             scored = ok + [s for s in scored if s not in ok]
             if ok:
@@ -523,8 +539,19 @@ class Extractor:
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
         citations = tuple(self._citation(doc_id, start, end) for doc_id, start, end in lead)
         support = tuple(Support(self.cite(span), why) for span, why in supporting)
-        return Answer(True, JOINER.join(c.quote for c in citations), citations + tuple(s.citation for s in support),
-                      confidence, supporting=support)
+        text = JOINER.join(c.quote for c in citations)
+        evidence = lead_evidence(query.asks.kind, rules_confidence, by_rules, self._lead(scored),
+                                 fitted[1] if fitted is not None else None, leans, query.yes_no, len(text), len(lead),
+                                 len(support), dict(adjustments), hits)
+        if self.calibrator is not None and self.calibrator.reads_lead:
+            confidence = self.calibrator.probability(evidence)
+            if query.elaboration and best.span_id in after_said:  # answered by construction (above)
+                confidence = max(confidence, self.calibrator.threshold_for(leans, gate))
+        if trace is not None:
+            trace.confidence, trace.evidence = confidence, evidence
+        if confidence < threshold:
+            return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
+        return Answer(True, text, citations + tuple(s.citation for s in support), confidence, supporting=support)
 
     def _assemble(self, scored: list[ScoredSpan], query: Query, wanted: AnswerType | None, numeric: bool,
                   shares: bool, figure_focus: list[str], said: set[int]

@@ -124,6 +124,7 @@ def trace_dict(trace: Trace, answer: Answer, index: Index, n: int = 5) -> dict[s
         "adjustments": {name: round(value, 4) for name, value in d.adjustments},
         "score": round(d.score, 4),
         "confidence": round(d.confidence, 4),
+        "rules_confidence": round(d.rules_confidence, 4),  # the hand-set score, before calibration
         "threshold": d.threshold,
         "answered": answer.answered,
         "abstain_reason": None if answer.answered or answer.error else abstain_reason(d.confidence, d.threshold),
@@ -156,6 +157,7 @@ def trace_text(trace: Trace, answer: Answer, index: Index, n: int = 5) -> str:
             lines.append(f"      why not: {c['why_not']}")
     if t["adjustments"]:
         lines.append("answer-level: " + "  ".join(f"{name} {value:+.3f}" for name, value in t["adjustments"].items()))
-    lines.append(f"score {t['score']:+.3f} -> confidence {t['confidence']:.3f} (threshold {t['threshold']:.2f})")
+    calibrated = f", calibrated from the rules' {t['rules_confidence']:.3f}" if t["confidence"] != t["rules_confidence"] else ""
+    lines.append(f"score {t['score']:+.3f} -> confidence {t['confidence']:.3f}{calibrated} (threshold {t['threshold']:.2f})")
     lines.append(t["verdict"])
     return "\n".join(lines)

@@ -282,6 +282,8 @@ class FittedScorer:
     threshold: float  # abstain below this probability that the lead is right
     followup_threshold: float
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The confidence calibrators per answer scorer and variant, as JSON (read by calibration.py).
+    calibration: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.ranker.names != tuple(CANDIDATE_FEATURES) or self.confidence.names != tuple(QUESTION_FEATURES):
@@ -293,14 +295,15 @@ class FittedScorer:
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "ranker": self.ranker.to_dict(), "confidence": self.confidence.to_dict(),
-                "threshold": self.threshold, "followup_threshold": self.followup_threshold, "meta": self.meta}
+                "threshold": self.threshold, "followup_threshold": self.followup_threshold, "meta": self.meta,
+                "calibration": self.calibration}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FittedScorer":
         if d.get("format") != FORMAT:
             raise ValueError(f"scorer format {d.get('format')!r} is not {FORMAT}: retrain it (python -m bot train)")
         return cls(Linear.from_dict(d["ranker"]), Linear.from_dict(d["confidence"]), float(d["threshold"]),
-                   float(d["followup_threshold"]), d.get("meta", {}))
+                   float(d["followup_threshold"]), d.get("meta", {}), d.get("calibration", {}))
 
     def save(self, path: Path) -> str:
         """Write the JSON and its SHA-256 beside it; returns the hash."""

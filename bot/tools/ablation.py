@@ -91,6 +91,11 @@ def configure(engine: Engine, overrides: Mapping[str, str] = {}, ablate: Iterabl
         fitted = {"threshold": setting_changes.get("abstain_threshold", in_use.threshold),
                   "followup_threshold": setting_changes.get("followup_abstain_threshold", in_use.followup_threshold)}
         extractor.scorer = dataclasses.replace(in_use, **fitted)
+    elif extractor.calibrator is not None and extractor.calibrator.variant == "chosen":  # thresholds in calibrated space
+        chosen = {"threshold": setting_changes.get("abstain_threshold", extractor.calibrator.threshold),
+                  "followup_threshold": setting_changes.get("followup_abstain_threshold",
+                                                            extractor.calibrator.followup_threshold)}
+        extractor.calibrator = dataclasses.replace(extractor.calibrator, **chosen)
     retriever = copy.copy(engine.retriever)
     if "rrf_k" in setting_changes:
         retriever.rrf_k = setting_changes["rrf_k"]

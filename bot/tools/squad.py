@@ -278,12 +278,14 @@ def cmd_squad_eval(args) -> int:
     m["build_seconds"] = built
     print(f"SQuAD: {', '.join(a.title for a in articles)} (built in {built:.0f} s)")
     print(format_metrics(m))
+    from bot.cli import confidence_kind
+
     table, ece = reliability([(r.confidence, r.right) for r in results if r.answered])
-    print("calibration (answered questions):\n  confidence   n    mean conf  share right")
+    print(f"calibration (answered questions; confidence: {confidence_kind(engine)}):\n"
+          "  confidence   n    mean conf  share right")
     for b in table:
         print(f"  {b['from']:.1f}-{b['to']:.1f}  {b['n']:5d}   {b['confidence']:.3f}      {b['right']:.3f}")
-    fitted = engine.extractor.confidence_scorer
-    configured = fitted.threshold if fitted else engine.settings.abstain_threshold
+    configured = engine.threshold()  # in the confidence's own space (fitted or calibrated)
     best, acc_best, acc_now = best_threshold_of([(r.confidence, r.question.answerable, r.would_be_right)
                                                  for r in results], configured)
     print(f"  expected calibration error: {ece:.3f}\n  abstain_threshold: configured {configured:.2f} gets "

@@ -14,6 +14,8 @@ a gold answer. The ranker is listwise (a softmax over each question's candidates
 its weight on the right ones); the confidence model a logistic regression over the lead's
 question-level features, fitted on out-of-fold ranker
 scores (grouped by article/set) so it sees the ranker as it is on unseen text.
+Last, the confidence calibrators of the ``rules`` and ``hybrid`` scorers are fitted on the leads
+they choose (tools/calibrate.py) and stored in the same file, in its ``calibration`` section.
 """
 
 from __future__ import annotations
@@ -279,8 +281,18 @@ def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], lim
         "seconds": round(time.perf_counter() - started, 1),
     }
     scorer = FittedScorer(ranker, confidence, threshold, followup_threshold, meta)
+    # The confidence calibrators (tools/calibrate.py), fitted on the leads each scorer chooses with this ranker.
+    from bot.tools import calibrate
+
+    hand = (settings.abstain_threshold, settings.followup_abstain_threshold)
+    log("calibrating the confidence (rules and hybrid leads)...")
+    leads = calibrate.squad_leads(squad_file, settings, scorer, log, limit)
+    leads += calibrate.set_leads(Engine.load(settings, progress=lambda m: None), scorer, VALIDATION_SETS, log)
+    calibration, meta["calibration"] = calibrate.fit(leads, hand)
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    scorer = FittedScorer(ranker, confidence, threshold, followup_threshold, meta, calibration)
     digest = scorer.save(out)
-    out.with_name(out.stem + "-card.md").write_text(model_card(scorer, digest), encoding="utf-8")
+    out.with_name(out.stem + "-card.md").write_text(model_card(scorer, digest, hand), encoding="utf-8")
     log(f"wrote {out} (sha256 {digest}) in {meta['seconds']:.0f} s; threshold {threshold:.2f}, "
         f"follow-ups {followup_threshold:.2f}")
     for name, m in metrics.items():
@@ -288,7 +300,7 @@ def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], lim
     return scorer
 
 
-def model_card(scorer: FittedScorer, digest: str) -> str:
+def model_card(scorer: FittedScorer, digest: str, hand: tuple[float, float] = (0.5, 0.45)) -> str:
     """A short model card: what was fitted, on what, its licence, its figures and its hash."""
     m, d = scorer.meta, scorer.meta["data"]
     lines = [
@@ -324,6 +336,10 @@ def model_card(scorer: FittedScorer, digest: str) -> str:
     for name, f in m["metrics"].items():
         lines.append(f"| {name} | {f['questions']} | {f['lead_right_if_answered']:.3f} | {f['hand_rules_top_right']:.3f} "
                      f"| {f['answered_and_right']:.3f} | {f['unanswerable_abstained']:.3f} | {f['ece_answered']:.3f} |")
+    if scorer.calibration:
+        from bot.tools.calibrate import card_lines
+
+        lines += card_lines(scorer, hand)
     return "\n".join(lines) + "\n"
 
 
@@ -338,6 +354,6 @@ def cmd_train(args) -> int:
     squad = Path(args.squad) if args.squad else DEFAULT_SQUAD_FILE
     if not squad.is_file():
         raise ValueError(f"no SQuAD file at {squad} (give one with --squad)")
-    train(squad, Path(args.out) if args.out else SCORER_FILE, _settings(args).replace(scorer="rules"),
+    train(squad, Path(args.out) if args.out else SCORER_FILE, _settings(args).replace(scorer="rules", calibration="off"),
           lambda m: print(m, file=sys.stderr, flush=True), args.limit, args.c)
     return 0

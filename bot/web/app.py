@@ -643,7 +643,10 @@ def create_app(engine: AnswerEngine, settings: Settings, feedback: FeedbackStore
                               keep_question_text=settings.keep_question_text)
     for store in (feedback, outcomes):
         store.purge_daily()  # rows expire even while nobody votes or asks
-    engine = LoggedEngine(engine, outcomes, settings.abstain_threshold)
+    # Near misses are told from the threshold in the confidence's own space (calibrated, when it is).
+    threshold_in_use = getattr(engine, "threshold", None)  # a fake engine in tests may have none
+    threshold = threshold_in_use() if callable(threshold_in_use) else settings.abstain_threshold
+    engine = LoggedEngine(engine, outcomes, threshold)
     notices = Notices.load(settings.notices_file)
     text = PageText.load(settings.chat_file)
     app = FastAPI(

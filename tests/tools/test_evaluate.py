@@ -146,7 +146,7 @@ def test_every_score_part_is_named_and_they_add_up(tiny_engine):
         assert sum(v for _, v in s.parts) == pytest.approx(s.score)
         assert {name for name, _ in s.parts} <= set(rules()) | {"type_mismatch", "repeated", "continuation"}
     t = trace_dict(trace, answer, tiny_engine.index)
-    assert t["candidates"][0]["parts"] and t["threshold"] == tiny_engine.settings.abstain_threshold
+    assert t["candidates"][0]["parts"] and t["threshold"] == tiny_engine.threshold()
     assert all(c["retrieval"]["fused_rank"] is None or c["retrieval"]["dense_rank"] or c["retrieval"]["bm25_rank"]
                for c in t["candidates"])
     assert t["verdict"].startswith("answered" if answer.answered else "abstained")

@@ -408,7 +408,7 @@ def test_explain_traces_are_off_unless_the_server_allows_them(tiny_engine, tmp_p
     with TestClient(create_app(tiny_engine, on)) as c:
         body = c.post("/api/ask", json={"question": "Who founded the service?", "explain": True}).json()
         assert CONTRACT_KEYS <= set(body) and body["explain"]["candidates"][0]["parts"]
-        assert body["explain"]["threshold"] == on.abstain_threshold
+        assert body["explain"]["threshold"] == tiny_engine.threshold()  # in the confidence's space (calibrated)
         assert c.post("/api/ask", json={"question": "x", "explain": "yes"}).status_code == 422
 
 
