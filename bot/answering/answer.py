@@ -533,7 +533,11 @@ class Extractor:
                 extent = max((s for s in ok if _overlaps(s.span, ok[0].span)), key=lambda s: s.score)
                 # Only the lead is the ranker's: what goes beside it (a second passage, another
                 # source) is chosen as the rules choose it, from their own order.
-                scored = [extent] + [s for s in by_rules if s is not extent]
+                rest = [s for s in by_rules if s is not extent]
+                joined = self._with_neighbour(extent.span, best.span) if extent is not best else None
+                if joined is not None:  # the two passages are one: the rules' best, widened
+                    extent, rest = dataclasses.replace(best, span=joined), [s for s in rest if s is not best]
+                scored = [extent] + rest
             if trace is not None:
                 trace.scored = scored  # the order the lead was chosen from
         lead, supporting = self._assemble(scored, query, wanted, numeric, shares, figure_focus, said)
@@ -552,6 +556,20 @@ class Extractor:
         if confidence < threshold:
             return Answer(False, NOT_COVERED, confidence=confidence, suggestions=tuple(self._suggestions(scored)))
         return Answer(True, text, citations + tuple(s.citation for s in support), confidence, supporting=support)
+
+    def _with_neighbour(self, chosen: Span, preferred: Span) -> Span | None:
+        """When the ranker's pick (``chosen``) and the rules' own best (``preferred``) stand next to
+        each other (one paragraph, or one and the next) and are short enough together, the two as
+        one passage, in the page's order: "...first make the complaint to the service." + "You can
+        do so online or by post to: <address>". None otherwise."""
+        if preferred.doc_id != chosen.doc_id:
+            return None
+        first, second = sorted((chosen, preferred), key=lambda sp: sp.start)
+        body = self.index.documents[chosen.doc_id].body
+        between = body[first.end:second.start]
+        if second.start < first.end or between.strip() or between.count("\n") > 2 or second.end - first.start > LEAD_CHARS:
+            return None
+        return Span(first.chunk_id, chosen.doc_id, first.start, second.end, body[first.start:second.end], "block")
 
     def _assemble(self, scored: list[ScoredSpan], query: Query, wanted: AnswerType | None, numeric: bool,
                   shares: bool, figure_focus: list[str], said: set[int]

@@ -123,3 +123,18 @@ def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_desc
     assert named.text == body[named.start:named.end] and named.text.startswith("Canal Friends Patrol\n\nA volunteer")
     assert with_name(patrol, "Does anyone patrol the towpaths?") is patrol  # no name asked for: the sentence alone
     assert with_name(owners, "Who keeps an eye on the moorings?") is owners  # the line above is a phrase, not a name
+
+
+def test_the_ranker_s_pick_and_the_rules_best_side_by_side_are_quoted_as_one_passage(tmp_path):
+    engine = _engine(tmp_path, "Complaints\n\nIf you have a complaint, first make it to the Harbour Trust.\n\n"
+                               "You can write to the Trust at 1 Quay Street.\n\nSomething else entirely.\n")
+    spans = {s.text: s for s in engine.index.spans if s.kind == "sentence"}
+    advice, route = spans["If you have a complaint, first make it to the Harbour Trust."], \
+        spans["You can write to the Trust at 1 Quay Street."]
+    body = engine.document("a.md").body
+    for chosen, preferred in ((advice, route), (route, advice)):  # either way round: in the page's order
+        joined = engine.extractor._with_neighbour(chosen, preferred)
+        assert joined is not None and joined.text == body[advice.start:route.end]
+        assert joined.text.startswith("If you have a complaint") and joined.text.endswith("1 Quay Street.")
+    other = spans["Something else entirely."]
+    assert engine.extractor._with_neighbour(advice, other) is None  # not next to each other

@@ -161,14 +161,7 @@ def test_a_list_item_of_a_few_sentences_is_quoted_whole(real_engine):
     assert answer.citations[0].quote.endswith("I will take time to clarify and explain my decisions.")
 
 
-@pytest.mark.parametrize("question", [
-    "What is the Met for, what is its job?",
-    # A known loss of the default scorer (hybrid; README "The fitted scorer"): its ranker prefers
-    # "...this remains our purpose", the sentence after the one that says the purpose (logit 8.49
-    # against 8.01), which the hand rules put second. Strict: the day it passes, this mark goes.
-    pytest.param("what's the metropolitan police for?", marks=pytest.mark.xfail(
-        strict=True, reason="hybrid's ranker leads with the sentence that only points back to the purpose")),
-])
+@pytest.mark.parametrize("question", ["What is the Met for, what is its job?", "what's the metropolitan police for?"])
 def test_what_is_the_met_for_is_answered_by_its_purpose(real_engine, question):
     answer = real_engine.ask(question)  # not "...contribute to effective job performance", nor a disclaimer
     assert answer.answered and "the purpose of the Met has been to serve and protect" in answer.answer, answer.answer
@@ -199,15 +192,6 @@ def test_a_role_holder_named_far_from_the_question_s_other_words_is_found(real_e
     assert answer.answered and "Commissioner Mark Rowley" in answer.answer
 
 
-# A known loss of the scorer as `python -m bot train` now fits it, with fresh8 among its training
-# sets (the artefact fitted before fresh8 passed): hybrid's ranker leads "Where do I complain?" with
-# "...first of all make the complaint to the MPS..." rather than the MPS's route with its address.
-# Strict: the day it passes, this mark goes (README "Calibrated confidence", the refit).
-REFIT_LOSS = pytest.mark.xfail(strict=True, reason="the ranker refitted with fresh8 leads with the advice "
-                               "to complain to the MPS first, not its route with the address")
-
-
-@REFIT_LOSS
 def test_asked_where_else_the_bot_does_not_repeat_itself(real_engine):
     first = real_engine.ask("Where do I complain?")
     history = [Turn("user", "Where do I complain?"), Turn("assistant", first.answer)]
@@ -342,9 +326,9 @@ def test_the_issue_s_own_conversations(real_engine):
         (["Who founded the Met?", "When?"], "1829"),
         (["What was the MPA?", "What replaced it?"], "Mayor's Office for Policing and Crime"),
         (["How do I complain to the MPS?", "What's their postal address?"], "SW6 1TR"),
-        # Short questions that name nothing lean on the thread too. (The MPS route, with this
-        # address, was the lead just quoted: the IPCC's address now leads, this one beside it.)
-        (["Where do I complain?", "What's the address?"], "SW6 1TR"),
+        # Short questions that name nothing lean on the thread too. (The MPS route, with its
+        # address, was in the answer just given: the address not yet shown, the IPCC's, leads.)
+        (["Where do I complain?", "What's the address?"], "90 High Holborn"),
         (["Where do I complain?", "Can I phone instead?"], "Call 101"),
         # "And X?" asks the last question of X: what followed the last answer is no answer unless it names X.
         (["How big is the Met?", "How many of them are PCSOs?", "And special constables?"], "1,114 Met Specials"),
@@ -368,7 +352,6 @@ def test_the_issue_s_own_conversations(real_engine):
         assert expected in shown, (questions, answer.answer)
 
 
-@REFIT_LOSS
 def test_where_do_i_complain_leads_with_the_mps_route_and_offers_the_ipcc_route_whole(real_engine):
     """Issue 15: one route as the answer, the other beside it, never cut before its address."""
     answer = real_engine.ask("Where do I complain?")
