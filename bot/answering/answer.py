@@ -560,7 +560,7 @@ class Extractor:
     def _with_neighbour(self, chosen: Span, preferred: Span) -> Span | None:
         """When the ranker's pick (``chosen``) and the rules' own best (``preferred``) stand next to
         each other (one paragraph, or one and the next) and are short enough together, the two as
-        one passage, in the page's order: "...first make the complaint to the service." + "You can
+        one passage, in the page's order: "...first write to the harbour office." + "You can
         do so online or by post to: <address>". None otherwise."""
         if preferred.doc_id != chosen.doc_id:
             return None
