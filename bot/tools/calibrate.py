@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -78,22 +77,17 @@ def ask(engines: dict[str, Any], question: str, history, judge: Callable[[Any], 
 
 def squad_leads(squad_file: Path, settings, scorer: FittedScorer, log: Callable[[str], None],
                 limit: int | None = None) -> list[Lead]:
-    from bot.tools.squad import build_engine, is_right, read_squad, split_articles
+    from bot.tools.squad import engines_by_split, is_right
 
-    articles = read_squad(squad_file)
-    train, validation = split_articles([a.title for a in articles])
     out: list[Lead] = []
-    for split, titles in (("train", train), ("validation", validation)):
-        chosen = [a for a in articles if a.title in titles]
-        with tempfile.TemporaryDirectory(prefix="calibrate-squad-") as tmp:
-            engine = build_engine(chosen, Path(tmp), settings, lambda m: None)
-            engines = {mode: engine_as(engine, mode, scorer) for mode in MODES}
-            for a in chosen:
-                for q in a.questions[:limit] if limit else a.questions:
-                    def judge(answer, q=q) -> bool:
-                        return is_right(answer.answer, q.answers)
-                    out += ask(engines, q.question, (), judge, q.answerable, a.title, split, "squad")
-                log(f"  calibration: squad {split:10s} {a.title}")
+    for split, chosen, engine in engines_by_split(squad_file, settings, "calibrate-squad-"):
+        engines = {mode: engine_as(engine, mode, scorer) for mode in MODES}
+        for a in chosen:
+            for q in a.questions[:limit] if limit else a.questions:
+                def judge(answer, q=q) -> bool:
+                    return is_right(answer.answer, q.answers)
+                out += ask(engines, q.question, (), judge, q.answerable, a.title, split, "squad")
+            log(f"  calibration: squad {split:10s} {a.title}")
     return out
 
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -223,6 +223,18 @@ def build_engine(articles: list[SquadArticle], workdir: Path, settings, log: Cal
     squad_settings = settings.replace(corpus_dir=workdir / "corpus", index_dir=workdir / "embeddings",
                                       model_cache_dir=settings.model_export_dir)
     return Engine.load(squad_settings, progress=log)
+
+
+def engines_by_split(squad_file: Path, settings, prefix: str) -> Iterator[tuple[str, list[SquadArticle], Any]]:
+    """For the training and then the validation articles of ``squad_file`` (split_articles): the
+    split's name, its articles and an engine over them, built in a temporary folder that goes
+    when the next split is asked for."""
+    articles = read_squad(squad_file)
+    train, validation = split_articles([a.title for a in articles])
+    for split, titles in (("train", train), ("validation", validation)):
+        chosen = [a for a in articles if a.title in titles]
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            yield split, chosen, build_engine(chosen, Path(tmp), settings, lambda m: None)
 
 
 def format_metrics(m: dict[str, Any]) -> str:

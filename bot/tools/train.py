@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,25 +72,20 @@ def _collect(engine, question: str, history, answers: Callable[[object], bool], 
 
 
 def squad_examples(squad_file: Path, settings, log: Callable[[str], None], limit: int | None = None) -> list[Example]:
-    from bot.tools.squad import build_engine, read_squad, split_articles
+    from bot.tools.squad import engines_by_split
 
-    articles = read_squad(squad_file)
-    train, validation = split_articles([a.title for a in articles])
     out: list[Example] = []
-    for split, titles in (("train", train), ("validation", validation)):
-        chosen = [a for a in articles if a.title in titles]
-        with tempfile.TemporaryDirectory(prefix="train-squad-") as tmp:
-            engine = build_engine(chosen, Path(tmp), settings, lambda m: None)
-            for a in chosen:
-                qs = a.questions[:limit] if limit else a.questions
-                started = time.perf_counter()
-                for q in qs:
-                    # mypy infers no type for a lambda with a default argument (q=q binds this question).
-                    ex = _collect(engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),  # type: ignore[misc]
-                                  q.answerable, a.title, split, "squad")
-                    if ex is not None:
-                        out.append(ex)
-                log(f"  squad {split:10s} {a.title}: {len(qs)} questions ({time.perf_counter() - started:.0f} s)")
+    for split, chosen, engine in engines_by_split(squad_file, settings, "train-squad-"):
+        for a in chosen:
+            qs = a.questions[:limit] if limit else a.questions
+            started = time.perf_counter()
+            for q in qs:
+                # mypy infers no type for a lambda with a default argument (q=q binds this question).
+                ex = _collect(engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),  # type: ignore[misc]
+                              q.answerable, a.title, split, "squad")
+                if ex is not None:
+                    out.append(ex)
+            log(f"  squad {split:10s} {a.title}: {len(qs)} questions ({time.perf_counter() - started:.0f} s)")
     return out
 
 
