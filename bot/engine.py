@@ -242,7 +242,7 @@ class Engine:
         k = self.settings.top_k_chunks * (3 if query.asks.wanted in NUMERIC else 1)
         hits = self.retriever.search(query.vector, query.terms, k)
         t2 = time.perf_counter()
-        hand = self.settings.followup_abstain_threshold if query.leans_on_answer else self.settings.abstain_threshold
+        hand = self._hand_threshold(query.leans_on_answer)
         configured = self.threshold(query.leans_on_answer)
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = query.question, query, hits, configured
@@ -255,15 +255,18 @@ class Engine:
 
     def threshold(self, leans_on_answer: bool = False) -> float:
         """The threshold the confidence is held against, in the confidence's own space: the
-        settings' hand-set one (a follow-up leaning on an answer has its own), the fitted scorer's,
-        or a calibrator's (calibration.py)."""
-        hand = self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
+        hand-set one, the fitted scorer's, or a calibrator's (calibration.py)."""
+        hand = self._hand_threshold(leans_on_answer)
         fitted = self.extractor.confidence_scorer
         if fitted is not None:  # fitted thresholds go with fitted confidences
             return fitted.followup_threshold if leans_on_answer else fitted.threshold
         if self.extractor.calibrator is not None:
             return self.extractor.calibrator.threshold_for(leans_on_answer, hand)
         return hand
+
+    def _hand_threshold(self, leans_on_answer: bool) -> float:
+        """The settings' hand-set threshold (a follow-up leaning on an answer has its own)."""
+        return self.settings.followup_abstain_threshold if leans_on_answer else self.settings.abstain_threshold
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """The ranked chunks retrieval finds for a question (what ``ask`` extracts from)."""
