@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot build | ask | eval | ingest | add | lint | report | privacy | bench``.
+"""Command line: ``python -m bot build | ask | eval | ingest | add | lint | report | privacy | train | bench
+| count-rules``.
 
 ``ask --json`` is a contract other tools rely on: one JSON object per question on stdout
 (JSON Lines in, JSON Lines out when no question is given), flushed per line, exit 0 even
@@ -615,6 +616,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--limit", type=int, help="at most this many questions per article (a quick trial)")
     tr.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of the confidence model")
     tr.set_defaults(func=lambda args: __import__("bot.tools.train", fromlist=["cmd_train"]).cmd_train(args))
+    cr = sub.add_parser("count-rules", help="count the hand-set items of the answering stage (issue 21), by file and kind")
+    cr.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    cr.add_argument("--list", action="store_true", help="also list every item with its file and line")
+    cr.set_defaults(func=lambda args: __import__("bot.tools.handset", fromlist=["cmd_count_rules"]).cmd_count_rules(args))
     # Listed for --help; main() hands "bench ..." to bot.tools.bench, which has its own flags.
     sub.add_parser("bench", help="measure speed and scale, write BENCHMARKS.md (python -m bot bench --help)")
     return parser
