@@ -15,8 +15,9 @@ Each item is counted under one kind only (``KINDS``):
 - ``literals``: every other numeric constant (a leading minus belongs to the number) except
   0, 1 and -1 (as int or float) and except where the number addresses the code's own
   structure rather than tuning it: a whole constant subscript or slice bound (``parts[2]``,
-  ``word[:-2]``) and a group number (``match.group(2)``, ``.start(1)``, ``.end(1)``,
-  ``.span(1)``). Everything else counts: thresholds, sizes, limits, cache sizes, rounding.
+  ``word[:-2]``), a group number (``match.group(2)``, ``.start(1)``, ``.end(1)``,
+  ``.span(1)``) and the digits of ``round(x, 4)``. Everything else counts: thresholds, sizes,
+  limits, cache sizes, numeric guards (``1e-7``), a file format's version.
 - ``regexes``: each call ``re.compile/search/match/fullmatch/sub/findall/finditer/split`` whose
   pattern holds hand-written text: a string literal, or a module-level name whose value holds
   one (``re.compile(_CLOCK + "|" + _DAYS)`` is one regex). Also each string written in regex
@@ -25,9 +26,9 @@ Each item is counted under one kind only (``KINDS``):
 - ``listed words``: the elements of a set, list or tuple literal made only of strings, and the
   words (split on white space, or on the separator given) of a literal string passed to
   ``terms("...")`` or split with ``"...".split()``; a literal string held in a module-level name
-  counts where it is split. Only words count: a string with a letter and no underscore (a
-  name with an underscore is a key in code or a file, never wording). ``__all__`` is no list
-  of words.
+  counts where it is split. Only words count: strings with a letter. A literal holding a string
+  with an underscore is a list of names in code (features, a file's keys), not wording, and is
+  not counted; nor is ``__all__``.
 - ``map entries``: each entry of a dict literal whose key and value are both literal (strings,
   numbers, or tuples, lists or sets of them), e.g. ``{"found": "find"}``; a dict whose values are
   computed (``{"year": float(...)}``) is a record, not a hand-set map. Plus each line that is
@@ -74,14 +75,14 @@ TARGET = ISSUE_BASELINE // 3  # "at most a third of today's"
 _WEIGHT_CLASSES = frozenset({"Weights"})
 _REGEX_FUNCTIONS = frozenset({"compile", "search", "match", "fullmatch", "sub", "findall", "finditer", "split"})
 _GROUP_METHODS = frozenset({"group", "start", "end", "span"})
-_STRUCTURAL = frozenset({0, 1, -1})  # 0.0 == 0 and 1.0 == 1 in a set of numbers
+_NOT_TUNED = frozenset({0, 1, -1})  # 0.0 == 0 and 1.0 == 1 in a set of numbers
 # A string holding one of these is a regex pattern, not a word.
 REGEX_MARKS = ("\\", "^", "$", "|", "(", "[")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One hand-set item: its kind, the line it is on (0 for a data file) and what it is."""
+    """One hand-set item: its kind, the line it is on (in its module or data file) and what it is."""
 
     kind: str
     line: int
@@ -250,7 +251,7 @@ class _Counter:
             if value is None:
                 continue
             self.claim(node)  # "-2" is one literal, not also its "2"
-            if value not in _STRUCTURAL:
+            if value not in _NOT_TUNED:
                 self.add("literals", node, ast.unparse(node))
 
 

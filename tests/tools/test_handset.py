@@ -4,8 +4,11 @@ A small module written here holds a known number of each kind, and the counts mu
 the real code is only checked to hold some of each (its numbers change as rules go)."""
 
 import json
+import subprocess
+import sys
 
 from bot.cli import main
+from bot.settings import PROJECT_ROOT
 from bot.tools.handset import KINDS, TARGET, count_rules, count_source, items_of
 
 # Each counted line says what it adds; the rest must add nothing.
@@ -105,3 +108,11 @@ def test_the_list_names_every_item(capsys):
     assert main(["count-rules", "--list"]) == 0
     out = capsys.readouterr().out
     assert "bot/answering/answer.py:" in out and "  weights  " in out and "engine total:" in out
+
+
+def test_counting_imports_none_of_the_counted_modules():
+    code = ("import sys\nfrom bot.tools.handset import SCANNED, count_rules\ncount_rules()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(tuple(f.replace('/', '.') for f in SCANNED))))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
