@@ -11,21 +11,23 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are aren't as at be because been before being
-below between both but by can can't could couldn't did didn't do does doesn't doing don't down during each
-few for from further get got had has have having he her here hers herself him himself his how i i'd i'll
-i'm i've if in into is isn't it it's its itself just know let's like me might more most much must my
-myself need no nor not now of off on once only or other ought our ours ourselves out over own please
-same shall she should so some such tell than that that's the their theirs them themselves then there
-there's these they they're this those through to too under until up us very want was wasn't we were
-what what's when where which while who who's whom why will with would you your yours yourself many
-yourselves anyone anything someone something thing things really currently actually mean means meant meaning
-else sort sorts type types stuff lot lots exactly basically bit bits kinda sorta describe info
-reckon wondering wonder guess mate innit hey hi hello thanks cheers anyway nowadays gonna wanna gotta ok okay yeah um pls
-say says said saying
-still though although particularly especially quite rather pretty literally maybe perhaps
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+# English function words: NLTK's standard list, as bm25s ships it (179 words), plus the words a
+# question typed into a chat carries that say nothing of what it asks: modal and helper verbs,
+# "anything", "someone", chat filler ("mate", "reckon", "gonna"), contractions as typed.
+CHAT_FILLER = frozenset("""
+also although anyone anything anyway can't could currently describe else especially exactly get got gotta gonna
+guess hello hey hi i'd i'll i'm i've info innit kinda know let's like literally lot lots many mate maybe mean
+meaning means meant might much must need nowadays ok okay ought particularly perhaps please pls pretty quite
+rather really reckon said say saying says shall someone something sort sorta sorts still stuff tell thanks
+that's there's they're thing things though type types um us wanna want what's who's wonder wondering would
+yeah actually basically bit bits cheers
 """.split())
+# The list also holds what a tokenizer splitting "won't" at the apostrophe leaves of it ("won",
+# "don"); this one keeps "won't" whole, so those stay words ("Who won the battle?").
+_SPLIT_CONTRACTIONS = frozenset(w[:-2] for w in STOPWORDS_EN_PLUS if w.endswith("n't"))
+STOPWORDS = (frozenset(STOPWORDS_EN_PLUS) - _SPLIT_CONTRACTIONS) | CHAT_FILLER
 
 _WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")
 
