@@ -12,6 +12,7 @@ acronym it asks about...); ``satisfies`` then holds each span against that, not 
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +22,7 @@ from bot.query import domain
 from bot.query.acronyms import letters, name_run, spells
 from bot.text.terms import terms
 
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+MONTHS = [m.lower() for m in calendar.month_name[1:]]  # the English names (Python's own "C" locale)
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
 )

@@ -23,11 +23,11 @@ from datetime import date
 from typing import Any
 
 from bot.corpus.add import CONTAINED, NEAR_DUPLICATE, shingles, similarity, words
+from bot.query import qtype
 from bot.text.terms import terms
 
 KINDS = ("undated", "old", "unreached", "duplicate", "superseded")
-MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                      "september", "october", "november", "december"), start=1)}
+MONTHS = {m: i for i, m in enumerate(qtype.MONTHS, start=1)}
 MIN_SENTENCE_WORDS = 8
 # Cosine below which a hit that shares no word with the query does not count as reached: it only
 # filled a top-k slot. With MiniLM on the shipped corpus, a sentence scores 0.35 or more with its
