@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from bot.answering.calibration import EVIDENCE, MAPPED_EVIDENCE, Calibrator, calibrator_for
 from bot.answering.scorer import FittedScorer, Linear
 from bot.tools.evaluate import reliability
+from bot.tools.squad import SquadSplit
 
 SEED = 0
 MODES = ("rules", "hybrid")
@@ -75,19 +75,19 @@ def ask(engines: dict[str, Any], question: str, history, judge: Callable[[Any], 
     return out
 
 
-def squad_leads(squad_file: Path, settings, scorer: FittedScorer, log: Callable[[str], None],
+def squad_leads(splits: list[SquadSplit], scorer: FittedScorer, log: Callable[[str], None],
                 limit: int | None = None) -> list[Lead]:
-    from bot.tools.squad import engines_by_split, is_right
+    from bot.tools.squad import is_right
 
     out: list[Lead] = []
-    for split, chosen, engine in engines_by_split(squad_file, settings, "calibrate-squad-"):
-        engines = {mode: engine_as(engine, mode, scorer) for mode in MODES}
-        for a in chosen:
+    for split in splits:
+        engines = {mode: engine_as(split.engine, mode, scorer) for mode in MODES}
+        for a in split.articles:
             for q in a.questions[:limit] if limit else a.questions:
                 def judge(answer, q=q) -> bool:
                     return is_right(answer.answer, q.answers)
-                out += ask(engines, q.question, (), judge, q.answerable, a.title, split, "squad")
-            log(f"  calibration: squad {split:10s} {a.title}")
+                out += ask(engines, q.question, (), judge, q.answerable, a.title, split.name, "squad")
+            log(f"  calibration: squad {split.name:10s} {a.title}")
     return out
 
 

@@ -13,6 +13,7 @@ question), so a scorer fitted on some articles is judged on others.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -225,16 +226,29 @@ def build_engine(articles: list[SquadArticle], workdir: Path, settings, log: Cal
     return Engine.load(squad_settings, progress=log)
 
 
-def engines_by_split(squad_file: Path, settings, prefix: str) -> Iterator[tuple[str, list[SquadArticle], Any]]:
-    """For the training and then the validation articles of ``squad_file`` (split_articles): the
-    split's name, its articles and an engine over them, built in a temporary folder that goes
-    when the next split is asked for."""
+@dataclass(frozen=True)
+class SquadSplit:
+    """One split of the SQuAD articles (split_articles) and an engine over them alone."""
+
+    name: str  # "train" | "validation"
+    articles: list[SquadArticle]
+    engine: Any
+
+
+@contextlib.contextmanager
+def engines_by_split(squad_file: Path, settings, prefix: str) -> Iterator[list[SquadSplit]]:
+    """The training and the validation articles of ``squad_file`` (split_articles), each with an
+    engine over them, built once in a temporary folder that lasts as long as the ``with`` block:
+    ``python -m bot train`` collects the ranker's examples and, after the fit, the calibration
+    leads from the same engines (building them costs about 40 s a time)."""
     articles = read_squad(squad_file)
     train, validation = split_articles([a.title for a in articles])
-    for split, titles in (("train", train), ("validation", validation)):
-        chosen = [a for a in articles if a.title in titles]
-        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-            yield split, chosen, build_engine(chosen, Path(tmp), settings, lambda m: None)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        splits = []
+        for name, titles in (("train", train), ("validation", validation)):
+            chosen = [a for a in articles if a.title in titles]
+            splits.append(SquadSplit(name, chosen, build_engine(chosen, Path(tmp) / name, settings, lambda m: None)))
+        yield splits
 
 
 def format_metrics(m: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ they choose (tools/calibrate.py) and stored in the same file, in its ``calibrati
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import sys
 import time
@@ -31,6 +32,7 @@ import numpy as np
 
 from bot.answering.answer import MAX_CANDIDATES
 from bot.tools.evaluate import reliability
+from bot.tools.squad import SquadSplit
 from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, question_features,
                      sigmoid)
 
@@ -71,21 +73,19 @@ def _collect(engine, question: str, history, answers: Callable[[object], bool], 
     return Example(group, split, source, answerable, q.followup, x, y, trace.decision.adjustments)
 
 
-def squad_examples(squad_file: Path, settings, log: Callable[[str], None], limit: int | None = None) -> list[Example]:
-    from bot.tools.squad import engines_by_split
-
+def squad_examples(splits: list[SquadSplit], log: Callable[[str], None], limit: int | None = None) -> list[Example]:
     out: list[Example] = []
-    for split, chosen, engine in engines_by_split(squad_file, settings, "train-squad-"):
-        for a in chosen:
+    for split in splits:
+        for a in split.articles:
             qs = a.questions[:limit] if limit else a.questions
             started = time.perf_counter()
             for q in qs:
                 # mypy infers no type for a lambda with a default argument (q=q binds this question).
-                ex = _collect(engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),  # type: ignore[misc]
-                              q.answerable, a.title, split, "squad")
+                ex = _collect(split.engine, q.question, (), lambda span, q=q: any(t in span.text for t in q.answers),  # type: ignore[misc]
+                              q.answerable, a.title, split.name, "squad")
                 if ex is not None:
                     out.append(ex)
-            log(f"  squad {split:10s} {a.title}: {len(qs)} questions ({time.perf_counter() - started:.0f} s)")
+            log(f"  squad {split.name:10s} {a.title}: {len(qs)} questions ({time.perf_counter() - started:.0f} s)")
     return out
 
 
@@ -230,18 +230,11 @@ def report(scorer: FittedScorer, examples: list[Example]) -> dict[str, dict[str,
     return out
 
 
-def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], limit: int | None = None,
-          c: float = 1.0) -> FittedScorer:
-    from bot.engine import Engine
-
-    started = time.perf_counter()
-    log(f"collecting candidates (SQuAD articles from {squad_file}, development sets)...")
-    examples = squad_examples(squad_file, settings, log, limit)
-    examples += set_examples(Engine.load(settings, progress=lambda m: None), log)
+def fit_scorer(examples: list[Example], squad_file: Path, limit: int | None, c: float, started: float) -> FittedScorer:
+    """The ranker, the confidence model and its thresholds fitted on ``examples``, with the
+    metadata the model card shows (its calibration comes after)."""
     train_ex = [e for e in examples if e.split == "train"]
     valid_ex = [e for e in examples if e.split == "validation"]
-    log(f"{len(train_ex)} training and {len(valid_ex)} validation questions "
-        f"({sum(len(e.y) for e in train_ex)} training candidates); fitting...")
     ranker = fit_ranker(train_ex, RANKER_L2, SETS_WEIGHT)
     qx, qy = out_of_fold(train_ex, l2=RANKER_L2)
     confidence = _fit_linear(qx, qy, QUESTION_FEATURES, c)
@@ -253,8 +246,7 @@ def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], lim
     threshold, _ = best_threshold(probs[~followup], right_a[~followup], answerable[~followup])
     followup_threshold = best_threshold(probs[followup], right_a[followup], answerable[followup])[0] \
         if followup.sum() >= 20 else threshold
-    scorer = FittedScorer(ranker, confidence, threshold, followup_threshold)
-    metrics = report(scorer, examples)
+    metrics = report(FittedScorer(ranker, confidence, threshold, followup_threshold), examples)
     meta = {
         "trained": datetime.date.today().isoformat(),
         "command": "python -m bot train",
@@ -274,22 +266,40 @@ def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], lim
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    scorer = FittedScorer(ranker, confidence, threshold, followup_threshold, meta)
-    # The confidence calibrators (tools/calibrate.py), fitted on the leads each scorer chooses with this ranker.
-    from bot.tools import calibrate
+    return FittedScorer(ranker, confidence, threshold, followup_threshold, meta)
 
+
+def train(squad_file: Path, out: Path, settings, log: Callable[[str], None], limit: int | None = None,
+          c: float = 1.0) -> FittedScorer:
+    from bot.engine import Engine
+    from bot.tools import calibrate
+    from bot.tools.squad import engines_by_split
+
+    started = time.perf_counter()
     hand = (settings.abstain_threshold, settings.followup_abstain_threshold)
-    log("calibrating the confidence (rules and hybrid leads)...")
-    leads = calibrate.squad_leads(squad_file, settings, scorer, log, limit)
+    # One engine per SQuAD split, built once: it gives the ranker's examples and, once the ranker
+    # is fitted on all of them, the leads the confidence calibrators are fitted on.
+    with engines_by_split(squad_file, settings, "train-squad-") as squad:
+        log(f"collecting candidates (SQuAD articles from {squad_file}, development sets)...")
+        examples = squad_examples(squad, log, limit)
+        examples += set_examples(Engine.load(settings, progress=lambda m: None), log)
+        train_ex = [e for e in examples if e.split == "train"]
+        log(f"{len(train_ex)} training and {len(examples) - len(train_ex)} validation questions "
+            f"({sum(len(e.y) for e in train_ex)} training candidates); fitting...")
+        scorer = fit_scorer(examples, squad_file, limit, c, started)
+        # The confidence calibrators (tools/calibrate.py), fitted on the leads each scorer chooses with this ranker.
+        log("calibrating the confidence (rules and hybrid leads)...")
+        leads = calibrate.squad_leads(squad, scorer, log, limit)
     leads += calibrate.set_leads(Engine.load(settings, progress=lambda m: None), scorer, VALIDATION_SETS, log)
+    meta = scorer.meta
     calibration, meta["calibration"] = calibrate.fit(leads, hand)
     meta["seconds"] = round(time.perf_counter() - started, 1)
-    scorer = FittedScorer(ranker, confidence, threshold, followup_threshold, meta, calibration)
+    scorer = dataclasses.replace(scorer, calibration=calibration)
     digest = scorer.save(out)
     out.with_name(out.stem + "-card.md").write_text(model_card(scorer, digest, hand), encoding="utf-8")
-    log(f"wrote {out} (sha256 {digest}) in {meta['seconds']:.0f} s; threshold {threshold:.2f}, "
-        f"follow-ups {followup_threshold:.2f}")
-    for name, m in metrics.items():
+    log(f"wrote {out} (sha256 {digest}) in {meta['seconds']:.0f} s; threshold {scorer.threshold:.2f}, "
+        f"follow-ups {scorer.followup_threshold:.2f}")
+    for name, m in meta["metrics"].items():
         log(f"  {name:18s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items()))
     return scorer
 
