@@ -246,7 +246,7 @@ class Engine:
         configured = self.threshold(query.leans_on_answer)
         if trace is not None:
             trace.spelled, trace.query, trace.hits, trace.configured_threshold = query.question, query, hits, configured
-        answer = self.extractor.answer(query, query.vector, hits, configured if threshold is None else threshold,
+        answer = self.extractor.answer(query, hits, configured if threshold is None else threshold,
                                        trace.decision if trace is not None else None, rules_threshold=hand)
         t3 = time.perf_counter()
         answer.timings_ms.update(encode=(t1 - (t1 if started is None else started)) * 1e3, retrieve=(t2 - t1) * 1e3,

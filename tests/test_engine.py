@@ -81,6 +81,18 @@ def test_one_engine_answers_from_many_threads(tiny_engine):
     assert not errors and len(results) == 160 and all(r == expected for r in results)
 
 
+def test_the_extractor_reads_the_vector_the_query_holds(tiny_engine):
+    """score and answer take no vector beside the query: they read query.vector, so one that
+    was never embedded (built, not read) is refused, naming the question."""
+    query = tiny_engine.read("Who runs the Example Authority?")
+    hits = tiny_engine.retriever.search(query.vector, query.terms, 5)
+    assert tiny_engine.extractor.score(query, hits)
+    unread = tiny_engine.queries.build("Who runs the Example Authority?")
+    for call in (lambda: tiny_engine.extractor.score(unread, hits), lambda: tiny_engine.extractor.answer(unread, hits, 0.5)):
+        with pytest.raises(ValueError, match="'Who runs the Example Authority\\?' is not embedded"):
+            call()
+
+
 def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
     from bot.index.embed import HashingEmbedder
     from bot.engine import Engine
@@ -96,9 +108,8 @@ def test_newer_source_wins_a_tie_and_older_is_not_hidden(tmp_path):
     engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "idx"), embedder=HashingEmbedder(),
                          progress=lambda _: None)
     assert engine.ask("Who oversees the Example Police Service?").citations[0].doc_id == "new.md"
-    query = engine.queries.build("Who oversees the Example Police Service?")
-    vector = engine.embedder.encode([query.text])[0]
-    scored = engine.extractor.score(query, vector, engine.retriever.search(vector, query.terms, 5))
+    query = engine.read("Who oversees the Example Police Service?")
+    scored = engine.extractor.score(query, engine.retriever.search(query.vector, query.terms, 5))
     assert [s.span.doc_id for s in scored[:2]] == ["new.md", "old.md"]  # same words: the newer ranks first
     only = engine.ask("Who set the police budget every year?")
     assert only.answered and only.citations[0].doc_id == "only-old.md" and only.citations[0].archived
@@ -407,9 +418,8 @@ def test_asked_what_someone_must_do_a_passage_saying_what_they_will_do_gains(tmp
         "Officers shared jokes about homophobia.\n\nWe will challenge homophobia at all times.\n"))
 
     def scores(question):
-        query = engine.queries.build(question)
-        vector = engine.embedder.encode([query.text])[0]
-        return {s.span.text: s.score for s in engine.extractor.score(query, vector, engine.retriever.search(vector, query.terms, 5))}
+        query = engine.read(question)
+        return {s.span.text: s.score for s in engine.extractor.score(query, engine.retriever.search(query.vector, query.terms, 5))}
 
     asked, plain = scores("Are officers expected to challenge homophobia?"), scores("Do officers challenge homophobia?")
     engine.extractor.weights = dataclasses.replace(engine.extractor.weights, duty=0.0)

@@ -275,14 +275,14 @@ class Extractor:
                 span_ids.extend(self.index.chunk_spans[chunk_id])
         return span_ids, by_chunk
 
-    def score(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
-        """The candidate spans, best first, each with its score parts (and fitted logit)."""
-        return self._ranked(query, query_vector, hits)[0]
+    def score(self, query: Query, hits: list[Hit]) -> list[ScoredSpan]:
+        """The candidate spans of an embedded ``query`` (Engine.read), best first, each with its
+        score parts (and fitted logit)."""
+        return self._ranked(query, hits)[0]
 
-    def _ranked(self, query: Query, query_vector: np.ndarray, hits: list[Hit]
-                ) -> tuple[list[ScoredSpan], tuple[np.ndarray, np.ndarray] | None]:
+    def _ranked(self, query: Query, hits: list[Hit]) -> tuple[list[ScoredSpan], tuple[np.ndarray, np.ndarray] | None]:
         """The candidates best first and, with a fitted scorer, the first candidates' features and logits."""
-        scored = self._hand_scored(query, query_vector, hits)
+        scored = self._hand_scored(query, hits)
         if self.scorer is None or not scored:
             return scored, None
         # The fitted ranker reorders the hand rules' first candidates (scorer.py).
@@ -303,7 +303,10 @@ class Extractor:
                                         f"{self.index.documents[s.span.doc_id].title} {chunk.heading}"))
         return candidate_features(query, scored, self.lexical.idf, placements)
 
-    def _hand_scored(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[ScoredSpan]:
+    def _hand_scored(self, query: Query, hits: list[Hit]) -> list[ScoredSpan]:
+        query_vector = query.vector
+        if query_vector is None:
+            raise ValueError(f"the query {query.question!r} is not embedded (Engine.read embeds it)")
         if not hits:
             return []
         w = self.weights
@@ -467,17 +470,18 @@ class Extractor:
         doc = self.index.documents[doc_id]
         return Citation(doc.doc_id, doc.title, start, end, doc.body[start:end], doc.date, doc.archived, doc.url)
 
-    def answer(self, query: Query, query_vector: np.ndarray, hits: list[Hit], threshold: float,
-               trace: Decision | None = None, rules_threshold: float | None = None) -> Answer:
-        """The answer to ``query`` from the retrieved ``hits``; ``trace``, when given, is filled
-        with what decided it (the scored candidates, the answer-level adjustments, the confidence).
+    def answer(self, query: Query, hits: list[Hit], threshold: float, trace: Decision | None = None,
+               rules_threshold: float | None = None) -> Answer:
+        """The answer to an embedded ``query`` (Engine.read) from the retrieved ``hits``; ``trace``,
+        when given, is filled with what decided it (the scored candidates, the answer-level
+        adjustments, the confidence).
 
         ``threshold`` is held against the confidence reported (calibrated when a calibrator is in
         use); ``rules_threshold`` is the hand-set one the rules' own confidence is held against
         where the rules rule candidates in or out (default ``threshold``)."""
         leans = query.leans_on_answer  # a follow-up leaning on an answer has its own threshold
         gate = threshold if rules_threshold is None else rules_threshold
-        scored, fitted = self._ranked(query, query_vector, hits)
+        scored, fitted = self._ranked(query, hits)
         if trace is not None:
             trace.scored, trace.threshold = scored, threshold
         if not scored:
