@@ -223,7 +223,9 @@ class Extractor:
         aliases = {t: plain for t, plain in (aliases or {}).items() if t in asked}
         for plain in aliases.values():
             asked -= plain
-        weights = {t: self.lexical.idf(t) * (self.weights.own_terms if t in own else 1.0) for t in asked}
+        # In sorted order: a set's order changes with the hash seed, and sums in another order
+        # differ in the last digit, which breaks exact ties differently from run to run.
+        weights = {t: self.lexical.idf(t) * (self.weights.own_terms if t in own else 1.0) for t in sorted(asked)}
         total = sum(weights.values())
         if total == 0:
             return []

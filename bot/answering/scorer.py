@@ -125,10 +125,12 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
     cos_rank, cov_rank = _ranks(cos), _ranks(cov)
     hand = np.array([s.score for s in scored])
     hand_rank = _ranks(hand)
-    weights = {t: idf(t) for t in q_set}
+    # Sums run over terms in sorted order: a set's order changes with Python's hash seed, and
+    # floating-point sums in another order break exact ties (ranks) differently from run to run.
+    weights = {t: idf(t) for t in sorted(q_set)}
     total = sum(weights.values()) or 1.0
     span_terms = [terms(s.span.text) for s in scored]
-    overlap = np.array([sum(weights[t] for t in q_set.intersection(found)) / total for found in span_terms])
+    overlap = np.array([sum(weights[t] for t in sorted(q_set.intersection(found))) / total for found in span_terms])
     bm25 = _bm25(span_terms, weights)
     bm25_rank, overlap_rank = _ranks(bm25), _ranks(overlap)
     at = {(p.chunk_id, p.position): i for i, p in enumerate(placements)}
@@ -150,7 +152,7 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
         row += [flags[f] if wh == w else 0.0 for w in WH_CLASSES for f in _SPAN_FLAGS]
         row += [parts.get(r, 0.0) for r in RULE_PARTS]
         row += [s.score, s.score - hand.max(), 1.0 / hand_rank[i]]
-        row += [overlap[i], sum(weights[t] for t in q_set & (found | set(terms(place.context)))) / total,
+        row += [overlap[i], sum(weights[t] for t in sorted(q_set & (found | set(terms(place.context))))) / total,
                 max([weights[t] for t in q_set - found] or [0.0]), bm25[i], 1.0 / bm25_rank[i], bm25[i] - bm25.max(),
                 overlap[prev] if prev is not None else 0.0, overlap[after] if after is not None else 0.0,
                 float(place.position == 0), place.position / max(1, place.spans_in_chunk - 1),
