@@ -38,3 +38,26 @@ def test_each_split_engine_is_built_once_for_the_examples_and_the_calibration(tm
     assert {e.split for e in examples} == {lead.split for lead in leads} == {"train", "validation"}
     assert {e.group for e in examples} == {f"Art_{i}" for i in range(5)}
     assert {lead.mode for lead in leads} == set(calibrate.MODES)
+
+
+def test_training_runs_itself_again_under_one_hash_seed(monkeypatch):
+    """Under another hash seed (or none) ``bot train`` re-runs itself under ``HASH_SEED``, so the
+    command fits the same scorer wherever it is run; under that seed it goes on."""
+    import sys
+
+    from bot.tools import train
+
+    calls = []
+    monkeypatch.setattr(train.os, "execve", lambda exe, argv, env: calls.append((exe, argv, env)))
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    train._with_hash_seed(["train", "--limit", "2"])
+    assert len(calls) == 1
+    exe, argv, env = calls[0]
+    assert exe == sys.executable and argv == [sys.executable, "-m", "bot", "train", "--limit", "2"]
+    assert env["PYTHONHASHSEED"] == train.HASH_SEED
+    monkeypatch.setenv("PYTHONHASHSEED", "7")
+    train._with_hash_seed(["train"])
+    assert len(calls) == 2
+    monkeypatch.setenv("PYTHONHASHSEED", train.HASH_SEED)
+    train._with_hash_seed(["train"])
+    assert len(calls) == 2  # already under the seed: no re-run
