@@ -56,8 +56,9 @@ def _span_flags(text: str) -> dict[str, float]:
 _NOVEL = ("year", "number", "name")
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 _CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w'-]+")
-# "What is X?" answered by "X is ...": the span opens with the question's subject (Asks.definition) and a copula.
-_SUBJECT_COPULA = re.compile(r"^(?:the |an? )?(.{1,80}?)\s+(?:is|are|was|were)\b", re.I)
+# "What is X?" answered by "X is ..." or "X: ...": the span opens with the question's subject
+# (Asks.definition) and a copula or a colon.
+_SUBJECT_COPULA = re.compile(r"^(?:the |an? )?(.{1,80}?)(?:\s+(?:is|are|was|were)\b|:\s)", re.I)
 _WORD = re.compile(r"[\w'-]+")
 CANDIDATE_FEATURES = (
     ["cos_span", "cos_chunk", "coverage", "rrf", "cos_span_rank", "coverage_rank", "cos_span_gap", "coverage_gap",

@@ -580,7 +580,9 @@ def wh_class(question: str) -> str:
 
 
 # "What is X?" answered by "X is ...": the question's subject, which an answer may open with.
-_DEFINITION_Q = re.compile(r"^(?:what|who)\s+(?:is|are|was|were)\s+(?:the |an? )?(.+?)\??$", re.I)
+# "What is X?", "and what does X mean?": X is the subject a definition of it opens with.
+_DEFINITION_Q = re.compile(r"^(?:and |so )?(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:the |an? )?(.+?)"
+                            r"|what\s+(?:does|do|did)\s+(?:the |an? )?(.+?)\s+mean)\s*\??$", re.I)
 # "When is the next board meeting?" asks about the future.
 _NEXT = re.compile(r"\b(next|upcoming|coming up|will (?:the |it |they |there )?\w+ (?:be )?(?:held|published|meet|happen))\b",
                    re.IGNORECASE)
@@ -643,5 +645,5 @@ def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
                 counted=tuple(counted_phrase(question)), workforce=workforce_asked(question),
                 acronym=acronym_asked(question), roles=frozenset(roles_asked(question, focus)),
                 change=asks_about_change(question), duty=asks_about_duty(question), future=bool(_NEXT.search(question)),
-                definition=frozenset(terms(definition.group(1))) if definition else frozenset(),
+                definition=frozenset(terms(definition.group(1) or definition.group(2))) if definition else frozenset(),
                 list_head=tuple(list_head(question)))

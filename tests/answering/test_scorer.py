@@ -154,6 +154,16 @@ def test_definitions_and_agents_are_recognised():
     assert f["by_agent"].tolist() == [1.0, 0.0]
 
 
+def test_what_does_x_mean_is_answered_by_x_is_or_a_glossary_line():
+    # "and what does 'X' mean?" asks for a definition as "What is X?" does; "X: ..." (a glossary
+    # line, a list item) opens with its subject as "X is ..." does.
+    f = _features("and what does 'steadfast' mean?",
+                  ["Steadfast: we will hold to our word when it is hard.", "Our values are steadfast and fair."])
+    assert f["definition"].tolist() == [1.0, 0.0]
+    f = _features("What does the viaduct do?", ["The viaduct is a bridge of many spans."])
+    assert f["definition"].tolist() == [0.0]  # "what does X do?" asks no definition
+
+
 def test_the_window_is_tighter_when_question_words_sit_together():
     f = _features("stone bridge", ["stone bridge here", "stone walls surround the old bridge"])
     assert f["window"][0] == 1.0 and 0 < f["window"][1] < 0.5

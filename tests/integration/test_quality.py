@@ -36,7 +36,7 @@ BASELINE = DATA / "baseline.json"
 SET_FLOORS = {
     "dev": (0.93, 0.92, 0.94),
     "extra": (0.80, 0.94, 0.72),
-    "fresh": (0.83, 1.0, 0.76),  # follow-ups 0.84 with the rules; hybrid loses g006 (README "The fitted scorer")
+    "fresh": (0.83, 1.0, 0.84),
     "fresh2": (0.82, 1.0, 0.85),
     "fresh3": (0.66, 0.87, 0.78),
     "fresh4": (0.80, 0.83, 0.64),
