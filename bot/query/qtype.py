@@ -579,8 +579,8 @@ def wh_class(question: str) -> str:
     return "other"
 
 
-# "What is X?" answered by "X is ...": the question's subject, which an answer may open with.
-# "What is X?", "and what does X mean?": X is the subject a definition of it opens with.
+# "What is X?", "and what does X mean?": X is the question's subject, which a definition of it
+# opens with ("X is ...", "X: ...").
 _DEFINITION_Q = re.compile(r"^(?:and |so )?(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:the |an? )?(.+?)"
                             r"|what\s+(?:does|do|did)\s+(?:the |an? )?(.+?)\s+mean)\s*\??$", re.I)
 # "When is the next board meeting?" asks about the future.
@@ -628,7 +628,7 @@ class Asks:
     change: bool = False  # whether something grew or shrank (``asks_about_change``)
     duty: bool = False  # what someone must do (``asks_about_duty``)
     future: bool = False  # "When is the next meeting?": a date after the source's own
-    definition: frozenset[str] = frozenset()  # the terms of X in "What is X?"
+    definition: frozenset[str] = frozenset()  # the terms of X in "What is X?" or "What does X mean?"
     list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
 
     def __post_init__(self) -> None:
