@@ -2,8 +2,9 @@
 
 BM25 (``retrieval``), answer scoring (``answering``), question analysis (``query``) and the
 term lookups of the index all compare text through ``terms()``: lower-cased, stop-word-free,
-stemmed word tokens. Editing ``STOPWORDS`` changes all of them at once, and the search index
-(BM25 is rebuilt from the chunks at start-up) with them.
+stemmed word tokens. ``STOPWORDS`` is the standard English list bm25s ships plus this module's
+``CHAT_FILLER``; editing it changes all of them at once, and the search index (BM25 is rebuilt
+from the chunks at start-up) with them.
 """
 
 from __future__ import annotations
