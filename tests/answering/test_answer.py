@@ -49,3 +49,26 @@ def test_what_a_number_question_counts_keeps_time_only_when_time_is_counted():
     assert "year" not in picker.counted(focus, counted_phrase("How many murders last year?"))
     # ...but "How many weeks of evidence...?" counts weeks.
     assert "week" in picker.counted(focus, counted_phrase("How many weeks of evidence did the jury hear?"))
+
+
+def test_a_fitted_ranker_chooses_which_figure_leads():
+    """With the fitted ranker's order (``ScoredSpan.fitted`` set) its best figure leads; the hand
+    rules alone lead with the figure whose neighbouring words carry most of what is counted."""
+    from bot.answering.answer import Weights
+    from bot.answering.figures import FigurePicker
+    from bot.retrieval.retrieve import LexicalIndex
+    from bot.schema import ScoredSpan, Span
+
+    plain = "The lighthouse trust employs 120 wardens along the whole of the northern coast today."
+    named = "Over 300 volunteer harbour wardens helped the lighthouse trust along the coast in its first year."
+    spans = [Span(0, "a.md", 0, len(plain), plain), Span(1, "b.md", 0, len(named), named)]
+    picker = FigurePicker(LexicalIndex([plain, named, "An unrelated page about tides."]),
+                          {"a.md": (2025, 1), "b.md": (2020, 1)})
+    focus, head = terms("volunteer harbour wardens"), terms("volunteer harbour wardens")
+
+    def scored(fitted: tuple[float, float] | None) -> list[ScoredSpan]:
+        return [ScoredSpan(i, s, 1.0 - 0.01 * i, 0.5, 0.5, 0.5, 1.0, fitted=None if fitted is None else fitted[i])
+                for i, s in enumerate(spans)]
+
+    assert picker.pick(scored(None), focus, False, head, Weights())[0].text == named
+    assert picker.pick(scored((2.0, 1.0)), focus, False, head, Weights())[0].text == plain
