@@ -75,7 +75,7 @@ class Weights:
     below. Confidence = sigmoid(slope * (score - midpoint)). The first eight weights were chosen
     by a coarse grid search on the dev set (tests/data/eval.jsonl), maximising the worse of the
     answerable hit rate and the abstention rate; the rest were each checked on that set and on
-    question sets written by people who hadn't seen the engine (README "Quality").
+    question sets written by people who hadn't seen the engine (docs/quality.md).
     """
 
     dense_span: float = 0.45

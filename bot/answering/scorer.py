@@ -67,7 +67,7 @@ CANDIDATE_FEATURES = (
     + [f"{wh}_x_{f}" for wh in WH_CLASSES for f in _SPAN_FLAGS]
     + [f"rule_{r}" for r in RULE_PARTS]
     # The hand rules' total (a sum of the parts above, weighted by hand): stacked as one more
-    # feature, it lets the fit keep what the hand weights got right (README "Fitted scorer").
+    # feature, it lets the fit keep what the hand weights got right (docs/quality.md, "The fitted scorer").
     + ["hand_score", "hand_gap", "hand_rank"]
     # Term weights of the corpus (IDF): a rare question word in the span counts for more than a
     # common one; the neighbours' overlap finds the sentence after the one that names the subject.

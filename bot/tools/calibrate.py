@@ -33,7 +33,7 @@ MODES = ("rules", "hybrid")
 # unanswerable questions from answerable ones, so one source's base rate pulls the calibrator
 # off the other's: fitted lead by lead (SQuAD has 2.7 times as many), the validation ECE was
 # 0.10 on SQuAD and 0.24 on the sets (mapped; chosen 0.06 and 0.18); counted alike, 0.18 and
-# 0.18 (chosen 0.14 and 0.13): the worse of the two is lower (README "Calibrated confidence").
+# 0.18 (chosen 0.14 and 0.13): the worse of the two is lower (docs/quality.md, "Calibrated confidence").
 SOURCES_ALIKE = True
 UNANSWERABLE_SHARE = 1 / 3  # the mix a chosen threshold is best for (as train.py's)
 

@@ -39,11 +39,11 @@ from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_
 
 VALIDATION_SETS = ("fresh5", "fresh6", "fresh9")
 SEED = 0
-# The ranker's L2 penalty: of 0, 1 and 10, 1 ranked the validation articles and sets best (README "Fitted scorer").
+# The ranker's L2 penalty: of 0, 1 and 10, 1 ranked the validation articles and sets best (docs/quality.md, "The fitted scorer").
 RANKER_L2 = 1.0
 # A development question's weight in the ranker's fit against a SQuAD question's. ×4 ranked the
 # held-out sets better (0.836 against 0.828) and the validation articles worse (0.792 against
-# 0.800); 1 is kept: the engine must answer any corpus (README "The fitted scorer").
+# 0.800); 1 is kept: the engine must answer any corpus (docs/quality.md, "The fitted scorer").
 SETS_WEIGHT = 1.0
 LONG_ANSWER = 500
 
