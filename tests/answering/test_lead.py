@@ -1,5 +1,8 @@
-"""The lead answer and its supporting quotes (answer.py's assembly, schema.py's contract), offline:
+"""The lead answer and its supporting quotes (assemble.py, schema.py's contract), offline:
 tiny corpus, hashing embedder."""
+
+import copy
+import dataclasses
 
 import pytest
 
@@ -67,7 +70,7 @@ def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
     docs = {"authority.txt", "history.md"}
 
     def named(question: str, doc_ids: set[str]) -> str | None:
-        return tiny_engine.extractor._source_named(tiny_engine.queries.build(question), doc_ids)
+        return tiny_engine.extractor.assembler._source_named(tiny_engine.queries.build(question), doc_ids)
     assert named("How many officers were there, according to the Example Police Authority?", docs) == "authority.txt"
     assert named("How many officers are there going by our history page?", docs) == "history.md"
     assert named("How many police officers were there?", docs) is None  # no source named
@@ -116,7 +119,7 @@ def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_desc
     # The rule itself, on the sentence spans (whichever span the scores put first):
 
     def with_name(span, question):
-        return engine.extractor._with_name_line(span, engine.queries.build(question))
+        return engine.extractor.assembler._with_name_line(span, engine.queries.build(question))
     [patrol] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A volunteer body")]
     [owners] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("A group of boat")]
     named = with_name(patrol, "Who patrols the towpaths?")
@@ -133,8 +136,19 @@ def test_the_ranker_s_pick_and_the_rules_best_side_by_side_are_quoted_as_one_pas
         spans["You can write to the Trust at 1 Quay Street."]
     body = engine.document("a.md").body
     for chosen, preferred in ((advice, route), (route, advice)):  # either way round: in the page's order
-        joined = engine.extractor._with_neighbour(chosen, preferred)
+        joined = engine.extractor.assembler.with_neighbour(chosen, preferred)
         assert joined is not None and joined.text == body[advice.start:route.end]
         assert joined.text.startswith("If you have a complaint") and joined.text.endswith("1 Quay Street.")
     other = spans["Something else entirely."]
-    assert engine.extractor._with_neighbour(advice, other) is None  # not next to each other
+    assert engine.extractor.assembler.with_neighbour(advice, other) is None  # not next to each other
+
+
+def test_weights_set_on_the_extractor_reach_its_assembler_and_a_copy_leaves_the_original_alone(tiny_engine):
+    """tools/ablation.py tries other weights on a copy of the engine's extractor: the lead and the
+    quotes beside it must be weighed with them, and the engine's own answers must not change."""
+    extractor = tiny_engine.extractor
+    original, weights = extractor.assembler, extractor.weights
+    tried = copy.copy(extractor)
+    tried.weights = dataclasses.replace(weights, extra_piece_margin=0.0, list_margin=0.0)
+    assert tried.assembler.weights is tried.weights and tried.assembler.weights.extra_piece_margin == 0.0
+    assert extractor.assembler is original and original.weights is weights == extractor.weights

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 import bot.answering.answer
+import bot.answering.assemble
 import bot.index.termindex
 from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
@@ -110,6 +111,7 @@ def test_the_answer_stage_computes_nothing_per_span_until_a_question_meets_it(wi
         return real_terms(text)
 
     monkeypatch.setattr(bot.answering.answer, "terms", counting)
+    monkeypatch.setattr(bot.answering.assemble, "terms", counting)  # its lists' terms, too
     monkeypatch.setattr(bot.index.termindex, "terms", counting)
     engine = Engine.load(wider_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     n_chunks, n_spans = len(engine.index.chunks), len(engine.index.spans)
@@ -137,7 +139,7 @@ def test_small_caches_change_no_answer(tiny_settings, monkeypatch):
     expected = [big.ask(q) for q in QUESTIONS]
     monkeypatch.setattr(bot.answering.answer, "SPAN_CACHE", 4)
     monkeypatch.setattr(bot.answering.answer, "CHUNK_CACHE", 2)
-    monkeypatch.setattr(bot.answering.answer, "LIST_CACHE", 1)
+    monkeypatch.setattr(bot.answering.assemble, "LIST_CACHE", 1)
     small = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
     for question, want in zip(QUESTIONS * 2, expected * 2):
         got = small.ask(question)
