@@ -548,8 +548,9 @@ class Extractor:
                 scored = [extent] + rest
             if trace is not None:
                 trace.scored = scored  # the order the lead was chosen from
-        lead, supporting = self.assembler.assemble(scored, query, wanted, numeric, shares, figure_focus, said,
-                                                   self._succession_spans(query))
+        assembled = self.assembler.assemble(scored, query, wanted, numeric, shares, figure_focus, said,
+                                            self._succession_spans(query))
+        lead, supporting = assembled.lead, assembled.supporting
         citations = tuple(self.assembler.citation(doc_id, start, end) for doc_id, start, end in lead)
         support = tuple(Support(self.cite(span), why) for span, why in supporting)
         text = JOINER.join(c.quote for c in citations)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, AbstractSet
 
 from bot.query.acronyms import name_run, with_equivalents
@@ -33,7 +34,7 @@ from bot.answering.lists import ListPassage, Lists
 from bot.answering.quotes import QuotedSpans
 from bot.retrieval.retrieve import LexicalIndex
 from bot.text.terms import terms
-from bot.schema import Citation, ScoredSpan, Span
+from bot.schema import SUPPORT_REASONS, Citation, ScoredSpan, Span
 from bot.answering.suggest import Supersession, Supersessions
 from bot.index.termindex import LIST_CACHE, Lazy
 
@@ -43,6 +44,23 @@ if TYPE_CHECKING:
 # A lead answer is read in a chat bubble: a list or a passage longer than this is quoted in part
 # (a list's introduction with the item that answers).
 LEAD_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """What an answer quotes: the lead's pieces (doc_id, start, end), in reading order, and the
+    quotes offered beside it, each with why (one of ``schema.SUPPORT_REASONS``)."""
+
+    lead: tuple[tuple[str, int, int], ...]
+    supporting: tuple[tuple[Span, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for doc_id, start, end in self.lead:
+            if not 0 <= start < end:
+                raise ValueError(f"a lead piece of {doc_id!r} needs 0 <= start < end, got {start}..{end}")
+        for span, why in self.supporting:
+            if why not in SUPPORT_REASONS:
+                raise ValueError(f"a supporting quote's reason must be one of {SUPPORT_REASONS}, got {why!r}")
 
 
 class Assembler:
@@ -106,7 +124,7 @@ class Assembler:
 
     def assemble(self, scored: list[ScoredSpan], query: Query, wanted: AnswerType | None, numeric: bool,
                  shares: bool, figure_focus: list[str], said: set[int], succession: AbstractSet[int]
-                 ) -> tuple[list[tuple[str, int, int]], list[tuple[Span, str]]]:
+                 ) -> Assembled:
         """The lead answer's pieces (doc_id, start, end) and the quotes offered beside it, each with why.
 
         The lead says one thing: one span (with a sentence that only goes on from it), a figure, or a
@@ -170,7 +188,7 @@ class Assembler:
         quoted = lead_spans + [p for p, _ in supporting]
         supporting += [(p, "replaced_by") for p in self._replacements(quoted, query)
                        if not any(_within(p, q) for q in lead)]
-        return lead, supporting
+        return Assembled(tuple(lead), tuple(supporting))
 
     def _replacement_asked(self, scored: list[ScoredSpan], query: Query, lead: Span,
                            succession: AbstractSet[int]) -> Span | None:

@@ -72,3 +72,18 @@ def test_a_fitted_ranker_chooses_which_figure_leads():
 
     assert picker.pick(scored(None), focus, False, head, Weights())[0].text == named
     assert picker.pick(scored((2.0, 1.0)), focus, False, head, Weights())[0].text == plain
+
+
+def test_an_assembled_answer_checks_its_pieces_and_reasons():
+    import pytest
+
+    from bot.answering.assemble import Assembled
+    from bot.schema import Span
+
+    span = Span(0, "a.md", 0, 10, "Ten chars.")
+    assembled = Assembled((("a.md", 0, 10),), ((span, "other_source"),))
+    assert assembled.lead == (("a.md", 0, 10),) and assembled.supporting[0][1] == "other_source"
+    with pytest.raises(ValueError, match="start < end"):
+        Assembled((("a.md", 10, 10),))
+    with pytest.raises(ValueError, match="'because'"):
+        Assembled((("a.md", 0, 10),), ((span, "because"),))
