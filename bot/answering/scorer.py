@@ -29,7 +29,7 @@ import numpy as np
 
 from bot.query.conversation import Query
 from bot.query.qtype import WH_CLASSES
-from bot.text.terms import terms
+from bot.text.terms import STOPWORDS, terms
 from bot.schema import ScoredSpan
 
 SCORER_FILE = Path(__file__).parent.parent / "data" / "scorer.json"  # bot/data: shared by the subpackages
@@ -76,6 +76,9 @@ CANDIDATE_FEATURES = (
        "idf_gap", "idf_rank", "cos_x_idf"]
     + [f"{wh}_x_novel_{f}" for wh in WH_CLASSES for f in _NOVEL]
     + ["definition", "by_agent"]
+    # "Which directive...?" answered by "the Works Council Directive", "directive 2004/38":
+    # the asked-for noun beside a capitalised word or a figure the question does not give.
+    + ["names_noun"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
                      "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
@@ -162,6 +165,7 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
                 1.0 / overlap_rank[i], s.cos_span * overlap[i]]
         row += [novel[f] if wh == w else 0.0 for w in WH_CLASSES for f in _NOVEL]
         row += [_opens_with(s.span.text, definition), _by_agent(s.span.text, q_set) if wh == "who" else 0.0]
+        row += [_names_noun(s.span.text, query.asks.noun, query.asks.words)]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 
@@ -215,6 +219,21 @@ def _opens_with(text: str, subject: AbstractSet[str]) -> float:
     """1 when the span opens "X is/was ..." with X holding the question's subject."""
     m = _SUBJECT_COPULA.match(text.strip()) if subject else None
     return float(m is not None and subject <= set(terms(m.group(1))))
+
+
+def _names_noun(text: str, noun: str, asked: AbstractSet[str]) -> float:
+    """1 when the span names the noun a which/what-question asks about: the noun (or its plural)
+    right after or before a capitalised word, or before a figure, that the question does not give."""
+    if not noun:
+        return 0.0
+    n = re.escape(noun)
+    for m in re.finditer(rf"\b(?i:{n}s?)\s+([A-Z][\w'-]*|\d[\w./-]*)|\b([A-Z][\w'-]*)\s+(?i:{n}s?)\b", text):
+        word = (m.group(1) or m.group(2)).lower()
+        # A capitalised word opening a sentence ("Several charters...", "The charter...") names nothing.
+        opens = m.group(2) is not None and (m.start() == 0 or text[:m.start()].rstrip()[-1:] in ".!?:")
+        if word not in asked and word != noun and word not in STOPWORDS and not opens:
+            return 1.0
+    return 0.0
 
 
 def _by_agent(text: str, q_set: set[str]) -> float:

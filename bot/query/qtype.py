@@ -630,10 +630,25 @@ class Asks:
     future: bool = False  # "When is the next meeting?": a date after the source's own
     definition: frozenset[str] = frozenset()  # the terms of X in "What is X?" or "What does X mean?"
     list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
+    noun: str = ""  # "Which directive...?", "What kind of arches...?": the word it asks to be named (``asked_noun``)
 
     def __post_init__(self) -> None:
         if self.kind not in WH_CLASSES:
             raise ValueError(f"question kind must be one of {', '.join(WH_CLASSES)}, got {self.kind!r}")
+
+
+_ASKED_NOUN = re.compile(
+    r"^(?:which|what)\s+(?:(?:kind|kinds|type|types|sort|sorts|form|forms) of\s+)?"
+    r"(?!(?:is|are|was|were|do|does|did|can|could|would|should|has|have|had|will|of|the|a|an)\b)([a-z]{3,})\b",
+    re.IGNORECASE,
+)
+
+
+def asked_noun(question: str) -> str:
+    """The noun right after "which"/"what" (past "kind of"), lower-cased: "Which directive was
+    adopted?" asks for a directive's name; "" when the question opens otherwise."""
+    m = _ASKED_NOUN.match(without_lead_in(question).strip())
+    return m.group(1).lower() if m else ""
 
 
 def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
@@ -646,4 +661,4 @@ def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
                 acronym=acronym_asked(question), roles=frozenset(roles_asked(question, focus)),
                 change=asks_about_change(question), duty=asks_about_duty(question), future=bool(_NEXT.search(question)),
                 definition=frozenset(terms(definition.group(1) or definition.group(2))) if definition else frozenset(),
-                list_head=tuple(list_head(question)))
+                list_head=tuple(list_head(question)), noun=asked_noun(question))

@@ -164,6 +164,18 @@ def test_what_does_x_mean_is_answered_by_x_is_or_a_glossary_line():
     assert f["definition"].tolist() == [0.0]  # "what does X do?" asks no definition
 
 
+def test_a_which_question_is_answered_by_a_span_naming_the_noun_it_asks_about():
+    # "Which charter...?" wants a charter named: "the Harbour Charter", "charter 12"; a span that
+    # only mentions charters, or names one the question already gives, names none.
+    f = _features("Which charter was signed in 1901?", ["The Harbour Charter was signed then.", "Charter 12 came later.",
+                                                         "Several charters were signed.", "The charter of 1901 stands."])
+    assert f["names_noun"].tolist() == [1.0, 1.0, 0.0, 0.0]
+    f = _features("What kind of arches does the viaduct have?", ["It has Gothic arches.", "Its arches are round."])
+    assert f["names_noun"].tolist() == [1.0, 0.0]
+    f = _features("Who signed the charter?", ["The Harbour Charter was signed by Ada Byron."])
+    assert f["names_noun"].tolist() == [0.0]  # not a which/what question
+
+
 def test_the_window_is_tighter_when_question_words_sit_together():
     f = _features("stone bridge", ["stone bridge here", "stone walls surround the old bridge"])
     assert f["window"][0] == 1.0 and 0 < f["window"][1] < 0.5

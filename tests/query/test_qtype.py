@@ -320,3 +320,13 @@ def test_what_is_counted_may_be_said_in_the_plain_words_of_an_informal_one():
     focus = terms("different tongues spoken London languages")
     assert not satisfies(COUNT, text, question, focus)
     assert satisfies(COUNT, text, question, focus, {"tongu": frozenset({"languag"})})
+
+
+def test_which_and_what_questions_ask_for_the_noun_after_them():
+    from bot.query.qtype import asked_noun
+
+    assert asked_noun("Which charter was signed in 1901?") == "charter"
+    assert asked_noun("What kind of arches does the viaduct have?") == "arches"
+    assert asked_noun("and which level is the role") == "level"
+    assert asked_noun("What is the capital?") == ""  # "what is" asks no noun
+    assert asked_noun("Who signed it?") == ""
