@@ -76,8 +76,8 @@ CANDIDATE_FEATURES = (
        "idf_gap", "idf_rank", "cos_x_idf"]
     + [f"{wh}_x_novel_{f}" for wh in WH_CLASSES for f in _NOVEL]
     + ["definition", "by_agent"]
-    # "Which directive...?" answered by "the Works Council Directive", "directive 2004/38":
-    # the asked-for noun beside a capitalised word or a figure the question does not give.
+    # "Which charter...?" answered by "the Harbour Charter", "charter 12": the asked-for noun
+    # beside a capitalised word or a figure the question does not give.
     + ["names_noun"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",

@@ -630,7 +630,7 @@ class Asks:
     future: bool = False  # "When is the next meeting?": a date after the source's own
     definition: frozenset[str] = frozenset()  # the terms of X in "What is X?" or "What does X mean?"
     list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
-    noun: str = ""  # "Which directive...?", "What kind of arches...?": the word it asks to be named (``asked_noun``)
+    noun: str = ""  # "Which charter...?", "What kind of arches...?": the word it asks to be named (``asked_noun``)
 
     def __post_init__(self) -> None:
         if self.kind not in WH_CLASSES:
@@ -645,8 +645,8 @@ _ASKED_NOUN = re.compile(
 
 
 def asked_noun(question: str) -> str:
-    """The noun right after "which"/"what" (past "kind of"), lower-cased: "Which directive was
-    adopted?" asks for a directive's name; "" when the question opens otherwise."""
+    """The noun right after "which"/"what" (past "kind of"), lower-cased: "Which charter was
+    signed?" asks for a charter's name; "" when the question opens otherwise."""
     m = _ASKED_NOUN.match(without_lead_in(question).strip())
     return m.group(1).lower() if m else ""
 
