@@ -81,8 +81,8 @@ class Settings:
     frame_ancestors: str = "*"
     # How candidate spans are ranked and the confidence computed: "hybrid" (the default: the
     # fitted ranker of bot/data/scorer.json, made by `python -m bot train`, chooses the lead among
-    # the candidates the hand rules would answer with; the rules decide whether to answer and what
-    # goes beside the lead), "rules" (answer.Weights, set by hand) or "fitted" (both fitted).
+    # the candidates it ranks; the rules decide whether to answer and what goes beside the lead),
+    # "rules" (answer.Weights, set by hand) or "fitted" (both fitted).
     # README "The fitted scorer" has each one's figures and why hybrid is the default.
     scorer: str = "hybrid"
     # What the reported confidence is (bot/answering/calibration.py): "mapped" (the probability

@@ -28,7 +28,7 @@ from typing import AbstractSet, Any, Callable, Sequence, overload
 import numpy as np
 
 from bot.query.conversation import Query
-from bot.query.qtype import WH_CLASSES
+from bot.query.qtype import REQUIRED_TYPES, WH_CLASSES
 from bot.text.terms import STOPWORDS, terms
 from bot.schema import ScoredSpan
 
@@ -79,6 +79,9 @@ CANDIDATE_FEATURES = (
     # "Which charter...?" answered by "the Harbour Charter", "charter 12": the asked-for noun
     # beside a capitalised word or a figure the question does not give.
     + ["names_noun"]
+    # A span lacking the kind of text the question requires, by that kind: a missing expansion
+    # ("What does X stand for?") rules a span out; a missing date of a when-question often does not.
+    + [f"mismatch_x_{t}" for t in REQUIRED_TYPES]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
                      "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
@@ -138,6 +141,7 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
     bm25 = _bm25(span_terms, weights)
     bm25_rank, overlap_rank = _ranks(bm25), _ranks(overlap)
     at = {(p.chunk_id, p.position): i for i, p in enumerate(placements)}
+    wanted = query.asks.wanted
     definition = query.asks.definition
     rows = []
     for i, s in enumerate(scored):
@@ -166,6 +170,8 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
         row += [novel[f] if wh == w else 0.0 for w in WH_CLASSES for f in _NOVEL]
         row += [_opens_with(s.span.text, definition), _by_agent(s.span.text, q_set) if wh == "who" else 0.0]
         row += [_names_noun(s.span.text, query.asks.noun, query.asks.words)]
+        missing = wanted.name if wanted is not None and parts.get("type_mismatch") else ""
+        row += [float(missing == t) for t in REQUIRED_TYPES]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 

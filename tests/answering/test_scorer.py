@@ -176,6 +176,20 @@ def test_a_which_question_is_answered_by_a_span_naming_the_noun_it_asks_about():
     assert f["names_noun"].tolist() == [0.0]  # not a which/what question
 
 
+def test_a_missing_required_kind_of_text_is_a_feature_of_its_own_kind():
+    # The rules' type_mismatch part (a span without the kind of text the question requires) is
+    # told apart by kind, so the ranker can weigh a missing expansion unlike a missing date.
+    question = "What does VHW stand for?"
+    spans = [ScoredSpan(0, Span(0, "d", 0, 20, "Volunteer Harbour Wardens"), 0.0, 0.0, 0.0, 0.0, 0.0),
+             ScoredSpan(1, Span(0, "d", 20, 40, "The VHW patrol daily."), 0.0, 0.0, 0.0, 0.0, 0.0,
+                        parts=(("type_mismatch", -0.3),))]
+    x = candidate_features(_query(question), spans, lambda t: 1.0, [Placement(0, i, 2, "") for i in range(2)])
+    f = {name: x[:, i] for i, name in enumerate(CANDIDATE_FEATURES)}
+    assert read_asks(question).wanted.name == "expansion"
+    assert f["mismatch_x_expansion"].tolist() == [0.0, 1.0]
+    assert f["mismatch_x_date"].tolist() == [0.0, 0.0]
+
+
 def test_the_window_is_tighter_when_question_words_sit_together():
     f = _features("stone bridge", ["stone bridge here", "stone walls surround the old bridge"])
     assert f["window"][0] == 1.0 and 0 < f["window"][1] < 0.5
