@@ -57,10 +57,13 @@ class FigurePicker:
         def specificity(s: ScoredSpan) -> tuple[float, float]:
             near = figure_terms(s.span.text, focus, shares)
             return (sum(self.lexical.idf(t) for t in near & set(head)), sum(self.lexical.idf(t) for t in near))
-        near_top = [s for s in figures if figures[0].score - s.score <= w.extra_piece_margin * 2]
-        # When the fitted ranker orders the candidates, it decides instead:
-        # its best figure leads (on the development sets +6 rows, -2; SQuAD unchanged).
-        anchor = figures[0] if figures[0].fitted is not None else max(near_top, key=lambda s: (specificity(s), s.score))
+        if figures[0].fitted is not None:
+            # When the fitted ranker orders the candidates, it decides instead: its best figure
+            # leads (on the development sets +6 rows, -2; SQuAD unchanged).
+            anchor = figures[0]
+        else:
+            near_top = [s for s in figures if figures[0].score - s.score <= w.extra_piece_margin * 2]
+            anchor = max(near_top, key=lambda s: (specificity(s), s.score))
         figures = [anchor] + [s for s in figures if s is not anchor]
         chosen = [anchor.span]
         # Other sources' figures must count much the same thing ("3,650 wardens" is no

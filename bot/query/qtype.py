@@ -87,8 +87,8 @@ EXPANSION_LIKELY = AnswerType("expansion", False)  # "What is HT?": best said wi
 SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, money) may say
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 # The kinds a question can require (a span without one is held against it), by name, in a fixed order.
-REQUIRED_TYPES = tuple(dict.fromkeys(t.name for t in (COUNT, SHARE, DATE, DURATION, TIME, PERSON, PLACE, ADDRESS,
-                                                      PHONE, MONEY, EXPANSION)))
+REQUIRED_TYPES = tuple(t.name for t in (COUNT, SHARE, DATE, DURATION, TIME, PERSON, PLACE, ADDRESS, PHONE, MONEY,
+                                         EXPANSION))
 
 _ROLE = (
     r"(commissioner|mayor|secretary|chair|chairman|chairwoman|chairperson|head|leader|director|chief|minister|"
