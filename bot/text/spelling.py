@@ -6,8 +6,9 @@ term with the complaints passage and abstained. The model's own WordPiece vocabu
 words are real. A question word is corrected only when
 
 - it is no acronym ("VHW"), the corpus doesn't use it, and it is no word of the vocabulary,
-  nor one plus a common ending ("breaching" is "breach" + "ing", "sexist" is "sex" + "ist"):
-  "sacked" or "croydon" are real words the sources just don't use, and stay as typed;
+  nor one plus a common ending ("breaching" is "breach" + "ing", "sexist" is "sex" + "ist"),
+  nor another form of one (its stem is a known word's: "invent" beside "invented", never
+  "intent"): "sacked" or "croydon" are real words the sources just don't use, and stay as typed;
 - a word of the corpus or of the vocabulary with the same first letter is within one edit of
   it (two for words of ten letters or more), counting a swap of neighbouring letters as one
   (rapidfuzz's Damerau-Levenshtein distance). Of several, the nearest wins, then a corpus word
@@ -30,6 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.schema import Document
+from bot.text.terms import stem
 
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("dosh" is no "dish")
@@ -56,6 +58,8 @@ class Speller:
         known words, most frequent first."""
         self.counts = counts
         self.rank = {word: i for i, word in enumerate(dictionary)}
+        # Every known word's stem: a word sharing one is another form of it, not a typo.
+        self.stems = {stem(w) for w in counts} | {stem(w) for w in dictionary}
         self.targets = [w for w in counts if len(w) >= MIN_LENGTH - 1]
         self.targets += [w for w in dictionary if len(w) >= MIN_LENGTH - 1 and w not in counts]
         # The search only looks where a match can be: the same first letter and a length within
@@ -100,17 +104,18 @@ class Speller:
         return {w: fixed for w in _WORD.findall(question) if (fixed := self._fixed(w)) != w}
 
     def is_word(self, word: str) -> bool:
-        """A word of the corpus or the dictionary, or one of those with a common ending
-        ("stopped" is "stop" + "ed", "caring" is "care" + "ing")."""
-        if word in self.counts or word in self.rank:
+        """A word of the corpus or the dictionary, another form of one (the same stem: "invent"
+        beside "invented"), or one of those with a common ending ("stopped" is "stop" + "ed",
+        "caring" is "care" + "ing", "dodgy" is "dodge" + "y": endings the stemmer keeps)."""
+        if word in self.counts or word in self.rank or stem(word) in self.stems:
             return True
         for ending in _ENDINGS:
-            stem = word[: -len(ending)]
-            if not word.endswith(ending) or len(stem) < 3:
+            base = word[: -len(ending)]
+            if not word.endswith(ending) or len(base) < 3:
                 continue
-            if stem in self.rank or stem + "e" in self.rank:
+            if base in self.rank or base + "e" in self.rank:
                 return True
-            if ending[0] in "aeiouy" and stem[-1] == stem[-2] and stem[:-1] in self.rank:
+            if ending[0] in "aeiouy" and base[-1] == base[-2] and base[:-1] in self.rank:
                 return True  # "stopped", "planning"
         return False
 

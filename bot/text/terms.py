@@ -40,6 +40,11 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def stem(word: str) -> str:
+    """The stem ``terms()`` gives a lower-case word ("invented" -> "invent")."""
+    return _stemmer().stemWord(word)
+
+
 # Past forms the stemmer would confuse with another word: "found" (find) is not "founded" (found).
 _IRREGULAR = {"found": "find"}
 

@@ -34,6 +34,14 @@ def test_real_words_stay_as_typed_even_when_the_sources_never_use_them():
     assert s.correct("planns") == "plans"  # a doubled letter before "s" is no ending of "plan"
 
 
+def test_another_form_of_a_known_word_is_no_typo():
+    # "invent" is one edit from the corpus's "intent", but "invented" is a known word: the same stem.
+    s = Speller(Counter({"intent": 3, "unity": 2}), ["invented", "unified"])
+    assert s.corrections("What did they invent?") == {}
+    assert s.corrections("who tried to unify them") == {}
+    assert s.corrections("what was the intnet") == {"intnet": "intent"}  # a real slip still is one
+
+
 def test_a_slip_rarely_hits_the_first_letter():
     assert Speller(Counter({"arlington": 1}), []).correct("islington") == "islington"
 
