@@ -179,7 +179,8 @@ class Query:
     still: bool = False  # "Does it still exist?": answered by the passage saying what replaced it
     succession: bool = False  # "What came before the HT?": answered by a passage saying which replaced which
     refers_back: bool = False  # "they", "it": a follow-up may be about what the last answer named
-    who_which: bool = False  # "who" or "which": a title line above a passage may be the name asked for
+    # "who", "which", "what is it called": a title line above a passage may be the name asked for.
+    who_which: bool = False
     # "...according to the auditor?": the terms after the phrase naming a source (None: no source named).
     source_terms: frozenset[str] | None = None
     # Which of the corpus's replaced bodies (Supersessions.items, by position) the question names (Engine.read).
@@ -287,7 +288,7 @@ _SUCCESSION = re.compile(
     r"came after|abolished|old name|called then)\b",
     re.IGNORECASE,
 )
-_WHO_WHICH = re.compile(r"\b(who|whom|whose|which)\b", re.IGNORECASE)
+_WHO_WHICH = re.compile(r"\b(who|whom|whose|which|called|named?|names)\b", re.IGNORECASE)
 
 
 def multiword_names(question: str) -> list[str]:
@@ -338,11 +339,16 @@ class QueryBuilder:
         context = [t for q in earlier for t in self._terms(q)]
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
             entities = tuple(dict.fromkeys(e for q in earlier for e in named_entities(q, self.acronyms) if len(e) > 1))
+        parallel = bool(_PARALLEL.match(question)) and not _ELABORATION.search(question)
+        if parallel:
+            # "Who polices the Underground?" -> "And the square mile?": the last question asked again
+            # of something else, so a name it asked for is asked for again.
+            read["who_which"] = read["who_which"] or bool(_WHO_WHICH.search(earlier[-1]))
         # The new question's own words count double: it is what is being asked now.
         return Query(question, " ".join(self._for_encoder(q) for q in earlier + [question]), own + own + context,
                      focus_terms=own + context, own_terms=own, followup=True, entities=entities, quoted=quotes(history),
                      last_quoted=quotes(history, last=True), elaboration=bool(_ELABORATION.search(question)),
-                     parallel=bool(_PARALLEL.match(question)) and not _ELABORATION.search(question),
+                     parallel=parallel,
                      selection=bool(_SELECTION.match(question)), other=bool(_OTHER.search(question)),
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases,

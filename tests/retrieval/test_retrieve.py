@@ -90,6 +90,17 @@ def test_a_followup_asking_the_last_question_of_something_else_is_parallel(quest
     assert q.followup and q.parallel is parallel
 
 
+def test_a_name_asked_for_lets_a_title_line_be_the_answer():
+    build = QueryBuilder(AcronymMap()).build
+    assert build("Who looks after the canals?").who_which
+    assert build("what's the harbour's own force called?").who_which  # a name, in other words
+    assert not build("What does the harbour force do?").who_which
+    # "And X?" asks the last question again of something else: a name it asked for, too.
+    history = [Turn("user", "Who looks after the canals?"), Turn("assistant", "A national body for the waterways.")]
+    assert build("what about the docks?", history).who_which
+    assert not build("what about the docks?", [Turn("user", "What does the canal body do?")]).who_which
+
+
 @pytest.mark.parametrize("question, selection", [
     ("Which one is about the frontline?", True), ("and which of those deals with terrorism?", True),
     ("Which part of the Met handles IT?", False), ("What about the frontline?", False),
