@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.query import domain
 from bot.query.acronyms import AcronymMap, name_run
-from bot.query.qtype import PERSON, YES_NO_LEAD, Asks, read_asks, roles_asked, without_lead_in
+from bot.query.qtype import NAME_LIKELY, PERSON, YES_NO_LEAD, Asks, expected_type, read_asks, roles_asked, without_lead_in
 from bot.text.terms import terms
 from bot.query.validate import Turn
 
@@ -337,6 +337,10 @@ class QueryBuilder:
                          **read, **self._asks(question, own, own))
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
+        if _THEY.search(question) and not entities and _asks_for_someone(earlier[-1]):
+            # "Can I complain to someone else?" -> "...to the Ombudsman..." -> "What's their address?":
+            # "their" is whom the answer named.
+            context += self._named_by_answer(quotes(history, last=True), set(context))
         if not entities:  # "What replaced it?": the bodies the thread is about, by their acronyms
             entities = tuple(dict.fromkeys(e for q in earlier for e in named_entities(q, self.acronyms) if len(e) > 1))
         parallel = bool(_PARALLEL.match(question)) and not _ELABORATION.search(question)
@@ -353,6 +357,22 @@ class QueryBuilder:
                      yes_no=is_yes_no(question), action=self.action(question),
                      aliases={k: v for q in earlier for k, v in self.colloquial.aliases(q).items()} | aliases,
                      **read, **self._asks(question, own or context, own + context))
+
+    def _named_by_answer(self, pieces: Sequence[str], known: set[str]) -> list[str]:
+        """The terms of the one body or person the ``pieces`` of an answer name (an acronym the
+        corpus defines, with its names; or a name of capitalised words), if the thread's terms
+        (``known``) don't already hold it; [] when they name none or several."""
+        text = " ".join(pieces)
+        named: list[list[frozenset[str]]] = []  # each thing named, in all the ways it is written
+        for acronym in dict.fromkeys(self.acronyms.acronyms_in(text)):
+            named.append([frozenset(terms(acronym))] + [frozenset(terms(n)) for n in self.acronyms.names_for(acronym)])
+        for name in multiword_names(text):
+            written = frozenset(terms(name))
+            if written and not any(written in ways for ways in named):
+                named.append([written])
+        if len(named) != 1 or any(way <= known for way in named[0]):
+            return []
+        return [t for way in named[0] for t in sorted(way)]
 
     def _read_for_answer(self, question: str, expanded: list[str]) -> dict[str, Any]:
         """The fields the answer stage needs of the question's own words (names, cues), follow-up or not."""
@@ -411,6 +431,15 @@ class QueryBuilder:
             name = min(self.acronyms.names_for(acronym), key=len)
             text = re.sub(rf"\b({re.escape(acronym)})\b", rf"\1 ({name})", text, count=1, flags=re.IGNORECASE)
         return text
+
+
+# "Can I complain to someone other than the Trust?", "Is there a body I can go to?": asking for
+# someone, whom the answer will name.
+_SOMEONE = re.compile(r"\b(?:some|any)(?:one|body)\b|\b(?:body|organisation|organization)\b", re.IGNORECASE)
+
+
+def _asks_for_someone(question: str) -> bool:
+    return expected_type(question) in (PERSON, NAME_LIKELY) or bool(_SOMEONE.search(question))
 
 
 def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:

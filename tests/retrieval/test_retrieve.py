@@ -101,6 +101,19 @@ def test_a_name_asked_for_lets_a_title_line_be_the_answer():
     assert not build("what about the docks?", [Turn("user", "What does the canal body do?")]).who_which
 
 
+def test_they_after_asking_for_someone_is_whom_the_answer_named():
+    build = QueryBuilder(AcronymMap()).build
+    answer = Turn("assistant", "You can also complain to the Harbour Ombudsman Service by post.")
+    asked = [Turn("user", "can I complain to someone other than the council?"), answer]
+    assert {"harbour", "ombudsman"} <= set(build("what's their address?", asked).terms)
+    # Not when the last question asked for no one: "they" is then what the thread is about.
+    about = [Turn("user", "how do I complain about the council?"), answer]
+    assert "ombudsman" not in build("what's their address?", about).terms
+    # Nor when the answer names several: which one "they" is, nothing says.
+    two = [asked[0], Turn("assistant", "The Harbour Ombudsman Service or the Canal Watch Panel.")]
+    assert "ombudsman" not in build("what's their address?", two).terms
+
+
 @pytest.mark.parametrize("question, selection", [
     ("Which one is about the frontline?", True), ("and which of those deals with terrorism?", True),
     ("Which part of the Met handles IT?", False), ("What about the frontline?", False),
