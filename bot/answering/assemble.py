@@ -310,6 +310,8 @@ class Assembler:
         name = gap[line_start:]
         if not name.strip() or not is_name_line(name) or above - len(gap) > 1:
             return span
+        if line_start > 0 and body[:line_start - 1].rstrip(" \t").rpartition("\n")[2].strip():
+            return span  # the last line of a block above ("London AB1 2CD" closing an address), no name line
         return Span(span.chunk_id, span.doc_id, line_start, span.end, body[line_start:span.end], "block")
 
     def _without_title(self, span: Span, query: Query) -> Span:

@@ -128,6 +128,14 @@ def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_desc
     assert with_name(owners, "Who keeps an eye on the moorings?") is owners  # the line above is a phrase, not a name
 
 
+def test_the_last_line_of_an_address_is_no_name_line(tmp_path):
+    engine = _engine(tmp_path, "Write to us\n\nHarbour Trust\nQuay Street\nPortbury PB1 2CD\n\n"
+                               "Ring the harbour line to complain by telephone.\n")
+    [ring] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("Ring the")]
+    query = engine.queries.build("Who else can I complain to?")
+    assert engine.extractor.assembler._with_name_line(ring, query) is ring  # not "Portbury PB1 2CD / Ring the..."
+
+
 def test_the_ranker_s_pick_and_the_rules_best_side_by_side_are_quoted_as_one_passage(tmp_path):
     engine = _engine(tmp_path, "Complaints\n\nIf you have a complaint, first make it to the Harbour Trust.\n\n"
                                "You can write to the Trust at 1 Quay Street.\n\nSomething else entirely.\n")
