@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.query import domain
 from bot.query.acronyms import AcronymMap, name_run
-from bot.query.qtype import NAME_LIKELY, PERSON, YES_NO_LEAD, Asks, expected_type, read_asks, roles_asked, without_lead_in
+from bot.query.qtype import PERSON, YES_NO_LEAD, Asks, read_asks, roles_asked, without_lead_in
 from bot.text.terms import terms
 from bot.query.validate import Turn
 
@@ -439,7 +439,8 @@ _SOMEONE = re.compile(r"\b(?:some|any)(?:one|body)\b|\b(?:body|organisation|orga
 
 
 def _asks_for_someone(question: str) -> bool:
-    return expected_type(question) in (PERSON, NAME_LIKELY) or bool(_SOMEONE.search(question))
+    # (Not typed through qtype: each question is typed once, when it is asked.)
+    return bool(_WHO_WHICH.search(question) or _SOMEONE.search(question))
 
 
 def quotes(history: Sequence[Turn], last: bool = False) -> tuple[str, ...]:
