@@ -20,7 +20,6 @@ import numpy as np
 
 from bot.query.acronyms import AcronymMap, name_run
 from bot.schema import Answer, Document, Span
-from bot.text.terms import terms
 
 _NAME = name_run(("of", "for", "and", "the"))
 _REPLACED = [
@@ -86,6 +85,8 @@ _QUESTION_OPENERS = frozenset(
     "should shall may must have has".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
+_FILLER = frozenset("a an the of to in on for and or is are was were do does did i me my we our you your it its "
+                    "be by at with about can could should would will may might must shall".split())
 
 
 def reads_as_question(text: str) -> bool:
@@ -94,7 +95,7 @@ def reads_as_question(text: str) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return set(terms(text))  # the one tokenizer's stemmed words, without its stop words
+    return {w for w in _WORD.findall(text.lower()) if w not in _FILLER}
 
 
 def same_question(a: str, b: str) -> bool:
