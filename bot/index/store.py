@@ -47,11 +47,12 @@ from bot.schema import Chunk, Document, Span
 from bot.index.vocabulary import corpus_words
 
 FORMAT_VERSION = 3  # 2: the corpus's words are embedded too (words.json, word_vectors.npy); 3: spans.faiss
-CHUNKER_VERSION = 12  # bump when chunk.py, terms() or the embedded texts change (4: anaphoric spans, see below;
+CHUNKER_VERSION = 13  # bump when chunk.py, terms() or the embedded texts change (4: anaphoric spans, see below;
 # 5: name + description spans; 6: 'found' is 'find', for the stored corpus words; 7-9: more stop words;
 # 10: a list item of several sentences is a span too; 11: an address's introduction with its title line;
 # 12: a title line glued to prose is no span with it, unless it is a name; a bulleted item in lower case
-# is a span of its own, not part of the sentence introducing the list)
+# is a span of its own, not part of the sentence introducing the list; 13: terms() folds accents and keeps
+# every letter, "Céloron" -> "celoron", not "c" + "loron")
 MANIFEST = "manifest.json"
 CACHE_DIR = "cache"
 Log = Callable[[str], None]

@@ -10,6 +10,7 @@ from the chunks at start-up) with them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -30,7 +31,7 @@ yeah actually basically bit bits cheers
 _SPLIT_CONTRACTIONS = frozenset(w[:-2] for w in STOPWORDS_EN_PLUS if w.endswith("n't"))
 STOPWORDS = (frozenset(STOPWORDS_EN_PLUS) - _SPLIT_CONTRACTIONS) | CHAT_FILLER
 
-_WORD = re.compile(r"[a-z0-9£%]+(?:['’][a-z]+)?")
+_WORD = re.compile(r"(?:[^\W_]|[£%])+(?:['’][^\W_]+)?")
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +50,17 @@ def stem(word: str) -> str:
 _IRREGULAR = {"found": "find"}
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ("Céloron" -> "celoron"): typed questions often drop them."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def terms(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed word tokens ("Complaints" -> "complaint")."""
-    words = [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    """Lower-cased, accent-free, stop-word-free, stemmed word tokens ("Complaints" -> "complaint")."""
+    words = [w.replace("’", "'") for w in _WORD.findall(fold(text))]
     words = [w[:-2] if w.endswith("'s") else w for w in words]
     words = [_IRREGULAR.get(w, w) for w in words]
     kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]

@@ -19,6 +19,13 @@ def test_rrf_rewards_agreement_between_rankings():
         reciprocal_rank_fusion([[1]], k=0)
 
 
+def test_terms_fold_accents_and_keep_every_letter():
+    # A question typed without accents finds the name written with them, and a word with a letter
+    # outside a-z is one term, not two fragments ("Céloron" was "c" + "loron").
+    assert terms("Céloron's expedition") == terms("Celoron's expedition") == ["celoron", "expedit"]
+    assert terms("Łódź") == ["łodz"] and len(terms("Śródmieście")) == 1
+
+
 def test_terms_stem_and_drop_stopwords():
     assert terms("Where do I make Complaints?") == ["make", "complaint"]
     assert "101" in terms("Call 101") and "sw6" in terms("London SW6 1TR")
