@@ -175,10 +175,31 @@ DESKTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
 
 
+_INSTALL_TRIED = threading.Event()
+
+
+def _install_chromium() -> None:
+    """Install Debian's Chromium once per test run when it is missing and we may (root with
+    apt-get), so the README's test command alone sets a fresh machine up; .ci/run installs it first."""
+    import os
+    import shutil
+    import subprocess
+
+    if CHROMIUM.exists() or _INSTALL_TRIED.is_set() or not hasattr(os, "geteuid") or os.geteuid() != 0 \
+            or not shutil.which("apt-get"):
+        return
+    _INSTALL_TRIED.set()
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print("browser tests: installing Debian's chromium (apt-get install -y chromium) ...", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False)
+
+
 def launch_chromium(playwright):
     """Debian's Chromium, headless, started the way this workplace needs (no browser download)."""
+    _install_chromium()
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, as root)")
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
