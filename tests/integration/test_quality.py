@@ -46,6 +46,7 @@ SET_FLOORS = {
     "fresh8": (0.54, 0.80, 0.68),  # likewise (session 10)
     "fresh9": (0.75, 0.75, 0.53),  # likewise (session 12)
     "fresh10": (0.73, 0.72, 0.56),  # likewise (session 13)
+    "fresh11": (0.63, 0.66, 0.65),  # likewise (session 14)
 }
 QUESTION_SETS = {qs.name: qs for qs in read_sets()}
 SETS = {
