@@ -65,7 +65,7 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(
 
 @dataclass(frozen=True)
 class AnswerType:
-    name: str  # "number" | "date" | "duration" | "person" | "place" | "address" | "phone"
+    name: str  # "number" | "date" | "duration" | "person" | "place" | "address" | "phone" | "email"
     required: bool  # True: a span without it cannot answer the question
 
 
@@ -81,6 +81,7 @@ PLACE = AnswerType("place", True)  # where a named place is
 PLACE_LIKELY = AnswerType("place", False)
 ADDRESS = AnswerType("address", True)
 PHONE = AnswerType("phone", True)
+EMAIL = AnswerType("email", True)  # "What's their email address?": an address to email, not a postal one
 MONEY = AnswerType("money", True)  # "What is the salary?": an amount of money
 EXPANSION = AnswerType("expansion", True)  # "What does VHW stand for?": the words its letters spell
 EXPANSION_LIKELY = AnswerType("expansion", False)  # "What is HT?": best said with the words its letters spell
@@ -88,7 +89,7 @@ SIZE = AnswerType("size", False)  # "How big is it?": any figure (people, area, 
 NUMERIC = (COUNT, SHARE, NUMBER_LIKELY, SIZE)
 # The kinds a question can require (a span without one is held against it), by name, in a fixed order.
 REQUIRED_TYPES = tuple(t.name for t in (COUNT, SHARE, DATE, DURATION, TIME, PERSON, PLACE, ADDRESS, PHONE, MONEY,
-                                         EXPANSION))
+                                         EXPANSION, EMAIL))
 
 _ROLE = (
     r"(commissioner|mayor|secretary|chair|chairman|chairwoman|chairperson|head|leader|director|chief|minister|"
@@ -107,7 +108,14 @@ _WHEN_CONDITION = re.compile(r"^when (should|can|could|would|will|do|must|might|
 _PHONE_QUESTION = re.compile(
     r"\b(phone|telephone|contact|helpline|complaint) (number|no|line)\b|\bnumber\b.*\b(call|ring|phone|dial|text)\b"
     r"|\b(call|ring|phone|dial)\b.*\bnumber\b|\b(by|over|on) the (phone|telephone)\b|\bby (phone|telephone)\b|\b(call|ring|phone|dial) (them|you|it|the|for)\b"
+    # "What's their number?", "what is the helpline number for members?": a whole question for
+    # someone's number is for one to ring ("What is the number of officers?" asks for a count).
+    r"|^what(?:'s|’s| is| are| was) (?:the|their|its|his|her|your) (?:[\w-]+ )?number(?: (?:for|to call|to ring)\b.*)?\W*$"
 )
+# An email address: asked for as such, or "can I email them?" ("Is there an email address...?" asks for one too).
+_EMAIL_QUESTION = re.compile(r"\be-?mail address(?:es)?\b")
+_EMAIL_ANY = re.compile(r"\be-?mail\b")
+EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WHICH_BODY = re.compile(
     r"(which|what) (part|bit|department|unit|team|section|branch|body|bodies|organisation|organization|group|"
     r"function|force|lot|office|agency|service)s?\b", re.IGNORECASE,
@@ -184,6 +192,8 @@ def expected_type(question: str) -> AnswerType | None:
         return DATE
     if re.match(r"when\b", q):
         return None if _WHEN_CONDITION.match(q) else DATE
+    if _EMAIL_QUESTION.search(q) or (not whether and _EMAIL_ANY.search(q)):
+        return EMAIL
     if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b"
                  r"|\bwhere (?:do|should|can|could|would|must) (?:i|we|you) (?:write|post|send)\b", q):
         return ADDRESS
@@ -558,6 +568,7 @@ _CHECKS: dict[str, Callable[[str, Asks, list[str], dict[str, frozenset[str]]], b
     "place": lambda text, asks, focus, aliases: has_place(text, asks),
     "address": lambda text, asks, focus, aliases: bool(place_pattern().search(text)),
     "phone": lambda text, asks, focus, aliases: bool(phone_pattern().search(text)),
+    "email": lambda text, asks, focus, aliases: bool(EMAIL_PATTERN.search(text)),
     # An amount of money, and a figure by what the question is about ("a salary of £30,000").
     "money": lambda text, asks, focus, aliases: bool(MONEY_PATTERN.search(text)) and mentions_figure(text, focus),
 }

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.query.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
+    ADDRESS, COUNT, DATE, DURATION, EMAIL, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
     SIZE, TIME, AnswerType, acronym_asked, counted_phrase, expected_type, has_date, has_duration, mentions_figure, read_asks,
     spells_out, stands_for,
 )
@@ -52,6 +52,14 @@ def has_new_name(text: str, question: str) -> bool:
     ("What's the phone number for the IPCC?", PHONE),
     ("Can I complain to the police by phone?", PHONE),
     ("Can I just do it over the phone?", PHONE),
+    # A whole question for someone's number asks for one to ring; "the number of" asks for a count.
+    ("What's their number?", PHONE),
+    ("what is the minicom number for complaints?", PHONE),
+    ("What is the number of wardens?", None),
+    # An email address is not a postal one.
+    ("What's the email address for the Harbour Trust?", EMAIL),
+    ("Is there an email address I can write to?", EMAIL),
+    ("what's their email?", EMAIL),
     ("Where do I post a complaint about the police?", ADDRESS),
     # Who a letter goes to is where it goes: the recipient's name heads the address.
     ("who do I address the letter to?", ADDRESS),
@@ -130,6 +138,8 @@ def test_dates_durations_places_and_phone_numbers():
     assert not satisfies(DURATION, "You should first make the complaint to the MPS.", "How long do I have?", [])
     assert satisfies(ADDRESS, "22nd Floor, Empress State Building\nLillie Road\nLondon SW6 1TR", "Where?", [])
     assert satisfies(PHONE, "Call 101 to make a complaint via telephone.", "What number?", [])
+    assert satisfies(EMAIL, "Write to enquiries@harbour-trust.example.org with your name.", "Email?", [])
+    assert not satisfies(EMAIL, "Harbour House\nQuay Street\nPortbury PB1 2AA", "Email?", [])
     assert not satisfies(PLACE, "The 'Scotland Yard' brand is known around the world.", "Where is New Scotland Yard?", [])
 
 
