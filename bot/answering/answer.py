@@ -303,12 +303,18 @@ class Extractor:
 
     def features(self, query: Query, scored: Sequence[ScoredSpan]) -> np.ndarray:
         """The fitted ranker's features of each candidate (scorer.CANDIDATE_FEATURES)."""
+        last = [self.index.spans[i] for i in self.quotes.find(query.last_quoted)[0]] if query.followup else []
+        last_chunks = {(span.doc_id, span.chunk_id) for span in last}
         placements = []
         for s in scored:
             chunk = self.index.chunks[s.span.chunk_id]
             siblings = self.index.chunk_spans[s.span.chunk_id]
-            placements.append(Placement(s.span.chunk_id, siblings.index(s.span_id), len(siblings),
-                                        f"{self.index.documents[s.span.doc_id].title} {chunk.heading}"))
+            doc, at = s.span.doc_id, s.span.chunk_id
+            placements.append(Placement(at, siblings.index(s.span_id), len(siblings),
+                                        f"{self.index.documents[doc].title} {chunk.heading}",
+                                        thread_chunk=(doc, at) in last_chunks,
+                                        thread_near=(doc, at - 1) in last_chunks or (doc, at + 1) in last_chunks,
+                                        thread_doc=any(doc == d for d, _ in last_chunks)))
         return candidate_features(query, scored, self.lexical.idf, placements)
 
     def _hand_scored(self, query: Query, hits: list[Hit]) -> list[ScoredSpan]:

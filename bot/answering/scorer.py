@@ -82,6 +82,9 @@ CANDIDATE_FEATURES = (
     # A span lacking the kind of text the question requires, by that kind: a missing expansion
     # ("What does X stand for?") rules a span out; a missing date of a when-question often does not.
     + [f"mismatch_x_{t}" for t in REQUIRED_TYPES]
+    # A follow-up is often answered near its thread's last answer: in its chunk, a chunk beside
+    # it, its document.
+    + ["thread_chunk", "thread_near", "thread_doc"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
                      "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
@@ -97,6 +100,11 @@ class Placement:
     position: int
     spans_in_chunk: int
     context: str
+    # Where it sits against the last answer of a follow-up's thread: in the same chunk, in the
+    # chunk before or after it, in the same document (all False for a question on its own).
+    thread_chunk: bool = False
+    thread_near: bool = False
+    thread_doc: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.position < self.spans_in_chunk:
@@ -172,6 +180,7 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
         row += [_names_noun(s.span.text, query.asks.noun, query.asks.words)]
         missing = wanted.name if wanted is not None and parts.get("type_mismatch") else ""
         row += [float(missing == t) for t in REQUIRED_TYPES]
+        row += [float(place.thread_chunk), float(place.thread_near), float(place.thread_doc)]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
+from bot.settings import Settings
 from bot.index.embed import HashingEmbedder
 from bot.answering.explain import Trace
 from bot.schema import ScoredSpan, Span
+from bot.query.validate import Turn
 from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, Placement,
                         candidate_features, question_features)
 from bot.query.conversation import Query
@@ -239,3 +241,37 @@ def test_hybrid_leads_with_the_ranker_s_choice_only_among_what_the_rules_would_a
     assert answer.answered == expected.answered and answer.confidence == pytest.approx(expected.confidence)
     assert trace.configured_threshold == tiny_settings.abstain_threshold
     assert "1829" in answer.answer
+
+
+def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(tmp_path):
+    # The ranker learns how often a follow-up is answered beside its last answer; the features
+    # say where each candidate sits against it, and are all 0 for a question on its own.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "trust.md").write_text(
+        "# Harbour Trust\n\n## Origins\n\nThe Harbour Trust was founded in 1902 by the port's merchants.\n\n"
+        "## Wardens\n\nThe Trust has 40 volunteer wardens who patrol the quays.\n\n"
+        "## Funding\n\nThe Trust is paid for by mooring fees and a small grant.\n\n"
+        "## Boats\n\nThe Trust keeps two pilot boats at the north quay.\n", encoding="utf-8")
+    (corpus / "canal.md").write_text("# Canal Friends\n\nCanal Friends clear the towpaths every spring.\n",
+                                     encoding="utf-8")
+    engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "embeddings", data_dir=tmp_path / "var"),
+                         embedder=HashingEmbedder(), progress=lambda _: None)
+    index = engine.index
+    last = next(span for span in index.spans if "wardens" in span.text)
+    scored = [ScoredSpan(i, span, 0.0, 0.0, 0.0, 0.0, 0.0) for i, span in enumerate(index.spans)]
+    history = [Turn("user", "Who patrols the quays?"), Turn("assistant", last.text)]
+
+    def thread(query):
+        x = engine.extractor.features(query, scored)
+        return {name: x[:, CANDIDATE_FEATURES.index(name)] for name in ("thread_chunk", "thread_near", "thread_doc")}
+
+    followed = thread(engine.read("And how is it paid for?", history))
+    alone = thread(engine.read("How is the Trust paid for?"))
+    for i, span in enumerate(index.spans):
+        same_doc = span.doc_id == last.doc_id
+        assert followed["thread_chunk"][i] == float(same_doc and span.chunk_id == last.chunk_id)
+        assert followed["thread_near"][i] == float(same_doc and abs(span.chunk_id - last.chunk_id) == 1)
+        assert followed["thread_doc"][i] == float(same_doc)
+    assert followed["thread_doc"].sum() > followed["thread_near"].sum() > 0 and followed["thread_chunk"].sum() > 0
+    assert all(not v.any() for v in alone.values())
