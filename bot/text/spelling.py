@@ -31,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.schema import Document
-from bot.text.terms import stem
+from bot.text.terms import stem, stems
 
 _WORD = re.compile(r"[A-Za-z]+")
 MIN_LENGTH = 5  # shorter words have too many neighbours one edit away ("dosh" is no "dish")
@@ -59,7 +59,7 @@ class Speller:
         self.counts = counts
         self.rank = {word: i for i, word in enumerate(dictionary)}
         # Every known word's stem: a word sharing one is another form of it, not a typo.
-        self.stems = {stem(w) for w in counts} | {stem(w) for w in dictionary}
+        self.stems = stems(counts) | stems(dictionary)
         self.targets = [w for w in counts if len(w) >= MIN_LENGTH - 1]
         self.targets += [w for w in dictionary if len(w) >= MIN_LENGTH - 1 and w not in counts]
         # The search only looks where a match can be: the same first letter and a length within

@@ -9,6 +9,7 @@ from the chunks at start-up) with them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import re
 import unicodedata
 from functools import lru_cache
@@ -44,6 +45,11 @@ def _stemmer():
 def stem(word: str) -> str:
     """The stem ``terms()`` gives a lower-case word ("invented" -> "invent")."""
     return _stemmer().stemWord(word)
+
+
+def stems(words: Iterable[str]) -> set[str]:
+    """The stems of many words at once (one call into the stemmer: a dictionary's worth is quick)."""
+    return set(_stemmer().stemWords(list(words)))
 
 
 # Past forms the stemmer would confuse with another word: "found" (find) is not "founded" (found).
