@@ -84,7 +84,7 @@ CANDIDATE_FEATURES = (
     + [f"mismatch_x_{t}" for t in REQUIRED_TYPES]
     # A follow-up is often answered near its thread's last answer: in its chunk, a chunk beside
     # it, its document.
-    + ["thread_chunk", "thread_near", "thread_doc"]
+    + ["thread_chunk", "thread_near", "thread_doc", "thread_after"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
                      "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
@@ -105,6 +105,7 @@ class Placement:
     thread_chunk: bool = False
     thread_near: bool = False
     thread_doc: bool = False
+    thread_after: bool = False  # in the same document, after the last answer
 
     def __post_init__(self) -> None:
         if not 0 <= self.position < self.spans_in_chunk:
@@ -180,7 +181,7 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
         row += [_names_noun(s.span.text, query.asks.noun, query.asks.words)]
         missing = wanted.name if wanted is not None and parts.get("type_mismatch") else ""
         row += [float(missing == t) for t in REQUIRED_TYPES]
-        row += [float(place.thread_chunk), float(place.thread_near), float(place.thread_doc)]
+        row += [float(place.thread_chunk), float(place.thread_near), float(place.thread_doc), float(place.thread_after)]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 

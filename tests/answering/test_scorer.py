@@ -264,7 +264,8 @@ def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(tm
 
     def thread(query):
         x = engine.extractor.features(query, scored)
-        return {name: x[:, CANDIDATE_FEATURES.index(name)] for name in ("thread_chunk", "thread_near", "thread_doc")}
+        return {name: x[:, CANDIDATE_FEATURES.index(name)]
+                for name in ("thread_chunk", "thread_near", "thread_doc", "thread_after")}
 
     followed = thread(engine.read("And how is it paid for?", history))
     alone = thread(engine.read("How is the Trust paid for?"))
@@ -273,5 +274,7 @@ def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(tm
         assert followed["thread_chunk"][i] == float(same_doc and span.chunk_id == last.chunk_id)
         assert followed["thread_near"][i] == float(same_doc and abs(span.chunk_id - last.chunk_id) == 1)
         assert followed["thread_doc"][i] == float(same_doc)
+        assert followed["thread_after"][i] == float(same_doc and span.start >= last.end)
     assert followed["thread_doc"].sum() > followed["thread_near"].sum() > 0 and followed["thread_chunk"].sum() > 0
+    assert followed["thread_doc"].sum() > followed["thread_after"].sum() > 0
     assert all(not v.any() for v in alone.values())
