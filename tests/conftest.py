@@ -51,6 +51,19 @@ def tiny_engine(tiny_settings: Settings) -> Engine:
     return Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
 
 
+@pytest.fixture
+def engine_over(tmp_path: Path):
+    """Build an engine (hashing embedder) over made-up pages: ``engine_over({"a.md": text})``."""
+    def build(pages: dict[str, str]) -> Engine:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        for name, text in pages.items():
+            (corpus / name).write_text(text, encoding="utf-8")
+        settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "embeddings", data_dir=tmp_path / "var")
+        return Engine.load(settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    return build
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("real")

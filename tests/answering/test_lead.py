@@ -77,39 +77,23 @@ def test_the_source_a_question_names_is_found_by_its_title(tiny_engine):
     assert named("How many officers according to the sources?", docs) is None  # no title says it
 
 
-def test_an_item_that_goes_on_from_its_introduction_is_quoted_with_it(tmp_path):
-    from bot.index.embed import HashingEmbedder
-    from bot.engine import Engine
-    from bot.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.md").write_text(
+def test_an_item_that_goes_on_from_its_introduction_is_quoted_with_it(engine_over):
+    engine = engine_over({"a.md":
         "---\ntitle: The Authority\ndate: June 2017\n---\nThe Authority\n\nThe Authority must also:\n\n"
         "- set policing targets and publish them every year;\n- publish annual plans and accounts every year;\n"
-        "- run the custody visiting scheme every year.\n", encoding="utf-8")
-    engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "e", data_dir=tmp_path / "v"),
-                         embedder=HashingEmbedder(), progress=lambda _: None)
+        "- run the custody visiting scheme every year.\n"})
     answer = engine.ask("Did the Authority publish plans and accounts every year?")
     assert answer.answer == "The Authority must also:" + JOINER + "publish annual plans and accounts every year;"
     assert [c.quote for c in answer.lead] == ["The Authority must also:", "publish annual plans and accounts every year;"]
     assert not any(s.citation.quote[:1].islower() for s in answer.supporting)  # no item cut from its introduction
 
 
-def _engine(tmp_path, text: str):
-    from bot.index.embed import HashingEmbedder
-    from bot.engine import Engine
-    from bot.settings import Settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "a.md").write_text("---\ntitle: Who polices where\ndate: June 2017\n---\n" + text, encoding="utf-8")
-    return Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "e", data_dir=tmp_path / "v"),
-                       embedder=HashingEmbedder(), progress=lambda _: None)
+def _engine(engine_over, text: str):
+    return engine_over({"a.md": "---\ntitle: Who polices where\ndate: June 2017\n---\n" + text})
 
 
-def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_describes_it(tmp_path):
-    engine = _engine(tmp_path, "Other forces\n\nCanal Friends Patrol\n\nA volunteer body patrolling the towpaths "
+def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_describes_it(engine_over):
+    engine = _engine(engine_over, "Other forces\n\nCanal Friends Patrol\n\nA volunteer body patrolling the towpaths "
                                "and locks of the old canal at night.\n\nFirst contact the moorings office\n\n"
                                "A group of boat owners keeping an eye on the moorings.\n")
     answer = engine.ask("Which body patrols the towpaths and locks at night?")
@@ -128,16 +112,16 @@ def test_a_who_or_which_question_gets_the_name_line_above_the_sentence_that_desc
     assert with_name(owners, "Who keeps an eye on the moorings?") is owners  # the line above is a phrase, not a name
 
 
-def test_the_last_line_of_an_address_is_no_name_line(tmp_path):
-    engine = _engine(tmp_path, "Write to us\n\nHarbour Trust\nQuay Street\nPortbury PB1 2CD\n\n"
+def test_the_last_line_of_an_address_is_no_name_line(engine_over):
+    engine = _engine(engine_over, "Write to us\n\nHarbour Trust\nQuay Street\nPortbury PB1 2CD\n\n"
                                "Ring the harbour line to complain by telephone.\n")
     [ring] = [s for s in engine.index.spans if s.kind == "sentence" and s.text.startswith("Ring the")]
     query = engine.queries.build("Who else can I complain to?")
     assert engine.extractor.assembler._with_name_line(ring, query) is ring  # not "Portbury PB1 2CD / Ring the..."
 
 
-def test_the_ranker_s_pick_and_the_rules_best_side_by_side_are_quoted_as_one_passage(tmp_path):
-    engine = _engine(tmp_path, "Complaints\n\nIf you have a complaint, first make it to the Harbour Trust.\n\n"
+def test_the_ranker_s_pick_and_the_rules_best_side_by_side_are_quoted_as_one_passage(engine_over):
+    engine = _engine(engine_over, "Complaints\n\nIf you have a complaint, first make it to the Harbour Trust.\n\n"
                                "You can write to the Trust at 1 Quay Street.\n\nSomething else entirely.\n")
     spans = {s.text: s for s in engine.index.spans if s.kind == "sentence"}
     advice, route = spans["If you have a complaint, first make it to the Harbour Trust."], \

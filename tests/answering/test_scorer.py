@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
-from bot.settings import Settings
 from bot.index.embed import HashingEmbedder
 from bot.answering.explain import Trace
 from bot.schema import ScoredSpan, Span
@@ -243,20 +242,15 @@ def test_hybrid_leads_with_the_ranker_s_choice_only_among_what_the_rules_would_a
     assert "1829" in answer.answer
 
 
-def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(tmp_path):
+def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(engine_over):
     # The ranker learns how often a follow-up is answered beside its last answer; the features
     # say where each candidate sits against it, and are all 0 for a question on its own.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "trust.md").write_text(
-        "# Harbour Trust\n\n## Origins\n\nThe Harbour Trust was founded in 1902 by the port's merchants.\n\n"
-        "## Wardens\n\nThe Trust has 40 volunteer wardens who patrol the quays.\n\n"
-        "## Funding\n\nThe Trust is paid for by mooring fees and a small grant.\n\n"
-        "## Boats\n\nThe Trust keeps two pilot boats at the north quay.\n", encoding="utf-8")
-    (corpus / "canal.md").write_text("# Canal Friends\n\nCanal Friends clear the towpaths every spring.\n",
-                                     encoding="utf-8")
-    engine = Engine.load(Settings(corpus_dir=corpus, index_dir=tmp_path / "embeddings", data_dir=tmp_path / "var"),
-                         embedder=HashingEmbedder(), progress=lambda _: None)
+    engine = engine_over({
+        "trust.md": "# Harbour Trust\n\n## Origins\n\nThe Harbour Trust was founded in 1902 by the port's merchants.\n\n"
+                    "## Wardens\n\nThe Trust has 40 volunteer wardens who patrol the quays.\n\n"
+                    "## Funding\n\nThe Trust is paid for by mooring fees and a small grant.\n\n"
+                    "## Boats\n\nThe Trust keeps two pilot boats at the north quay.\n",
+        "canal.md": "# Canal Friends\n\nCanal Friends clear the towpaths every spring.\n"})
     index = engine.index
     last = next(span for span in index.spans if "wardens" in span.text)
     scored = [ScoredSpan(i, span, 0.0, 0.0, 0.0, 0.0, 0.0) for i, span in enumerate(index.spans)]
