@@ -315,7 +315,7 @@ class Extractor:
                                         thread_chunk=(doc, at) in last_chunks,
                                         thread_near=(doc, at - 1) in last_chunks or (doc, at + 1) in last_chunks,
                                         thread_doc=any(doc == d for d, _ in last_chunks),
-                                        thread_after=any(doc == q.doc_id and s.span.start >= q.end for q in last)))
+                                        thread_after=any(doc == said.doc_id and s.span.start >= said.end for said in last)))
         return candidate_features(query, scored, self.lexical.idf, placements)
 
     def _hand_scored(self, query: Query, hits: list[Hit]) -> list[ScoredSpan]:
