@@ -303,8 +303,9 @@ class Extractor:
 
     def features(self, query: Query, scored: Sequence[ScoredSpan]) -> np.ndarray:
         """The fitted ranker's features of each candidate (scorer.CANDIDATE_FEATURES)."""
-        last = [self.index.spans[i] for i in self.quotes.find(query.last_quoted)[0]] if query.followup else []
+        last = [self.index.spans[i] for i in self.quotes.find(query.last_quoted)[0]]  # none for a question on its own
         last_chunks = {(span.doc_id, span.chunk_id) for span in last}
+        last_docs = {span.doc_id for span in last}
         placements = []
         for s in scored:
             chunk = self.index.chunks[s.span.chunk_id]
@@ -314,7 +315,7 @@ class Extractor:
                                         f"{self.index.documents[doc].title} {chunk.heading}",
                                         thread_chunk=(doc, at) in last_chunks,
                                         thread_near=(doc, at - 1) in last_chunks or (doc, at + 1) in last_chunks,
-                                        thread_doc=any(doc == d for d, _ in last_chunks),
+                                        thread_doc=doc in last_docs,
                                         thread_after=any(doc == said.doc_id and s.span.start >= said.end for said in last)))
         return candidate_features(query, scored, self.lexical.idf, placements)
 

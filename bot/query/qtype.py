@@ -112,7 +112,8 @@ _PHONE_QUESTION = re.compile(
     # someone's number is for one to ring ("What is the number of officers?" asks for a count).
     r"|^what(?:'s|’s| is| are| was) (?:the|their|its|his|her|your) (?:[\w-]+ )?number(?: (?:for|to call|to ring)\b.*)?\W*$"
 )
-# An email address: asked for as such, or "can I email them?" ("Is there an email address...?" asks for one too).
+# An email address: asked for as such ("Is there an email address...?" too), or by "email" in a
+# question that is no yes/no one ("what's their email?"; "Can I complain by email?" is yes/no).
 _EMAIL_QUESTION = re.compile(r"\be-?mail address(?:es)?\b")
 _EMAIL_ANY = re.compile(r"\be-?mail\b")
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -54,7 +54,7 @@ def has_new_name(text: str, question: str) -> bool:
     ("Can I just do it over the phone?", PHONE),
     # A whole question for someone's number asks for one to ring; "the number of" asks for a count.
     ("What's their number?", PHONE),
-    ("what is the minicom number for complaints?", PHONE),
+    ("what is the textphone number for members?", PHONE),
     ("What is the number of wardens?", None),
     # An email address is not a postal one.
     ("What's the email address for the Harbour Trust?", EMAIL),
