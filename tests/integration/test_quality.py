@@ -47,6 +47,7 @@ SET_FLOORS = {
     "fresh9": (0.75, 0.75, 0.53),  # likewise (session 12)
     "fresh10": (0.73, 0.72, 0.56),  # likewise (session 13)
     "fresh11": (0.63, 0.66, 0.65),  # likewise (session 14)
+    "fresh12": (0.78, 0.72, 0.43),  # likewise (session 15)
 }
 QUESTION_SETS = {qs.name: qs for qs in read_sets()}
 SETS = {
