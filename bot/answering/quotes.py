@@ -19,8 +19,16 @@ class QuotedSpans:
     def __init__(self, spans: Sequence[Span]) -> None:
         self.spans = spans
         self._by_text: dict[str, list[int]] = {}
+        # A span that is a quotation ('"The Trust was founded in 1901.') quotes the same words as
+        # the answer that gave them plainly, from this page or another: its words between the marks.
+        self._bare: dict[int, str] = {}
+        self._by_bare: dict[str, list[int]] = {}
         for span_id, s in enumerate(spans):
             self._by_text.setdefault(s.text, []).append(span_id)
+            bare = s.text.strip(_QUOTE_MARKS)
+            if bare != s.text and len(bare) >= _SHORTEST:
+                self._bare[span_id] = bare
+                self._by_bare.setdefault(bare, []).append(span_id)
         # Each document's spans in reading order, and their starts, to find what comes next.
         self._order: dict[str, list[int]] = {}
         for span_id in sorted(range(len(spans)), key=lambda i: (spans[i].doc_id, spans[i].start)):
@@ -58,15 +66,17 @@ class QuotedSpans:
     def quoting(self, piece: str) -> list[int]:
         """Spans whose text is the piece; for a piece shortened by the client, those holding it;
         for a piece quoting a sentence with the one that goes on from it, both."""
-        exact = self._by_text.get(piece)
+        exact = self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])
         if exact or len(piece) < _SHORTEST:
-            return exact or []
+            return exact
         return list(self._holding(piece))
 
     def _scan(self, piece: str) -> tuple[int, ...]:
         core = piece.rstrip(" .…")
         holding = tuple(i for i, s in enumerate(self.spans) if core in s.text)
-        return holding or tuple(i for i, s in enumerate(self.spans) if s.text in piece)
+        return holding or tuple(i for i, s in enumerate(self.spans)
+                                if s.text in piece or (i in self._bare and self._bare[i] in piece))
 
 
+_QUOTE_MARKS = " \"'“”‘’"
 _SHORTEST = 20  # a shorter piece is matched only exactly: too little to trust a partial match

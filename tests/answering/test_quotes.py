@@ -54,3 +54,17 @@ def test_a_piece_quoting_two_spans_whole_finds_both_and_what_follows_them():
     piece = "First we listen. Then we act on what we heard."
     assert quotes.quoting(piece) == [0, 1]
     assert quotes.find([piece], last=[piece]) == ({0, 1}, {2})
+
+
+def test_a_span_that_is_a_quotation_is_found_from_the_words_it_quotes():
+    # One page quotes a sentence between marks that the answer gave plainly, alone or followed by
+    # the next sentence: the quotation is the passage said, not a new one to offer again.
+    opened, closed = '"The review was led by an independent panel.', "It reported in the spring.”"
+    body = f"{opened} {closed} Other news."
+    quotes = QuotedSpans([Span(0, "d.md", 0, len(opened), opened),
+                          Span(0, "d.md", len(opened) + 1, len(opened) + 1 + len(closed), closed),
+                          Span(0, "d.md", body.index("Other"), len(body), "Other news.")])
+    assert quotes.quoting("The review was led by an independent panel.") == [0]
+    assert quotes.quoting("The review was led by an independent panel. It reported in the spring.") == [0, 1]
+    assert quotes.quoting("It reported in the spring.") == [1]
+    assert quotes.quoting('"Other') == []  # marks alone make no quotation of a short piece
