@@ -3,8 +3,8 @@
 import pytest
 
 from bot.query.qtype import (
-    ADDRESS, COUNT, DATE, DURATION, EMAIL, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY, SHARE,
-    SIZE, TIME, AnswerType, acronym_asked, counted_phrase, expected_type, has_date, has_duration, mentions_figure, read_asks,
+    ADDRESS, COUNT, DATE, DURATION, EMAIL, EXPANSION, EXPANSION_LIKELY, MONEY, NAME_LIKELY, NUMBER_LIKELY, PERSON, PHONE, PLACE, PLACE_LIKELY,
+    POSTCODE, SHARE, SIZE, TIME, AnswerType, acronym_asked, counted_phrase, expected_type, has_date, has_duration, mentions_figure, read_asks,
     spells_out, stands_for,
 )
 from bot.query import qtype
@@ -60,6 +60,10 @@ def has_new_name(text: str, question: str) -> bool:
     ("What's the email address for the Harbour Trust?", EMAIL),
     ("Is there an email address I can write to?", EMAIL),
     ("what's their email?", EMAIL),
+    # A postcode is asked for as such: a street without one does not answer.
+    ("what's the postcode for that?", POSTCODE),
+    ("What is their full post code?", POSTCODE),
+    ("which zip code is the office in?", POSTCODE),
     ("Where do I post a complaint about the police?", ADDRESS),
     # Who a letter goes to is where it goes: the recipient's name heads the address.
     ("who do I address the letter to?", ADDRESS),
@@ -140,6 +144,10 @@ def test_dates_durations_places_and_phone_numbers():
     assert satisfies(PHONE, "Call 101 to make a complaint via telephone.", "What number?", [])
     assert satisfies(EMAIL, "Write to enquiries@harbour-trust.example.org with your name.", "Email?", [])
     assert not satisfies(EMAIL, "Harbour House\nQuay Street\nPortbury PB1 2AA", "Email?", [])
+    assert satisfies(POSTCODE, "Harbour House\nQuay Street\nPortbury PB1 2AA", "Postcode?", [])
+    assert satisfies(POSTCODE, "1 Dock Road, Exampleton, TX 75001-1234", "Zip code?", [])
+    assert not satisfies(POSTCODE, "Harbour House\n12 Quay Street", "Postcode?", [])  # a street, no postcode
+    assert not satisfies(POSTCODE, "Textphone: 18001 0300 123 4567", "Postcode?", [])  # five digits of a number
     assert not satisfies(PLACE, "The 'Scotland Yard' brand is known around the world.", "Where is New Scotland Yard?", [])
 
 
