@@ -55,7 +55,8 @@ class QuotedSpans:
             ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
             pos = bisect.bisect_left(starts, end)
             if pos < len(ids):
-                out.append(ids[pos])
+                # Every span starting there: the sentence and the block (a list, an address) it opens.
+                out.extend(ids[pos:bisect.bisect_right(starts, starts[pos])])
         return out
 
     def starting_within(self, doc_id: str, start: int, end: int) -> list[int]:

@@ -68,3 +68,16 @@ def test_a_span_that_is_a_quotation_is_found_from_the_words_it_quotes():
     assert quotes.quoting("The review was led by an independent panel. It reported in the spring.") == [0, 1]
     assert quotes.quoting("It reported in the spring.") == [1]
     assert quotes.quoting('"Other') == []  # marks alone make no quotation of a short piece
+
+
+def test_every_span_starting_right_after_the_piece_follows_it():
+    # After "First we listen." come both the sentence "Write to us at:" and the block it opens
+    # (the address): "where do I write to?" is answered by the block, so both follow the answer.
+    said, opener, address = "First we listen.", "Write to us at:", "Harbour House\nQuay Street"
+    body = f"{said}\n{opener}\n{address}"
+    block_end = len(body)
+    quotes = QuotedSpans([Span(0, "d.md", 0, len(said), said),
+                          Span(0, "d.md", len(said) + 1, len(said) + 1 + len(opener), opener),
+                          Span(0, "d.md", len(said) + 1, block_end, f"{opener}\n{address}"),
+                          Span(0, "d.md", body.index(address), block_end, address)])
+    assert quotes.find([said], last=[said]) == ({0}, {1, 2})
