@@ -100,7 +100,7 @@ _ROLE = (
 )
 _WHO_IS_ROLE = re.compile(
     r"^who(?:'s|’s| is| was| were| are| became)\s+(?:the\s+)?(?:[\w’'-]+\s+){0,4}?" + _ROLE
-    + r"s?\b(?:\s+(?:of|for|at|in)\b[^?]*)?\s*\??\s*$",
+    + r"s?\b(?:\s+(?!of\b|for\b|at\b|in\b)[a-z]+)?(?:\s+(?:of|for|at|in)\b[^?]*)?\s*\??\s*$",
     re.IGNORECASE,
 )
 _MONEY_WORDS = re.compile(r"\b(salary|salaries|wage|wages|pay|paid|earn|earns|earning|earnings|cost|costs|price|fee|fees"

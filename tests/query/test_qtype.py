@@ -48,6 +48,9 @@ def has_new_name(text: str, question: str) -> bool:
     ("Who chairs the LGBT+ Independent Advisory Group?", PERSON),
     ("What's the name of the Met's current Deputy Commissioner?", PERSON),
     ("Who was the first Commissioner then?", PERSON),  # a closing word of chat changes nothing
+    # A role of two words ("chief constable", "director general") names a person as one word does.
+    ("who's their chief constable?", PERSON),
+    ("Who is the Director General of the Harbour Trust?", PERSON),
     ("What is the name of the reform plan?", NAME_LIKELY),
     ("What's the phone number for the IPCC?", PHONE),
     ("Can I complain to the police by phone?", PHONE),
