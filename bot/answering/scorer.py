@@ -85,6 +85,9 @@ CANDIDATE_FEATURES = (
     # A follow-up is often answered near its thread's last answer: in its chunk, a chunk beside
     # it, its document.
     + ["thread_chunk", "thread_near", "thread_doc", "thread_after"]
+    # The same, weighted by the span's term coverage: near the last answer counts for more when
+    # the span also holds the thread's words ("which part handles that?" after "X leads on Y").
+    + ["thread_chunk_x_coverage", "thread_near_x_coverage", "thread_doc_x_coverage", "thread_after_x_coverage"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
                      "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
@@ -181,7 +184,8 @@ def candidate_features(query: Query, scored: Sequence[ScoredSpan], idf: Callable
         row += [_names_noun(s.span.text, query.asks.noun, query.asks.words)]
         missing = wanted.name if wanted is not None and parts.get("type_mismatch") else ""
         row += [float(missing == t) for t in REQUIRED_TYPES]
-        row += [float(place.thread_chunk), float(place.thread_near), float(place.thread_doc), float(place.thread_after)]
+        thread = [float(place.thread_chunk), float(place.thread_near), float(place.thread_doc), float(place.thread_after)]
+        row += thread + [flag * s.coverage for flag in thread]
         rows.append(row)
     return np.array(rows, dtype=np.float64)
 

@@ -253,13 +253,14 @@ def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(en
         "canal.md": "# Canal Friends\n\nCanal Friends clear the towpaths every spring.\n"})
     index = engine.index
     last = next(span for span in index.spans if "wardens" in span.text)
-    scored = [ScoredSpan(i, span, 0.0, 0.0, 0.0, 0.0, 0.0) for i, span in enumerate(index.spans)]
+    coverage = [0.1 * (i + 1) for i in range(len(index.spans))]
+    scored = [ScoredSpan(i, span, 0.0, 0.0, 0.0, coverage[i], 0.0) for i, span in enumerate(index.spans)]
     history = [Turn("user", "Who patrols the quays?"), Turn("assistant", last.text)]
+    places = ("thread_chunk", "thread_near", "thread_doc", "thread_after")
 
     def thread(query):
         x = engine.extractor.features(query, scored)
-        return {name: x[:, CANDIDATE_FEATURES.index(name)]
-                for name in ("thread_chunk", "thread_near", "thread_doc", "thread_after")}
+        return {name: x[:, CANDIDATE_FEATURES.index(name)] for place in places for name in (place, f"{place}_x_coverage")}
 
     followed = thread(engine.read("And how is it paid for?", history))
     alone = thread(engine.read("How is the Trust paid for?"))
@@ -271,4 +272,6 @@ def test_a_follow_up_s_candidates_are_placed_against_its_thread_s_last_answer(en
         assert followed["thread_after"][i] == float(same_doc and span.start >= last.end)
     assert followed["thread_doc"].sum() > followed["thread_near"].sum() > 0 and followed["thread_chunk"].sum() > 0
     assert followed["thread_doc"].sum() > followed["thread_after"].sum() > 0
+    for place in places:  # each place again, weighted by how much of the thread's words the span holds
+        assert list(followed[f"{place}_x_coverage"]) == pytest.approx([f * c for f, c in zip(followed[place], coverage)])
     assert all(not v.any() for v in alone.values())
