@@ -67,7 +67,7 @@ class QuotedSpans:
     def quoting(self, piece: str) -> list[int]:
         """Spans whose text is the piece; for a piece shortened by the client, those holding it;
         for a piece quoting a sentence with the one that goes on from it, both."""
-        exact = self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])
+        exact = list(dict.fromkeys(self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])))
         if exact or len(piece) < _SHORTEST:
             return exact
         return list(self._holding(piece))

@@ -204,7 +204,7 @@ def expected_type(question: str) -> AnswerType | None:
         return EMAIL
     if _POSTCODE_QUESTION.search(q):
         return POSTCODE
-    if re.search(r"\b(address|postcode|post code)\b|^where\b.*\b(write|post|send)\b"
+    if re.search(r"\baddress\b|^where\b.*\b(write|post|send)\b"
                  r"|\bwhere (?:do|should|can|could|would|must) (?:i|we|you) (?:write|post|send)\b", q):
         return ADDRESS
     if re.match(r"where(?:abouts)?(?: exactly)?(?:'s|’s| is| are| was| were)\b", q):

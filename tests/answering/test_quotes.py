@@ -67,6 +67,7 @@ def test_a_span_that_is_a_quotation_is_found_from_the_words_it_quotes():
     assert quotes.quoting("The review was led by an independent panel.") == [0]
     assert quotes.quoting("The review was led by an independent panel. It reported in the spring.") == [0, 1]
     assert quotes.quoting("It reported in the spring.") == [1]
+    assert quotes.quoting('"The review was led by an independent panel.') == [0]  # once, marks and all
     assert quotes.quoting('"Other') == []  # marks alone make no quotation of a short piece
 
 
