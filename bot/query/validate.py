@@ -158,7 +158,8 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno}, column {exc.colno}"
-        raise RequestError(f"broken JSON: {exc.msg} at {where}") from None
+        # (Some of json's messages end in "at": "Unterminated string starting at".)
+        raise RequestError(f"broken JSON: {exc.msg.removesuffix(' at')} at {where}") from None
     except RecursionError:
         raise RequestError("broken JSON: nested too deeply") from None
     except ValueError as exc:  # e.g. an integer over Python's 4300-digit limit

@@ -314,3 +314,12 @@ def test_real_cli_single_questions(tmp_path):
     odd = subprocess.run([sys.executable, "-m", "bot", "ask", "<img src=x onerror=alert(1)> 🚓 \u202e من"],
                          cwd=PROJECT_ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert odd.returncode == 0 and "Traceback" not in odd.stderr and odd.stdout.strip()
+
+
+def test_broken_json_is_named_once_with_where_it_broke():
+    from bot.query.validate import RequestError, loads
+
+    with pytest.raises(RequestError) as caught:
+        loads('{"question": "Who runs the Trust?')
+    # json says "Unterminated string starting at"; the message says where, once.
+    assert str(caught.value) == "broken JSON: Unterminated string starting at column 14"
