@@ -143,14 +143,14 @@ def test_dates_durations_places_and_phone_numbers():
     assert satisfies(DURATION, "The jury heard seven weeks of detailed evidence.", "How long?", [])
     assert satisfies(DURATION, "The MPS response is a two-year plan: New Met for London 2023-25", "How long?", [])
     assert not satisfies(DURATION, "You should first make the complaint to the MPS.", "How long do I have?", [])
-    assert satisfies(ADDRESS, "22nd Floor, Empress State Building\nLillie Road\nLondon SW6 1TR", "Where?", [])
+    assert satisfies(ADDRESS, "4th Floor, Harbour House\nQuay Street\nPortbury PB1 2AA", "Where?", [])
     assert satisfies(PHONE, "Call 101 to make a complaint via telephone.", "What number?", [])
     assert satisfies(EMAIL, "Write to enquiries@harbour-trust.example.org with your name.", "Email?", [])
     assert not satisfies(EMAIL, "Harbour House\nQuay Street\nPortbury PB1 2AA", "Email?", [])
     assert satisfies(POSTCODE, "Harbour House\nQuay Street\nPortbury PB1 2AA", "Postcode?", [])
     assert satisfies(POSTCODE, "1 Dock Road, Exampleton, TX 75001-1234", "Zip code?", [])
     assert not satisfies(POSTCODE, "Harbour House\n12 Quay Street", "Postcode?", [])  # a street, no postcode
-    assert not satisfies(POSTCODE, "Textphone: 18001 0300 123 4567", "Postcode?", [])  # five digits of a number
+    assert not satisfies(POSTCODE, "Textphone: 19002 0300 123 4567", "Postcode?", [])  # five digits of a number
     assert not satisfies(PLACE, "The 'Scotland Yard' brand is known around the world.", "Where is New Scotland Yard?", [])
 
 
