@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from bot.query.acronyms import AcronymMap, name_run
 from bot.schema import Answer, Document, Span
@@ -85,8 +86,10 @@ _QUESTION_OPENERS = frozenset(
     "should shall may must have has".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_FILLER = frozenset("a an the of to in on for and or is are was were do does did i me my we our you your it its "
-                    "be by at with about can could should would will may might must shall".split())
+# A near-repeat is judged on content words: English function words (NLTK's standard list, as
+# bm25s ships it) left out. Not ``terms()``'s list, which also drops "mean" and "what": "What
+# does X mean?" is not a repeat of "X".
+_FILLER = frozenset(STOPWORDS_EN_PLUS)
 
 
 def reads_as_question(text: str) -> bool:
