@@ -32,7 +32,7 @@ from bot.query.conversation import Query
 from bot.answering.figures import FigurePicker
 from bot.text.forms import span_penalty
 from bot.query.qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms,
-                    mentions_figure, satisfies, says_change, says_duty)
+                    mentions_figure, satisfies, says_change, says_duty, says_negation)
 from bot.index.store import Index
 from bot.answering.lists import ListPassage, Lists
 from bot.answering.quotes import QuotedSpans
@@ -88,6 +88,7 @@ class Weights:
     change: float = 0.15  # bonus when a question asks whether something grew or shrank, for a passage saying so
     duty: float = 0.15  # ...or what someone must or is expected to do, for a passage saying what they will or must
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
+    negation: float = 1.0  # ...the same for a passage saying no negative when the question asks by one
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
     missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of Exampleton Police")
@@ -141,6 +142,7 @@ class Extractor:
         self._form: Lazy[int, float] = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
         self._says_change: Lazy[int, bool] = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
         self._says_duty: Lazy[int, bool] = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
+        self._says_negation: Lazy[int, bool] = Lazy(lambda i: says_negation(index.spans[i].text), SPAN_CACHE)
         # Each chunk's terms (with its page title and heading) in order, as one array of term ids:
         # names are found as runs of terms in it, and a candidate chunk's term set read from it.
         self._chunk_words = ChunkTerms([f"{index.documents[c.doc_id].title} {c.heading} {c.text}" for c in index.chunks])
@@ -385,6 +387,8 @@ class Extractor:
                 parts.append(("change", w.change))
             if duty and self._says_duty[span_id]:
                 parts.append(("duty", w.duty))
+            if query.asks.negated and not self._says_negation[span_id]:
+                parts.append(("negation", -w.negation))
             if span_id in succession:
                 parts.append(("succession", w.succession))
             if asked and (self._own_terms[span_id] <= asked or _echoes_by_line(self._lines[span_id], asked)):

@@ -366,6 +366,37 @@ _CHANGE_SAID = re.compile(
 )
 
 
+# "Who did the Trust not consult?", "Which boroughs have no station?": a question asking for
+# something by a negation is answered by a passage that says the negative; a passage without one
+# answers the same words without the "not", another question. Only the asking clause counts: not
+# an if-clause ("what if they don't reply?"), the asker's own situation ("I can't phone, who...")
+# or a tag ("..., isn't it?"). Yes/no questions are answered either way.
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot)\b|n[’']t\b", re.IGNORECASE)
+_SAYS_NEGATION = re.compile(_NEGATION.pattern + r"|\b(?:without|unable|non-\w+|refus\w*|fail\w*)\b", re.IGNORECASE)
+_CONDITION_CLAUSE = re.compile(r"\b(?:if|unless)\b[^,;?]*", re.IGNORECASE)
+_ASKER_NEGATED = re.compile(r"\b(?:i|we|you)\s+(?:\w+n[’']t|cannot|can not|(?:am|are|do|did|could|would)\s+not)\b"
+                            r"|\b(?:i[’']m|we[’']re|you[’']re)\s+not\b", re.IGNORECASE)
+# "Which body no longer exists?" asks what changed: a passage saying what replaced it answers.
+_NO_LONGER = re.compile(r"\bno longer\b|\bnot any ?more\b", re.IGNORECASE)
+_TAG = re.compile(r"\b\w+n[’']t\s+(?:it|they|there|he|she|we|you)\b\s*(?:[-–—,?!.]|$)", re.IGNORECASE)
+
+
+def asks_negated(question: str, kind: str | None = None) -> bool:
+    """Whether a wh-question asks for something by a negation ("Who did it not consult?");
+    ``kind``: its ``wh_class``, when already known."""
+    q = without_lead_in(question)
+    if YES_NO_LEAD.match(q) or (kind or wh_class(question)) == "other":
+        return False
+    for clause in (_CONDITION_CLAUSE, _ASKER_NEGATED, _TAG, _NO_LONGER):
+        q = clause.sub(" ", q)
+    return bool(_NEGATION.search(q))
+
+
+def says_negation(text: str) -> bool:
+    """Whether the text says a negative ("not", "never", "no", "without", "unable"...)."""
+    return bool(_SAYS_NEGATION.search(text))
+
+
 def asks_about_change(question: str) -> bool:
     """Whether the question asks if something grew or shrank."""
     return bool(_CHANGE_ASKED.search(question))
@@ -656,6 +687,7 @@ class Asks:
     definition: frozenset[str] = frozenset()  # the terms of X in "What is X?" or "What does X mean?"
     list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
     noun: str = ""  # "Which charter...?", "What kind of arches...?": the word it asks to be named (``asked_noun``)
+    negated: bool = False  # "Who did it not consult?": answered by a passage saying a negative (``asks_negated``)
 
     def __post_init__(self) -> None:
         if self.kind not in WH_CLASSES:
@@ -680,10 +712,12 @@ def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
     """What ``question`` asks for; ``focus``: the terms a role is looked for among (a follow-up's own)."""
     lowered = question.lower()
     definition = _DEFINITION_Q.match(question.strip())
-    return Asks(wanted=expected_type(question), kind=wh_class(question),
+    kind = wh_class(question)
+    return Asks(wanted=expected_type(question), kind=kind,
                 words=frozenset(re.findall(r"[a-z]+", lowered)), name_words=frozenset(re.findall(r"[a-z']+", lowered)),
                 counted=tuple(counted_phrase(question)), workforce=workforce_asked(question),
                 acronym=acronym_asked(question), roles=frozenset(roles_asked(question, focus)),
                 change=asks_about_change(question), duty=asks_about_duty(question), future=bool(_NEXT.search(question)),
                 definition=frozenset(terms(definition.group(1) or definition.group(2))) if definition else frozenset(),
-                list_head=tuple(list_head(question)), noun=asked_noun(question))
+                list_head=tuple(list_head(question)), noun=asked_noun(question),
+                negated=asks_negated(question, kind))

@@ -144,3 +144,16 @@ def test_weights_set_on_the_extractor_reach_its_assembler_and_a_copy_leaves_the_
     tried.weights = dataclasses.replace(weights, extra_piece_margin=0.0, list_margin=0.0)
     assert tried.assembler.weights is tried.weights and tried.assembler.weights.extra_piece_margin == 0.0
     assert extractor.assembler is original and original.weights is weights == extractor.weights
+
+
+def test_a_question_asking_by_a_negation_is_answered_only_by_a_passage_saying_one(engine_over):
+    """"Who did the scholars not work for?" is another question than "Who did the scholars work
+    for?": a passage saying only whom they worked for does not answer it (SQuAD 2.0 writes many
+    unanswerable questions so); one saying a negative may."""
+    engine = _engine(engine_over, "The harbour scholars\n\nThe harbour scholars worked for the Duke of Exampleton "
+                                  "and mapped the estuary for him.\n\nThe ferry guild\n\nThe ferry guild refused to "
+                                  "hire river pilots from upstream.\n")
+    assert engine.ask("Who did the harbour scholars work for?").answered
+    assert not engine.ask("Who did the harbour scholars not work for?").answered
+    answer = engine.ask("Who did the ferry guild not hire?")
+    assert answer.answered and "refused to hire river pilots" in answer.answer

@@ -351,3 +351,21 @@ def test_which_and_what_questions_ask_for_the_noun_after_them():
     assert asked_noun("and which level is the role") == "level"
     assert asked_noun("What is the capital?") == ""  # "what is" asks no noun
     assert asked_noun("Who signed it?") == ""
+
+
+def test_a_wh_question_asking_by_a_negation_wants_a_passage_saying_one():
+    from bot.query.qtype import asks_negated, says_negation
+
+    for question in ["Who did the harbour scholars not work for?", "Which boroughs have no ferry stop?",
+                     "and why can't the Trust repair the pier?", "What was never finished?"]:
+        assert asks_negated(question), question
+        assert read_asks(question).negated, question
+    # Not the asking clause: a condition, the asker's own situation, a tag; "no longer" asks what
+    # changed; and a yes/no question is answered either way.
+    for question in ["What happens if a member doesn't vote?", "If I'm not happy, who can I go to?",
+                     "I can't use a phone, how else can I report it?", "It's busy, isn't it - how many boats moor there?",
+                     "Which board no longer meets?", "Does the Trust not own the pier?", "Who built the pier?"]:
+        assert not asks_negated(question), question
+    assert says_negation("The Trust did not repair the pier.") and says_negation("Boats without a licence are towed.")
+    assert says_negation("The guild refused to hire river pilots.") and says_negation("It was unable to pay.")
+    assert not says_negation("The Trust repaired the pier in 1901.")
