@@ -89,6 +89,7 @@ class Weights:
     duty: float = 0.15  # ...or what someone must or is expected to do, for a passage saying what they will or must
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     negation: float = 1.0  # ...the same for a passage saying no negative when the question asks by one
+    missing_figure: float = 1.0  # ...and for a passage whose chunk lacks a figure the question gives ("in 1805")
     form_penalty: float = 0.2  # penalty for spans that can't answer by themselves (questions, captions, headlines)
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
     missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of Exampleton Police")
@@ -368,6 +369,10 @@ class Extractor:
         first_alternative = self._coverage_plan(query.first_alternative, query.soft, query.aliases) \
             if query.first_alternative else None
         change, duty = query.asks.change, query.asks.duty
+        # "What was built in 1805?" is answered where 1805 is said: a passage whose chunk never
+        # gives a figure the question gives answers another question (yes/no ones aside: "Is it
+        # 5,000?" is answered by the passage saying 4,800).
+        figures = set() if query.yes_no else {t for t in query.own_terms or query.focus_terms if any(c.isdigit() for c in t)}
         scored = []
         for span_id, cos_span in zip(span_ids, cos):
             span = self.index.spans[span_id]
@@ -396,6 +401,8 @@ class Extractor:
             parts.append(("recency", w.recency * self._recency[span.doc_id]))
             if self.missing_entities(query, span.chunk_id):
                 parts.append(("missing_entity", -w.missing_entity))
+            if figures and not figures <= self._chunk_terms[span.chunk_id]:
+                parts.append(("missing_figure", -w.missing_figure))
             if span.chunk_id in missing_names or span.chunk_id in off_subject:
                 parts.append(("missing_name", -w.missing_name))
             if self._form[span_id]:

@@ -157,3 +157,14 @@ def test_a_question_asking_by_a_negation_is_answered_only_by_a_passage_saying_on
     assert not engine.ask("Who did the harbour scholars not work for?").answered
     answer = engine.ask("Who did the ferry guild not hire?")
     assert answer.answered and "refused to hire river pilots" in answer.answer
+
+
+def test_a_question_giving_a_figure_is_answered_only_where_that_figure_is_said(engine_over):
+    """"What did the Trust build in 1905?" is not answered by a passage on what it built in 1901."""
+    engine = _engine(engine_over, "The pier\n\nThe Harbour Trust built the north pier in 1901 from local granite.\n\n"
+                                  "The ferry\n\nThe ferry guild runs boats across the estuary every hour.\n")
+    asked = "What did the Harbour Trust build from local granite in {}?"
+    assert "north pier" in engine.ask(asked.format(1901)).answer
+    assert not engine.ask(asked.format(1905)).answered
+    # A yes/no question is answered by the passage giving the other figure.
+    assert engine.ask("Did the Harbour Trust build the north pier in 1905?").answered
