@@ -37,7 +37,8 @@ FORMAT = 2  # 2: IDF, neighbour and novel-content features; a listwise ranker
 
 # The hand rules' named parts (answer.Extractor.score) used as features.
 RULE_PARTS = ("answer_type", "type_mismatch", "change", "duty", "succession", "echo", "recency", "missing_entity",
-              "missing_name", "form_penalty", "no_action", "repeated", "continuation", "elaboration")
+              "missing_name", "form_penalty", "no_action", "repeated", "continuation", "elaboration", "negation",
+              "missing_figure")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _NUMBER = re.compile(r"\d")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
