@@ -81,15 +81,16 @@ def _sentence_span(spans: Sequence[Span], sentence_ids: Sequence[int], offset: i
 
 # Words a question opens with (English grammar, not corpus knowledge): a heading that starts
 # with one reads as a question ("How to complain", "What we do"); any text ending in "?" does.
-_QUESTION_OPENERS = frozenset(
-    "who whom whose what when where why how which can could do does did is are was were will would "
-    "should shall may must have has".split()
+_WH_WORDS = frozenset("who whom whose what when where why how which".split())
+_QUESTION_OPENERS = _WH_WORDS | frozenset(
+    "can could do does did is are was were will would should shall may must have has".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
 # A near-repeat is judged on content words: English function words (NLTK's standard list, as
-# bm25s ships it) left out. Not ``terms()``'s list, which also drops "mean" and "what": "What
-# does X mean?" is not a repeat of "X".
-_FILLER = frozenset(STOPWORDS_EN_PLUS)
+# bm25s ships it) left out, but not the question words, nor "mean" (which ``terms()``'s list
+# drops): "What does X mean?" is not a repeat of "X", while "Where do I complain?" is one of
+# "Where can I complain?".
+_FILLER = frozenset(STOPWORDS_EN_PLUS) - _WH_WORDS
 
 
 def reads_as_question(text: str) -> bool:

@@ -213,6 +213,8 @@ def test_repeats_and_near_repeats_are_the_same_question():
     assert same_question("Who manages the Met?", "who manages the met")
     assert same_question("Where do I complain?", "Where can I complain?")
     assert not same_question("Where do I complain?", "When was the Met founded?")
+    # Asking what something means is another question than naming it, however long the name.
+    assert not same_question("What does harbour dues levy scheme notice mean?", "harbour dues levy scheme notice")
 
 
 def test_related_chips_never_offer_a_question_of_the_thread():
