@@ -384,9 +384,9 @@ _TAG = re.compile(r"\b\w+n[’']t\s+(?:it|they|there|he|she|we|you)\b\s*(?:[-–
 def asks_negated(question: str, kind: str | None = None) -> bool:
     """Whether a wh-question asks for something by a negation ("Who did it not consult?");
     ``kind``: its ``wh_class``, when already known."""
-    q = without_lead_in(question)
-    if YES_NO_LEAD.match(q) or (kind or wh_class(question)) == "other":
+    if (kind or wh_class(question)) == "other":  # a yes/no question opens with no wh-word: answered either way
         return False
+    q = without_lead_in(question)
     for clause in (_CONDITION_CLAUSE, _ASKER_NEGATED, _TAG, _NO_LONGER):
         q = clause.sub(" ", q)
     return bool(_NEGATION.search(q))
