@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -54,13 +53,11 @@ _ELABORATION = re.compile(
 
 
 
-COLLOQUIAL_FILE = Path(__file__).parent.parent / "data" / "colloquial.tsv"  # bot/data: shared by the subpackages
-
-
 @dataclass(frozen=True)
 class Colloquial:
-    """Everyday and British colloquial wording mapped to the plainer words official sources use
-    (data/colloquial.tsv): "bent coppers" also searches for "corruption misconduct police officers"."""
+    """How a corpus's readers word their questions, mapped to the plainer words its sources use
+    (the domain file's ``[colloquial]`` table): "bent coppers" also searches for "corruption
+    misconduct police officers". Domain data: with no domain file there is none."""
 
     lexical: dict[str, str]  # phrase -> plain words for the lexical query
     dense: dict[str, str]  # phrase -> plain words shown to the dense encoder too
@@ -75,18 +72,10 @@ class Colloquial:
         object.__setattr__(self, "_pattern", pattern if phrases else None)
 
     @classmethod
-    def load(cls, path: Path = COLLOQUIAL_FILE, extra: Sequence[tuple[str, str, str]] | None = None) -> "Colloquial":
-        """The general wording in ``path`` plus ``extra`` (phrase, plain words, scope): by default
-        the current domain file's, whose plain words are a corpus's own names and phrases."""
-        rows = []
-        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 3 or parts[2] not in ("both", "lexical"):
-                raise ValueError(f"{path}:{line_no}: expected 'phrase<TAB>plain words<TAB>both|lexical', got {line!r}")
-            rows.append((parts[0], parts[1], parts[2]))
-        rows += domain.current().colloquial if extra is None else extra
+    def load(cls, rows: Sequence[tuple[str, str, str]] | None = None) -> "Colloquial":
+        """The map of ``rows`` (phrase, plain words, "both" | "lexical"): by default the current
+        domain file's."""
+        rows = domain.current().colloquial if rows is None else rows
         lexical, dense = {}, {}
         for phrase, plain, scope in rows:
             phrase, plain = phrase.strip(), plain.strip()
@@ -259,8 +248,8 @@ def named_entities(question: str, acronyms: AcronymMap) -> tuple[tuple[frozenset
     return tuple(out)
 
 
-# Constructions colloquial.tsv can't hold, as their words need not be next to each other, with
-# the plain words the sources would use: "What's the Trust actually for?", "What is the HT for?"
+# General constructions a phrase map can't hold, as their words need not be next to each other,
+# with the plain words sources would use: "What's the Trust actually for?", "What is the HT for?"
 # ask a purpose; "Does the Trust put visitors first?" asks whom it prioritises (not "put the
 # first wardens on the quays").
 _CONSTRUCTIONS = (

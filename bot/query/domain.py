@@ -1,9 +1,9 @@
 """Knowledge of one corpus's world, as data (``bot/data/domain.toml``), never as code.
 
 The engine works without it: ``Domain()`` is empty, and ``BOT_DOMAIN_FILE=""`` runs that way.
-``qtype.py`` and ``conversation.py`` (the informal wording whose plain words are this corpus's
-own) read it through ``current()``; ``Engine.from_index`` installs the domain its settings name
-with ``use()``. It is process-wide, like the model: one corpus's world at a time.
+``qtype.py`` and ``conversation.py`` (the informal wording of the corpus's readers, mapped to
+its sources' words) read it through ``current()``; ``Engine.from_index`` installs the domain
+its settings name with ``use()``. It is process-wide, like the model: one corpus's world at a time.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ class Domain:
     ranks: frozenset[str] = frozenset()  # titles of rank before a person's name, besides the general ones
     workforce_words: tuple[str, ...] = ()  # kinds of people who work there, besides staff, employees...
     phone_numbers: tuple[str, ...] = ()  # short numbers that are whole phone numbers there
-    # Informal phrase -> (plain words, "both" | "lexical"), as in bot/data/colloquial.tsv, for
-    # phrases whose plain words are this corpus's own names and phrases.
+    # How the corpus's readers word things -> the words its sources use: (phrase, plain words,
+    # "both" | "lexical"), read by conversation.Colloquial.
     colloquial: tuple[tuple[str, str, str], ...] = ()
 
     @classmethod

@@ -23,7 +23,7 @@ from bot.engine import Engine
 COMPONENTS = {
     "spelling": "typos put right before anything else (spelling.py)",
     "vocabulary": "a word the corpus never uses counts in part where its nearest corpus words are (vocabulary.py)",
-    "colloquial": "informal wording mapped to the sources' plain words (data/colloquial.tsv)",
+    "colloquial": "informal wording mapped to the sources' plain words (the domain file's [colloquial])",
     "acronyms": "a question's acronyms spelled out and its full names shortened, and the corpus's names it types in lower "
                 "case, for retrieval and scoring (acronyms.py; the question is read with them once, Engine.read)",
 }

@@ -2,9 +2,9 @@
 
 Issue 21 counts the hand-set items of the modules that choose and assemble answers and sets a
 target of at most a third of them. This module counts them the same way every time, by reading
-the source with ``ast`` (the scanned modules are never imported, the engine never run) and the
-wording files the engine loads. What is scanned is ``SCANNED`` (every ``.py`` file under those
-folders) and ``WORDING_FILES``; ``DOMAIN_FILE`` is counted apart (below).
+the source with ``ast`` (the scanned modules are never imported, the engine never run). What is
+scanned is ``SCANNED`` (every ``.py`` file under those folders); ``DOMAIN_FILE`` is counted
+apart (below).
 
 Each item is counted under one kind only (``KINDS``):
 
@@ -31,15 +31,14 @@ Each item is counted under one kind only (``KINDS``):
   not counted; nor is ``__all__``.
 - ``map entries``: each entry of a dict literal whose key and value are both literal (strings,
   numbers, or tuples, lists or sets of them), e.g. ``{"found": "find"}``; a dict whose values are
-  computed (``{"year": float(...)}``) is a record, not a hand-set map. Plus each line that is
-  not blank and not a ``#`` comment of ``WORDING_FILES`` (``bot/data/colloquial.tsv``: an
-  informal phrase and the plain words it stands for, one a line).
+  computed (``{"year": float(...)}``) is a record, not a hand-set map.
 
 Not counted: ``bot/data/scorer.json`` (fitted by ``python -m bot train``, not set by hand);
 ``bot/data/chat.toml`` and ``notices.toml`` (the web page's wording, which chooses no answer).
 ``DOMAIN_FILE`` holds one corpus's knowledge, which the engine also works without (issue 21
 allows it there): its entries (list elements and table entries) are reported as "domain data",
-outside the engine's total.
+outside the engine's total. That includes the map of informal wording (``[colloquial]``, once
+``bot/data/colloquial.tsv``), moved there because its ablation gains on these pages only.
 
 The issue's baseline: "about 370 hand-set items — 33 ``Weights``, ~45 literals outside them,
 103 regexes, 514 listed words, 190 colloquial entries". 33 + 45 + 103 + 190 = 371, so its 370
@@ -63,8 +62,6 @@ from bot.settings import PROJECT_ROOT
 # The modules that choose and assemble answers: question analysis, text handling, retrieval
 # and the answer stage (every .py file under these folders, relative to the project root).
 SCANNED = ("bot/answering", "bot/query", "bot/text", "bot/retrieval")
-# Data the engine loads as lists or maps of wording; each such line is a map entry.
-WORDING_FILES = ("bot/data/colloquial.tsv",)
 # One corpus's knowledge, counted apart (see the module docstring).
 DOMAIN_FILE = "bot/data/domain.toml"
 
@@ -265,12 +262,6 @@ def count_source(source: str) -> Counter[str]:
     return Counter(item.kind for item in items_of(source))
 
 
-def wording_items(text: str) -> list[Item]:
-    """The entries of a wording file: each line neither blank nor a ``#`` comment."""
-    return [Item("map entries", n, line.strip()) for n, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.lstrip().startswith("#")]
-
-
 def count_domain(text: str) -> int:
     """The entries of a domain file: list elements and table entries (a scalar counts once)."""
     return sum(len(v) if isinstance(v, (list, dict)) else 1 for v in tomllib.loads(text).values())
@@ -341,18 +332,14 @@ def _clip(text: str, n: int = 100) -> str:
 
 
 def count_rules(root: Path = PROJECT_ROOT) -> HandSetCount:
-    """Count the hand-set items of ``SCANNED`` and ``WORDING_FILES`` under ``root``, and the
-    entries of its ``DOMAIN_FILE`` (0 when there is none)."""
+    """Count the hand-set items of ``SCANNED`` under ``root``, and the entries of its
+    ``DOMAIN_FILE`` (0 when there is none)."""
     items: dict[str, tuple[Item, ...]] = {}
     for folder in SCANNED:
         for path in sorted((root / folder).rglob("*.py")):
             found = items_of(path.read_text(encoding="utf-8"))
             if found:
                 items[path.relative_to(root).as_posix()] = tuple(found)
-    for name in WORDING_FILES:
-        found = wording_items((root / name).read_text(encoding="utf-8"))
-        if found:
-            items[name] = tuple(found)
     domain_path = root / DOMAIN_FILE
     domain = count_domain(domain_path.read_text(encoding="utf-8")) if domain_path.exists() else 0
     return HandSetCount(items, domain)

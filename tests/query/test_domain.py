@@ -69,14 +69,13 @@ def test_short_phone_numbers_are_the_domain_s(restore_domain):
     assert qtype.phone_pattern().search("Call 123.") and not qtype.phone_pattern().search("Call 1234.")
 
 
-def test_informal_wording_of_the_domain_joins_the_general_file(restore_domain):
+def test_informal_wording_is_the_domain_s(restore_domain):
     domain.use(Domain())
-    general = Colloquial.load()
-    assert general.terms("are there cops there?") == terms("police officers")  # general wording, no domain
-    assert general.terms("who runs the quay?") == []
+    assert Colloquial.load().terms("who runs the quay?") == []  # no domain, no informal wording
+    assert Colloquial.load().for_encoder("who runs the quay?") == "who runs the quay?"
     domain.use(Domain(colloquial=(("the quay", "Harbour Trust moorings", "both"),)))
     assert Colloquial.load().terms("who runs the quay?") == terms("Harbour Trust moorings")
-    assert Colloquial.load(extra=()).terms("who runs the quay?") == []
+    assert Colloquial.load(rows=()).terms("who runs the quay?") == []
     assert QueryBuilder(AcronymMap()).colloquial.for_encoder("who runs the quay?") == \
         "who runs the quay? (Harbour Trust moorings)"
 

@@ -193,7 +193,7 @@ def test_narrative_followups_ask_for_what_comes_next():
     assert not builder.build("and when was that?", history).elaboration
 
 
-def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
+def test_colloquial_wording_reaches_both_lexical_and_dense_queries():
     from bot.query.conversation import Colloquial
 
     slang = Colloquial.load()
@@ -209,10 +209,6 @@ def test_colloquial_wording_reaches_both_lexical_and_dense_queries(tmp_path):
     assert "technolog" in slang.terms("Who looks after IT at the Met?")
     assert "purpos" in slang.terms("What was the old police authority actually there for?")
     assert slang.terms("what is it for?") == [] and slang.for_encoder("is it free?") == "is it free?"
-    bad = tmp_path / "bad.tsv"
-    bad.write_text("cop\tpolice officer\tboth\nbroken line\n")
-    with pytest.raises(ValueError, match=r"bad.tsv:2: expected"):
-        Colloquial.load(bad)
 
 
 def test_informal_words_are_found_through_their_plain_words_but_hints_are_not():
