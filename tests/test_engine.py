@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from bot.answering.answer import JOINER, NOT_COVERED, Weights
+from bot.answering.answer import JOINER, NOT_COVERED
 from bot.text.terms import terms
 from bot.query.validate import Turn
 from threads import run_in_threads
@@ -409,35 +409,6 @@ def test_constructions_are_searched_for_by_the_plain_words_they_mean(tiny_engine
         assert "purpos" not in tiny_engine.queries.build(question).terms, question
     assert "prioritis" in tiny_engine.queries.build("Does the Met put the public first?").terms
     assert "prioritis" not in tiny_engine.queries.build("Who put the first police on the streets?").terms
-
-
-def test_asked_what_someone_must_do_a_passage_saying_what_they_will_do_gains(tmp_path):
-    import dataclasses
-
-    engine = _engine_on(tmp_path, abstain_threshold=0.0, text=(
-        "Officers shared jokes about homophobia.\n\nWe will challenge homophobia at all times.\n"))
-
-    def scores(question):
-        query = engine.read(question)
-        return {s.span.text: s.score for s in engine.extractor.score(query, engine.retriever.search(query.vector, query.terms, 5))}
-
-    asked, plain = scores("Are officers expected to challenge homophobia?"), scores("Do officers challenge homophobia?")
-    engine.extractor.weights = dataclasses.replace(engine.extractor.weights, duty=0.0)
-    without = scores("Are officers expected to challenge homophobia?")
-    duty = Weights().duty
-    assert asked["We will challenge homophobia at all times."] == pytest.approx(without["We will challenge homophobia at all times."] + duty)
-    assert asked["Officers shared jokes about homophobia."] == pytest.approx(without["Officers shared jokes about homophobia."])
-    assert plain == scores("Do officers challenge homophobia?")  # no duty asked: nothing changes
-
-
-def test_a_passage_on_one_alternative_of_an_either_or_question_answers_it(tiny_engine):
-    query = tiny_engine.queries.build("Do they base decisions on evidence, or just gut feeling?")
-    assert query.first_alternative == terms("Do they base decisions on evidence")
-    assert not tiny_engine.queries.build("Is the Met independent or not?").first_alternative
-    assert not tiny_engine.queries.build("Who runs the Met, the Mayor or the Commissioner?").first_alternative  # no yes/no
-    # Informal words of the second alternative still say what it is about.
-    query = tiny_engine.queries.build("do they make their own calls or does the mayor boss them about?")
-    assert "commission" in query.first_alternative
 
 
 def test_word_vectors_survive_other_threads_evicting_the_cache(tiny_engine):

@@ -32,7 +32,7 @@ from bot.query.conversation import Query
 from bot.answering.figures import FigurePicker
 from bot.text.forms import span_penalty
 from bot.query.qtype import (DATE, DURATION, MONTHS, NUMERIC, PERSON, SHARE, SIZE, YEAR_PATTERN, AnswerType, counted_terms,
-                    mentions_figure, satisfies, says_change, says_duty, says_negation)
+                    satisfies, says_change, says_negation)
 from bot.index.store import Index
 from bot.answering.lists import ListPassage, Lists
 from bot.answering.quotes import QuotedSpans
@@ -86,7 +86,6 @@ class Weights:
     answer_type: float = 0.15  # bonus when the span holds what the question asks for (a figure, a year...)
     specific_type: float = 0.15  # extra bonus for an address or phone number when one is asked for
     change: float = 0.15  # bonus when a question asks whether something grew or shrank, for a passage saying so
-    duty: float = 0.15  # ...or what someone must or is expected to do, for a passage saying what they will or must
     type_mismatch: float = 1.0  # penalty when it lacks what the question can't be answered without (rules it out)
     negation: float = 1.0  # ...the same for a passage saying no negative when the question asks by one
     missing_figure: float = 1.0  # ...and for a passage whose chunk lacks a figure the question gives ("in 1805")
@@ -94,7 +93,6 @@ class Weights:
     missing_entity: float = 0.2  # the passage's context doesn't name what the question names ("Paris")
     missing_name: float = 0.7  # ...nor a thing only one source names, named in full ("City of Exampleton Police")
     recency: float = 0.02  # newer sources win ties; small enough never to hide the only answer
-    no_figure: float = 0.5  # a number question none of whose top passages gives such a number
     extra_piece_margin: float = 0.1  # a second piece must score within this of the best
     conflict_margin: float = 0.25  # number questions: the best figure must score within this of the best
     other_figures_margin: float = 0.5  # ...and other sources' figures within this of the best figure
@@ -108,7 +106,6 @@ class Weights:
     elaboration: float = 0.3  # ...and surely so when asked to go on ("What does that cover?")
     no_action: float = 0.3  # "How do I join it?": a passage never mentioning joining says nothing on how to
     yes_no: float = 0.08  # added to a yes/no question's best score: it shares fewer words with its answer
-    alternative: float = 0.8  # "Is it A, or B?": a passage's coverage of A alone counts at this share
     unheard_of: float = 0.5  # taken from the best score when an informal word asked about means nothing the sources say
     short_span_words: int = 5
     dense_span_candidates: int = 8  # spans taken from anywhere by their own similarity
@@ -142,7 +139,6 @@ class Extractor:
         # How far each span is from a statement that can answer alone (forms.py).
         self._form: Lazy[int, float] = Lazy(lambda i: span_penalty(index.spans[i], weights.short_span_words), SPAN_CACHE)
         self._says_change: Lazy[int, bool] = Lazy(lambda i: says_change(index.spans[i].text), SPAN_CACHE)
-        self._says_duty: Lazy[int, bool] = Lazy(lambda i: says_duty(index.spans[i].text), SPAN_CACHE)
         self._says_negation: Lazy[int, bool] = Lazy(lambda i: says_negation(index.spans[i].text), SPAN_CACHE)
         # Each chunk's terms (with its page title and heading) in order, as one array of term ids:
         # names are found as runs of terms in it, and a candidate chunk's term set read from it.
@@ -365,10 +361,7 @@ class Extractor:
         succession = self._succession_spans(query)
         asked = {v for t in query.focus_terms for v in {t} | self.lexical.variants(t)}
         plan = self._coverage_plan(query.focus_terms, query.soft, query.aliases, query.own_terms)
-        # "Is it A, or B?" is answered by a passage on A alone, a little less surely.
-        first_alternative = self._coverage_plan(query.first_alternative, query.soft, query.aliases) \
-            if query.first_alternative else None
-        change, duty = query.asks.change, query.asks.duty
+        change = query.asks.change
         # "What was built in 1805?" is answered where 1805 is said: a passage whose chunk never
         # gives a figure the question gives answers another question (yes/no ones aside: "Is it
         # 5,000?" is answered by the passage saying 4,800).
@@ -378,8 +371,6 @@ class Extractor:
             span = self.index.spans[span_id]
             hit = by_chunk[span.chunk_id]
             cov = self._covered(plan, span_id)
-            if first_alternative:
-                cov = max(cov, w.alternative * self._covered(first_alternative, span_id))
             rank = hit.score / top_rrf
             # Every part is named after the Weights field that sets it, so a trace shows each
             # rule's contribution and an ablation (weight 0) turns exactly that rule off.
@@ -390,8 +381,6 @@ class Extractor:
                 parts.append(("type_mismatch" if type_score < 0 else "answer_type", type_score))
             if change and self._says_change[span_id]:
                 parts.append(("change", w.change))
-            if duty and self._says_duty[span_id]:
-                parts.append(("duty", w.duty))
             if query.asks.negated and not self._says_negation[span_id]:
                 parts.append(("negation", -w.negation))
             if span_id in succession:
@@ -524,8 +513,6 @@ class Extractor:
             adjustments.append(("yes_no", self.weights.yes_no))
         if self._unheard_of(query):
             adjustments.append(("unheard_of", -self.weights.unheard_of))  # "Were they sacked?": the sources never speak of dismissal
-        if numeric and not any(mentions_figure(s.span.text, figure_focus, shares=shares) for s in by_rules[:10]):
-            adjustments.append(("no_figure", -self.weights.no_figure))  # "How many murders?": no passage gives that number
         score = best.score
         for _, value in adjustments:  # in order, as the rules apply
             score += value

@@ -36,7 +36,7 @@ VARIANTS = ("mapped", "chosen")
 EVIDENCE = (
     ("rules_logit", "rules_margin", "lead_rules_gap", "lead_cos_span", "lead_cos_chunk", "lead_coverage",
      "max_coverage", "ranker_prob", "ranker_margin", "leans_on_answer", "leans_x_rules_logit", "yes_no",
-     "log_lead_chars", "lead_pieces", "supporting", "no_figure", "unheard_of", "top_dense", "lead_hit_rank",
+     "log_lead_chars", "lead_pieces", "supporting", "unheard_of", "top_dense", "lead_hit_rank",
      "log_candidates")
     + tuple(f"wh_{w}" for w in WH_CLASSES)
 )
@@ -84,7 +84,7 @@ def lead_evidence(kind: str, rules_confidence: float, by_rules: Sequence[ScoredS
         "ranker_prob": ranker_prob, "ranker_margin": ranker_margin,
         "leans_on_answer": float(leans_on_answer), "leans_x_rules_logit": float(leans_on_answer) * r,
         "yes_no": float(yes_no), "log_lead_chars": math.log1p(lead_chars), "lead_pieces": float(lead_pieces),
-        "supporting": float(supporting), "no_figure": float("no_figure" in adjustments),
+        "supporting": float(supporting),
         "unheard_of": float("unheard_of" in adjustments),
         "top_dense": max((h.dense_score for h in hits), default=0.0),
         "lead_hit_rank": 1.0 / hit_rank[lead.span.chunk_id] if lead.span.chunk_id in hit_rank else 0.0,

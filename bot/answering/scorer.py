@@ -36,7 +36,7 @@ SCORER_FILE = Path(__file__).parent.parent / "data" / "scorer.json"  # bot/data:
 FORMAT = 2  # 2: IDF, neighbour and novel-content features; a listwise ranker
 
 # The hand rules' named parts (answer.Extractor.score) used as features.
-RULE_PARTS = ("answer_type", "type_mismatch", "change", "duty", "succession", "echo", "recency", "missing_entity",
+RULE_PARTS = ("answer_type", "type_mismatch", "change", "succession", "echo", "recency", "missing_entity",
               "missing_name", "form_penalty", "no_action", "repeated", "continuation", "elaboration", "negation",
               "missing_figure")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
@@ -91,8 +91,7 @@ CANDIDATE_FEATURES = (
     + ["thread_chunk_x_coverage", "thread_near_x_coverage", "thread_doc_x_coverage", "thread_after_x_coverage"]
 )
 QUESTION_FEATURES = ["top_logit", "margin_logit", "top_cos_span", "top_coverage", "max_coverage", "top_cos_chunk",
-                     "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "adj_no_figure",
-                     "hand_best_score"]
+                     "top_word_overlap", "followup", "yes_no", "adj_yes_no", "adj_unheard_of", "hand_best_score"]
 
 
 @dataclass(frozen=True)
@@ -278,7 +277,7 @@ def question_features(features: np.ndarray, logits: np.ndarray, adjustments: Seq
         logits[top], logits[top] - second, features[top, col["cos_span"]], features[top, col["coverage"]],
         features[:, col["coverage"]].max(), features[top, col["cos_chunk"]], features[top, col["word_overlap"]],
         features[top, col["followup"]], features[top, col["yes_no"]],
-        adj.get("yes_no", 0.0), adj.get("unheard_of", 0.0), adj.get("no_figure", 0.0), hand_best,
+        adj.get("yes_no", 0.0), adj.get("unheard_of", 0.0), hand_best,
     ])
 
 

@@ -151,9 +151,6 @@ class Query:
     aliases: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question terms the corpus never uses, with their nearest corpus terms (vocabulary.py; Engine.read).
     soft: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
-    # "Do they base decisions on evidence, or just gut feeling?": the terms of the first
-    # alternative alone, which a passage may answer without a word of the second.
-    first_alternative: list[str] = field(default_factory=list)
     # What the question asks for (qtype.py): the kind of text that answers, what a figure counts...
     asks: Asks = field(default_factory=Asks)
     cleaned: str = ""  # the question as asked, cleaned but not spelled (Engine.read; related questions compare it)
@@ -260,9 +257,6 @@ _CONSTRUCTIONS = (
     (re.compile(r"\bput(?:s|ting)?\s+(?:\w+\s+){1,3}?first\b(?!\s+(?!and\b|in\b)\w)", re.IGNORECASE), terms("prioritise")),
 )
 
-# "Is it A, or B?" (not "..., or not?").
-_ALTERNATIVES = re.compile(r"(.+?),?\s+or\s+(?!not\b)\w", re.IGNORECASE)
-
 
 # Read from the question for the answer stage, which never reads its text (see Query).
 _NAME_RUN = re.compile(r"\b" + name_run())
@@ -318,12 +312,8 @@ class QueryBuilder:
         followup = is_followup(question, history, tokens)
         read = self._read_for_answer(question, expanded)
         if not followup:
-            yes_no = is_yes_no(question)
-            alternative = _ALTERNATIVES.match(question) if yes_no else None
             return Query(question, self._for_encoder(question), own, focus_terms=own, entities=entities, aliases=aliases,
-                         yes_no=yes_no, action=self.action(question),
-                         first_alternative=self._first_alternative(alternative.group(1), tokens, own) if alternative else [],
-                         **read, **self._asks(question, own, own))
+                         yes_no=is_yes_no(question), action=self.action(question), **read, **self._asks(question, own, own))
         earlier = topic_questions(history)
         context = [t for q in earlier for t in self._terms(q)]
         if _THEY.search(question) and not entities and _asks_for_someone(earlier[-1]):
@@ -392,14 +382,6 @@ class QueryBuilder:
         # "met police") are as often a plain phrase or the corpus's own subject.
         return typed + [n for n in self.acronyms.names_in(question)
                         if not any(n.lower() in t for t in lowered) and len(n.split()) >= 3]
-
-    @staticmethod
-    def _first_alternative(first: str, tokens: list[str], question_terms: list[str]) -> list[str]:
-        """The first alternative's terms, and the plain words of the whole question's informal ones
-        ("...make their own calls, or does the mayor boss them about?" is still about the Commissioner).
-        ``tokens``: the whole question's ``terms()``."""
-        written = set(tokens)
-        return terms(first) + [t for t in question_terms if t not in written]
 
     def action(self, question: str) -> tuple[str, ...]:
         """The terms of what a "how do I ..." question wants to do, with the plain words of an

@@ -407,26 +407,6 @@ def says_change(text: str) -> bool:
     return bool(_CHANGE_SAID.search(text))
 
 
-# "Are wardens expected to report damage?", "Who does the Trust have to answer to?": a
-# question about what someone must do is answered by a passage saying what they will, must or
-# are responsible for ("I will always report unsafe moorings...").
-_DUTY_ASKED = re.compile(
-    r"\b(?:expected to|supposed to|meant to|required to|obliged to|have to|has to|got to|must|should|duty to)\b",
-    re.IGNORECASE,
-)
-_DUTY_SAID = re.compile(r"\b(?:I will|we will|must|should|required|expected|duty|commit\w*|responsib\w*)\b", re.IGNORECASE)
-
-
-def asks_about_duty(question: str) -> bool:
-    """Whether the question asks what someone must or is expected to do."""
-    return bool(_DUTY_ASKED.search(question))
-
-
-def says_duty(text: str) -> bool:
-    """Whether the text says what someone will, must or is responsible for doing."""
-    return bool(_DUTY_SAID.search(text))
-
-
 def has_person_name(text: str, asks: Asks) -> bool:
     """A personal name the question doesn't already give ("Sir Ann Example", "Chair Jo Example").
 
@@ -682,7 +662,6 @@ class Asks:
     acronym: str | None = None  # the acronym asked about by itself (``acronym_asked``)
     roles: frozenset[str] = frozenset()  # the role a who-question asks about, with the focus's role terms
     change: bool = False  # whether something grew or shrank (``asks_about_change``)
-    duty: bool = False  # what someone must do (``asks_about_duty``)
     future: bool = False  # "When is the next meeting?": a date after the source's own
     definition: frozenset[str] = frozenset()  # the terms of X in "What is X?" or "What does X mean?"
     list_head: tuple[str, ...] = ()  # the terms naming the list asked for ("values"; ``list_head``)
@@ -717,7 +696,7 @@ def read_asks(question: str, focus: Sequence[str] = ()) -> Asks:
                 words=frozenset(re.findall(r"[a-z]+", lowered)), name_words=frozenset(re.findall(r"[a-z']+", lowered)),
                 counted=tuple(counted_phrase(question)), workforce=workforce_asked(question),
                 acronym=acronym_asked(question), roles=frozenset(roles_asked(question, focus)),
-                change=asks_about_change(question), duty=asks_about_duty(question), future=bool(_NEXT.search(question)),
+                change=asks_about_change(question), future=bool(_NEXT.search(question)),
                 definition=frozenset(terms(definition.group(1) or definition.group(2))) if definition else frozenset(),
                 list_head=tuple(list_head(question)), noun=asked_noun(question),
                 negated=asks_negated(question, kind))

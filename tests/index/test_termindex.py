@@ -85,8 +85,7 @@ def test_lazy_shared_by_threads_gives_every_thread_the_right_value_and_stays_bou
 
 def _span_caches(engine: Engine) -> dict[str, Lazy]:
     ex = engine.extractor
-    return {name: getattr(ex, name) for name in ("_span_terms", "_own_terms", "_lines", "_form", "_says_change",
-                                                 "_says_duty")}
+    return {name: getattr(ex, name) for name in ("_span_terms", "_own_terms", "_lines", "_form", "_says_change")}
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 The issue's targets are answerable >= 0.95, unanswerable abstained >= 0.90, follow-ups >= 0.90.
 Since answers lead with one quote (issue 15) an ordinary row is judged on the lead alone: the
-dev set's lead is right for 0.935 of its answerable rows, below the target, and 0.944 of its
-follow-ups; the lead with its supporting quotes still holds the expected text for 0.954 of the
-answerable rows, as the whole answer did (``test_dev_set_targets``). The floors below are the figures reached so far on each
+dev set's lead is right for 0.917 of its answerable rows, below the target, and 0.944 of its
+follow-ups; the lead with its supporting quotes holds the expected text for 0.935 of the
+answerable rows (0.954, as the whole answer did, until session 17 deleted the duty and
+either-or rules, which gained on no held-out set: p014 p015; ``test_dev_set_targets``). The floors below are the figures reached so far on each
 development set, and ``test_no_development_row_is_lost_since_the_baseline`` holds every
 development row that was right in tests/data/baseline.json (saved again for issue 15: the rows
 it moved are listed in its commit). Every set's leads also meet the length targets: at most 5%
@@ -34,12 +35,12 @@ BASELINE = DATA / "baseline.json"
 # Measure-only sets (tests/data/sets.toml) have no floors: their figures are reported, and no
 # change may be kept or dropped because of them, so no test fails on them but the verbatim one.
 SET_FLOORS = {
-    "dev": (0.93, 0.92, 0.94),
+    "dev": (0.91, 0.92, 0.94),  # 0.93 until session 17 deleted two rules no held-out set gained from (p014 p015)
     "extra": (0.80, 0.94, 0.72),
     "fresh": (0.83, 1.0, 0.84),
     "fresh2": (0.82, 1.0, 0.85),
     "fresh3": (0.66, 0.87, 0.75),  # 0.78 until session 13's refit lost s023 (a trade: see docs/quality.md)
-    "fresh4": (0.80, 0.83, 0.64),
+    "fresh4": (0.78, 0.83, 0.64),  # 0.80 until session 17 deleted the duty rule (t013 t061)
     "fresh5": (0.85, 0.75, 0.82),
     "fresh6": (0.74, 0.83, 0.66),
     "fresh7": (0.81, 0.60, 0.62),  # as first measured, unseen (README "A fresh set")
@@ -49,7 +50,7 @@ SET_FLOORS = {
     "fresh11": (0.63, 0.66, 0.65),  # likewise (session 14)
     "fresh12": (0.78, 0.72, 0.43),  # likewise (session 15)
     "fresh13": (0.76, 0.83, 0.60),  # likewise (session 16)
-    "fresh14": (0.70, 0.82, 0.70),  # likewise (session 17)
+    "fresh14": (0.70, 0.82, 0.66),  # likewise (session 17; follow-ups 0.708 until its rule deletions' refit lost fe059)
 }
 QUESTION_SETS = {qs.name: qs for qs in read_sets()}
 SETS = {
@@ -89,12 +90,12 @@ def _shown(result) -> bool:
 def test_dev_set_targets(reports):
     report = reports["dev"][1]
     metrics = report.metrics
-    assert metrics["answerable_hit_rate"] >= 0.93  # the lead alone: below the 0.95 target
+    assert metrics["answerable_hit_rate"] >= 0.91  # the lead alone: below the 0.95 target
     assert metrics["unanswerable_abstain_rate"] >= 0.90
     assert metrics["followup_hit_rate"] >= 0.90
     assert metrics["verbatim_rate"] == 1.0
     answerable = [r for r in report.results if r.row.answerable and r.row.kind != "followup"]
-    assert sum(_shown(r) for r in answerable) / len(answerable) >= 0.95  # lead + supporting, as the chat shows them
+    assert sum(_shown(r) for r in answerable) / len(answerable) >= 0.93  # lead + supporting, as the chat shows them
 
 
 @pytest.mark.parametrize("name", list(SETS))
@@ -139,9 +140,9 @@ def test_no_development_row_is_lost_since_the_baseline(reports):
 def test_one_typo_per_question_costs_little(real_engine):
     """Each dev question with one slip of the finger (evaluate.with_typos). Without spelling.py
     this set fell to 0.64 answerable and 0.72 follow-ups (whole answers, before issue 15); clean,
-    the leads score 0.935 / 0.92 / 0.94, and with one typo 0.917 / 0.897 / 0.833."""
+    the leads score 0.917 / 0.92 / 0.94, and with one typo 0.907 / 0.897 / 0.833 (session 17)."""
     metrics = evaluate(real_engine, with_typos(read_rows(DEV_SET))).metrics
-    assert metrics["answerable_hit_rate"] >= 0.91
+    assert metrics["answerable_hit_rate"] >= 0.90
     assert metrics["unanswerable_abstain_rate"] >= 0.89
     assert metrics["followup_hit_rate"] >= 0.83
 
@@ -176,16 +177,6 @@ def test_what_is_the_met_for_is_answered_by_its_purpose(real_engine, question):
 def test_telling_the_police_how_to_run_things_is_about_operational_independence(real_engine):
     answer = real_engine.ask("Can the Mayor tell the Commissioner how to run the police?")
     assert answer.answered and "remain operationally independent" in answer.citations[0].quote, answer.answer
-
-
-def test_calling_out_racism_is_challenging_it(real_engine):
-    answer = real_engine.ask("Are officers supposed to call out racism by colleagues?")
-    assert answer.answered and "I will always challenge racist" in answer.citations[0].quote, answer.answer
-
-
-def test_an_either_or_question_is_answered_by_a_passage_on_its_first_alternative(real_engine):
-    answer = real_engine.ask("Do they base their decisions on evidence or just on gut instinct?")
-    assert answer.answered and "decisions informed by the best available evidence" in answer.answer, answer.answer
 
 
 def test_what_a_plan_was_originally_called_is_its_earlier_version_s_title(real_engine):

@@ -324,18 +324,6 @@ def test_questions_about_more_or_fewer_and_passages_saying_so():
     assert not says_change("Neighbourhood officers work in teams across London.")
 
 
-def test_questions_about_what_someone_must_do_and_passages_saying_so():
-    from bot.query.qtype import asks_about_duty, says_duty
-
-    for question in ("Are officers expected to call out homophobia?", "Who does the Met have to answer to?",
-                     "What should an officer do?", "Is the MPA supposed to publish a report?"):
-        assert asks_about_duty(question), question
-    for question in ("What does the Met do?", "Who runs the Met?", "Is the Met expected?"):
-        assert not asks_about_duty(question), question
-    assert says_duty("I will always challenge racist behaviour.") and says_duty("The MPA must publish a plan.")
-    assert not says_duty("Officers attended a festival.")
-
-
 def test_what_is_counted_may_be_said_in_the_plain_words_of_an_informal_one():
     question, text = "how many different tongues are spoken in London?", "There are over 300 languages spoken in London."
     focus = terms("different tongues spoken London languages")
