@@ -8,6 +8,7 @@ module only writes text; it does no work of its own.
 from __future__ import annotations
 
 import io
+import re
 import sys
 import threading
 import time
@@ -22,6 +23,9 @@ def to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+_BAR = re.compile(r"\|[^|]*\|")
+
+
 class _Lines(io.TextIOBase):
     """tqdm's output as whole lines for a log function: its carriage-return redraws become one
     line per refresh, and a refresh at the same count (the one closing the bar) is not repeated."""
@@ -33,7 +37,9 @@ class _Lines(io.TextIOBase):
     def write(self, text: str) -> int:
         for line in text.replace("\r", "\n").split("\n"):
             line = line.strip()
-            count = line.rsplit(" [", 1)[0]  # the bar and "n/total", without the times
+            # "n/total" and the percentage, without the times or the bar between the pipes, whose
+            # width changes with the times' (the bar is 80 columns in all).
+            count = _BAR.sub("|", line.rsplit(" [", 1)[0])
             if line and count != self._last:
                 self.log(line)
                 self._last = count

@@ -327,6 +327,18 @@ def test_a_bar_in_a_log_refreshes_every_few_seconds_and_checks_its_arguments(mon
         counting(4, "step", lines.append, every=0)
 
 
+def test_a_bar_closing_at_the_count_it_showed_is_not_repeated_whatever_its_width():
+    from bot.progress import _Lines
+
+    lines: list[str] = []
+    out = _Lines(lines.append)
+    # tqdm fits the bar to 80 columns, so a longer rate makes it narrower at the same count.
+    out.write("\rstep: 100%|##########| 4/4 [00:00<00:00, 9.9it/s]")
+    out.write("\rstep: 100%|########| 4/4 [00:00<00:00, 123456.78it/s]\n")
+    out.write("\rstep:  50%|#####     | 2/4 [00:00<00:00, 9.9it/s]")
+    assert [line.split(" [")[0] for line in lines] == ["step: 100%|##########| 4/4", "step:  50%|#####     | 2/4"]
+
+
 def test_question_sets_show_a_bar_on_a_terminal_only(monkeypatch):
     import io
     import sys
