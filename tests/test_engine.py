@@ -436,3 +436,27 @@ def test_word_vectors_survive_other_threads_evicting_the_cache(tiny_engine):
     run_in_threads(ask_words, 6)
     assert not errors, errors[:1]
     assert len(tiny_engine._word_cache) <= 10_000
+
+
+def test_recency_prefers_newer_sources_and_adds_nothing_when_all_share_a_date(tmp_path):
+    from bot.index.embed import HashingEmbedder
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    def recency_parts(dates: dict[str, str]) -> dict[str, float]:
+        folder = tmp_path / "-".join(dates.values() or ["undated"])
+        (folder / "corpus").mkdir(parents=True)
+        texts = ["The harbour opened in 1901.", "The harbour has two quays."]
+        for (name, date), text in zip(dates.items(), texts):
+            (folder / "corpus" / name).write_text(f"---\ntitle: {name}\n" + (f"date: {date}\n" if date else "") + f"---\n{text}\n")
+        engine = Engine.load(Settings(corpus_dir=folder / "corpus", index_dir=folder / "idx", abstain_threshold=0.0),
+                             embedder=HashingEmbedder(), progress=lambda _: None)
+        query = engine.read("When did the harbour open?")
+        scored = engine.extractor.score(query, engine.retriever.search(query.vector, query.terms, 5))
+        return {s.span.doc_id: dict(s.parts).get("recency", 0.0) for s in scored}
+
+    # One date for all (or none): nothing to prefer, so no part shifts every score alike.
+    assert set(recency_parts({"one.md": "", "two.md": ""}).values()) == {0.0}
+    assert set(recency_parts({"one.md": "2024-01-01", "two.md": "2024-01-01"}).values()) == {0.0}
+    parts = recency_parts({"old.md": "2001-01-01", "new.md": "2024-01-01"})
+    assert parts["new.md"] > parts["old.md"] == 0.0

@@ -146,9 +146,11 @@ class Extractor:
         self._chunk_terms: Lazy[int, frozenset[str]] = Lazy(lambda c: with_equivalents(self._chunk_words.set_of(c), self._equivalents), CHUNK_CACHE)
         self.quotes = QuotedSpans(index.spans)
         # 1.0 for the newest source, down to 0.0 for the oldest; undated sources count as oldest.
+        # Sources all of one date (or all undated) have nothing to prefer: 0.0 each, so that the
+        # rule leaves their scores, and so the confidence, as they are.
         order = sorted({date_key(d.date) for d in index.documents.values()})
         self._recency = {
-            doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 1.0)
+            doc_id: (order.index(date_key(d.date)) / (len(order) - 1) if len(order) > 1 else 0.0)
             for doc_id, d in index.documents.items()
         }
         self.figures = FigurePicker(lexical, {doc_id: date_key(d.date) for doc_id, d in index.documents.items()})
