@@ -37,7 +37,7 @@ from bot.tools.squad import SquadSplit
 from bot.answering.scorer import (CANDIDATE_FEATURES, QUESTION_FEATURES, SCORER_FILE, FittedScorer, Linear, question_features,
                      sigmoid)
 
-VALIDATION_SETS = ("fresh5", "fresh6", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15")
+VALIDATION_SETS = ("fresh5", "fresh6", "fresh9", "fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16")
 SEED = 0
 # The ranker's L2 penalty: of 0, 1 and 10, 1 ranked the validation articles and sets best (docs/quality.md, "The fitted scorer").
 RANKER_L2 = 1.0
