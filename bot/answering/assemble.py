@@ -243,7 +243,8 @@ class Assembler:
 
     def _intro_and_item(self, passage: ListPassage, scored: list[ScoredSpan]) -> list[tuple[str, int, int]]:
         """A list's introduction and its items when short enough to lead with; else the introduction
-        and the item that scores best (the item's span as scored: a sentence, or the item whole)."""
+        and the item that scores best (the item's span as scored: a sentence, or the item whole),
+        or when no item was scored, the items by their names (or whole, if they have none)."""
         pieces = passage.pieces()
         if sum(e - s for s, e in pieces) <= LEAD_CHARS:
             return [(passage.doc_id, s, e) for s, e in pieces]
@@ -258,7 +259,7 @@ class Assembler:
             for s, e in zip(starts, ends):
                 if s <= sp.start and sp.end <= e:
                     return intro + [(sp.doc_id, sp.start, sp.end)]
-        return [(passage.doc_id, s, e) for s, e in pieces]
+        return [(passage.doc_id, s, e) for s, e in passage.named_pieces() or pieces]
 
     def _introduction_of(self, span: Span) -> list[tuple[str, int, int]]:
         """The introduction ("The Trust must also:") of the list item a lead is, when the item

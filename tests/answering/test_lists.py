@@ -126,3 +126,45 @@ def test_list_items_standing_alone_are_not_offered_as_related_questions(tiny_set
     # "We work together well" is followed by a paragraph, so the chunker takes it for a heading.
     assert "How we assess staff" in engine.related.texts
     assert not set(engine.related.texts) & {"We are emotionally aware", "We take full ownership", "We work together well"}
+
+
+TEAMS = """Our Teams
+
+The wardens report to the Harbour Master, who leads three teams:
+
+- Harbour Operations looks after the quays, the moorings and the lock gates, every day of the year, in every weather, and keeps the logs of every ship that comes in or leaves.
+- Safety & Rescue (S&R) answers calls from boats in trouble, trains volunteers in first aid and sea rescue, and checks the lifebuoys along the harbour wall each week of the season.
+- Visitor Services runs the harbour museum, the guided walks along the breakwater and the lighthouse tours, and answers letters and calls from people planning a visit.
+
+- Honesty: we tell people what we know, when we know it.
+- Care: we look after the harbour as if it were our own.
+- Patience: we listen first.
+
+- We keep records.
+- We check the gates.
+- We listen.
+"""
+
+
+def test_each_item_s_name_a_colon_head_or_a_capitalised_run_and_none_when_an_item_lacks_one():
+    doc = Document("teams.md", "Teams", TEAMS)
+    teams, values, plain = find_lists(doc)
+    assert quotes(doc, teams.named_pieces()) == [
+        "The wardens report to the Harbour Master, who leads three teams:",
+        "Harbour Operations", "Safety & Rescue (S&R)", "Visitor Services",
+    ]
+    assert quotes(doc, values.names) == ["Honesty", "Care", "Patience"]
+    # "We" starts every item: a sentence's first word is no name.
+    assert plain.names == () and plain.named_pieces() == []
+
+
+def test_a_long_list_no_item_of_which_answers_is_quoted_by_its_items_names(tiny_settings, tiny_corpus):
+    (tiny_corpus / "teams.md").write_text("---\ntitle: Harbour Trust: our teams\n---\n" + TEAMS, encoding="utf-8")
+    engine = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    teams = find_lists(engine.document("teams.md"))[0]
+    pieces = engine.extractor.assembler._intro_and_item(teams, [])
+    doc = engine.document("teams.md")
+    assert [doc.body[s:e] for _, s, e in pieces] == [
+        "The wardens report to the Harbour Master, who leads three teams:",
+        "Harbour Operations", "Safety & Rescue (S&R)", "Visitor Services",
+    ]
