@@ -128,22 +128,27 @@ def test_list_items_standing_alone_are_not_offered_as_related_questions(tiny_set
     assert not set(engine.related.texts) & {"We are emotionally aware", "We take full ownership", "We work together well"}
 
 
-TEAMS = """Our Teams
-
-The wardens report to the Harbour Master, who leads three teams:
-
-- Harbour Operations looks after the quays, the moorings and the lock gates, every day of the year, in every weather, and keeps the logs of every ship that comes in or leaves.
-- Safety & Rescue (S&R) answers calls from boats in trouble, trains volunteers in first aid and sea rescue, and checks the lifebuoys along the harbour wall each week of the season.
-- Visitor Services runs the harbour museum, the guided walks along the breakwater and the lighthouse tours, and answers letters and calls from people planning a visit.
-
-- Honesty: we tell people what we know, when we know it.
-- Care: we look after the harbour as if it were our own.
-- Patience: we listen first.
-
-- We keep records.
-- We check the gates.
-- We listen.
-"""
+TEAMS = "\n".join([
+    'Our Teams',
+    '',
+    'The wardens report to the Harbour Master, who leads three teams:',
+    '',
+    '- Harbour Operations looks after the quays, the moorings and the lock gates, every day of the'
+    ' year, in every weather, and keeps the logs of every ship that comes in or leaves.',
+    '- Safety & Rescue (S&R) answers calls from boats in trouble, trains volunteers in first aid'
+    ' and sea rescue, and checks the lifebuoys along the harbour wall each week of the season.',
+    '- Visitor Services runs the harbour museum, the guided walks along the breakwater and the'
+    ' lighthouse tours, and answers letters and calls from people planning a visit.',
+    '',
+    '- Honesty: we tell people what we know, when we know it.',
+    '- Care: we look after the harbour as if it were our own.',
+    '- Patience: we listen first.',
+    '',
+    '- We keep records.',
+    '- We check the gates.',
+    '- We listen.',
+    '',
+])
 
 
 def test_each_item_s_name_a_colon_head_or_a_capitalised_run_and_none_when_an_item_lacks_one():
