@@ -348,6 +348,14 @@ class Extractor:
             quoted, after_quoted = quoted | items, (after_quoted - items) | after_lists
         else:
             after_quoted |= self._list_items(query.last_quoted) - quoted
+            for items, intro in self._item_lists(query.last_quoted):
+                # After one item of a list ("Who heads it?"), what goes on from it is the list's
+                # introduction, not the next item, unless the question's own words are more an
+                # item's than the introduction's ("And what does 'precise' mean?").
+                own = query.own_terms
+                if max((self._count_of(i, own) for i in intro), default=0) >= max(
+                        (self._count_of(i, own) for i in items - quoted), default=0):
+                    after_quoted = (after_quoted - items) | (intro - quoted)
         for span_id in sorted(after_quoted - set(span_ids)):  # the passage after the last answer is always a candidate
             chunk_id = self.index.spans[span_id].chunk_id
             by_chunk.setdefault(chunk_id, Hit(chunk_id, 0.0, float(self.index.chunk_vectors[chunk_id] @ query_vector)))
@@ -586,6 +594,22 @@ class Extractor:
         return {span_id for passage in self._quoted_lists(pieces, introduced_only)
                 for start, end in passage.items for span_id in self.quotes.starting_within(passage.doc_id, start, end)}
 
+    def _item_lists(self, pieces: Sequence[str]) -> list[tuple[set[int], set[int]]]:
+        """For each list a quoted piece is an item of (not its introduction): the span ids of its
+        items and of its introduction."""
+        out = []
+        for piece in pieces:
+            for span_id in self.quotes.quoting(piece):
+                span = self.index.spans[span_id]
+                passage = self.lists.containing(span.doc_id, span.start)
+                if passage is None or passage.intro is None or span.start < passage.items[0][0]:
+                    continue
+                items = {i for start, end in passage.items for i in self.quotes.starting_within(passage.doc_id, start, end)}
+                intro = {i for i in self.quotes.starting_within(passage.doc_id, *passage.intro)
+                         if self.index.spans[i].end <= passage.intro[1]}
+                out.append((items, intro))
+        return out
+
     def _after_lists(self, pieces: Sequence[str]) -> set[int]:
         """The span right after each list whose introduction was quoted."""
         out: set[int] = set()
@@ -609,8 +633,12 @@ class Extractor:
 
     def _has_any(self, span_id: int, wanted: list[str]) -> bool:
         """Whether the span (with its heading) has any of the terms."""
+        return self._count_of(span_id, wanted) > 0
+
+    def _count_of(self, span_id: int, wanted: list[str]) -> int:
+        """How many of the terms the span (with its heading) has."""
         found = self._span_terms[span_id]
-        return any(t in found or self.lexical.variants(t) & found for t in wanted)
+        return sum(1 for t in wanted if t in found or self.lexical.variants(t) & found)
 
 
 

@@ -148,7 +148,7 @@ class Assembler:
                 replaced := self._replacement_asked(scored, query, best.span, succession)) is not None:
             lead_spans = [replaced]  # "[What was the old board?] Is it still going?" is not answered by its duties
         elif (passage := introduced or holding) is not None:
-            lead = self._intro_and_item(passage, scored)
+            lead = self._intro_and_item(passage, scored, said)
         elif numeric:
             figures = self.figures.pick(scored, figure_focus, shares, query.asks.counted, self.weights)
             named = self._source_named(query, {p.doc_id for p in figures})
@@ -241,10 +241,12 @@ class Assembler:
         inside = [item for item in passage.items if span.start <= item[0] < span.end]
         return passage if len(inside) >= 2 else None
 
-    def _intro_and_item(self, passage: ListPassage, scored: list[ScoredSpan]) -> list[tuple[str, int, int]]:
+    def _intro_and_item(self, passage: ListPassage, scored: list[ScoredSpan], said: AbstractSet[int] = frozenset()
+                        ) -> list[tuple[str, int, int]]:
         """A list's introduction and its items when short enough to lead with; else the introduction
-        and the item that scores best (the item's span as scored: a sentence, or the item whole),
-        or when no item was scored, the items by their names (or whole, if they have none)."""
+        and the item the conversation already quoted ("Who heads it?" after one item), or the item
+        that scores best (the item's span as scored: a sentence, or the item whole), or when no
+        item was scored, the items by their names (or whole, if they have none)."""
         pieces = passage.pieces()
         if sum(e - s for s, e in pieces) <= LEAD_CHARS:
             return [(passage.doc_id, s, e) for s, e in pieces]
@@ -252,8 +254,7 @@ class Assembler:
         starts = [s for s, _ in passage.items]
         ends = [body.find("\n", s) if body.find("\n", s) >= 0 else len(body) for s in starts]
         intro = [(passage.doc_id, *passage.intro)] if passage.intro else []
-        for cand in scored:
-            sp = cand.span
+        for sp in [self.index.spans[i] for i in sorted(said)] + [cand.span for cand in scored]:
             if sp.doc_id != passage.doc_id:
                 continue
             for s, e in zip(starts, ends):

@@ -7,6 +7,7 @@ from bot.index.embed import HashingEmbedder
 from bot.engine import Engine
 from bot.answering.lists import Lists, find_lists
 from bot.query.qtype import list_head
+from bot.query.validate import Turn
 from bot.schema import Document
 
 VALUES = """Our Values
@@ -173,3 +174,19 @@ def test_a_long_list_no_item_of_which_answers_is_quoted_by_its_items_names(tiny_
         "The wardens report to the Harbour Master, who leads three teams:",
         "Harbour Operations", "Safety & Rescue (S&R)", "Visitor Services",
     ]
+
+
+def test_after_one_item_what_goes_on_is_the_list_s_introduction_unless_another_item_is_named(tiny_settings, tiny_corpus):
+    (tiny_corpus / "teams.md").write_text("---\ntitle: Harbour Trust: our teams\n---\n" + TEAMS, encoding="utf-8")
+    engine = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    doc = engine.document("teams.md")
+    item = next(doc.body[s:e] for s, e in find_lists(doc)[0].items if doc.body[s:e].startswith("Safety"))
+    history = [Turn("user", "What does Safety & Rescue do?"), Turn("assistant", item)]
+    for question in ("Who leads it?", "And who is in charge of it?"):
+        # The introduction says who; the item it is asked about goes with it, not the next item.
+        answer = engine.ask(question, history)
+        assert answer.answered and [c.quote[:24] for c in answer.citations[:2]] == [
+            "The wardens report to th", "Safety & Rescue (S&R) an"], question
+    # The question names another item: that item, not the introduction.
+    other = engine.ask("And what about the museum?", history)
+    assert other.answered and other.citations[0].quote.startswith("Visitor Services runs the harbour museum")
