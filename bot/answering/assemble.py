@@ -141,7 +141,8 @@ class Assembler:
         # One item of a list is asked for ("Which one...?"), or a figure: no list to quote whole.
         asked_list = None if numeric or query.selection else self._list(scored, query)
         introduced = None if numeric or query.selection or asked_list else self._introduced(best.span)
-        holding = None if numeric or asked_list or introduced else self._list_holding(best.span)
+        holding = None if numeric or asked_list or introduced else (
+            self._list_holding(best.span) or (self._item_of_quoted_introduction(best.span, said) if query.elaboration else None))
         if asked_list is not None:  # "What are the service's values?": the list's introduction and its items
             lead = [(asked_list.doc_id, s, e) for s, e in asked_list.pieces()]
         elif (introduced is not None or holding is not None) and (
@@ -373,6 +374,16 @@ class Assembler:
             if all(t in text or self.lexical.variants(t) & text for t in query.focus_terms):
                 return passage
         return None
+
+    def _item_of_quoted_introduction(self, span: Span, said: AbstractSet[int]) -> ListPassage | None:
+        """The list a span is an item of, when the conversation quoted the list's introduction
+        ("...by:", then "What did that involve?": the list answers, not its first item alone)."""
+        passage = self.lists.containing(span.doc_id, span.start)
+        if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
+            return None
+        start, end = passage.intro
+        quoted = any(self.index.spans[i].doc_id == span.doc_id and start <= self.index.spans[i].start < end for i in said)
+        return passage if quoted else None
 
     def _introduced(self, span: Span) -> ListPassage | None:
         """The list a best span introduces ("...reports on the harbour's moorings:"): the

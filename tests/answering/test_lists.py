@@ -190,3 +190,21 @@ def test_after_one_item_what_goes_on_is_the_list_s_introduction_unless_another_i
     # The question names another item: that item, not the introduction.
     other = engine.ask("And what about the museum?", history)
     assert other.answered and other.citations[0].quote.startswith("Visitor Services runs the harbour museum")
+
+
+def test_asked_to_go_on_from_a_quoted_introduction_the_whole_short_list_answers(tiny_settings, tiny_corpus):
+    (tiny_corpus / "guild.md").write_text("---\ntitle: Harbour Trust: the guild\n---\n" + "\n".join([
+        "The Guild", "",
+        "The Trust supports the work of the Guild of Harbour Towns by:", "",
+        "- sharing its tide tables with member towns;",
+        "- lobbying the government on mooring fees;",
+        "- training harbour masters from other towns.", "",
+        "A closing paragraph about something else entirely.", ""]), encoding="utf-8")
+    engine = Engine.load(tiny_settings, embedder=HashingEmbedder(), progress=lambda _: None)
+    history = [Turn("user", "What is the Trust's link to the Guild?"),
+               Turn("assistant", "The Trust supports the work of the Guild of Harbour Towns by:")]
+    answer = engine.ask("Like what?", history)
+    assert answer.answered
+    quotes_given = [c.quote for c in answer.citations]
+    assert {"sharing its tide tables with member towns;", "lobbying the government on mooring fees;",
+            "training harbour masters from other towns."} <= set(quotes_given), quotes_given
