@@ -9,6 +9,7 @@ the last answer's (often the answer to "and then?", "what does that cover?").
 from __future__ import annotations
 
 import bisect
+import re
 from functools import lru_cache
 from typing import Sequence
 
@@ -23,8 +24,13 @@ class QuotedSpans:
         # the answer that gave them plainly, from this page or another: its words between the marks.
         self._bare: dict[int, str] = {}
         self._by_bare: dict[str, list[int]] = {}
+        # Answers come back with their line breaks and runs of spaces made single spaces (an address
+        # block copied as one line): each span's text so flattened, to find them by.
+        self._flat = [_flat(s.text) for s in spans]
+        self._by_flat: dict[str, list[int]] = {}
         for span_id, s in enumerate(spans):
             self._by_text.setdefault(s.text, []).append(span_id)
+            self._by_flat.setdefault(self._flat[span_id], []).append(span_id)
             bare = s.text.strip(_QUOTE_MARKS)
             if bare != s.text and len(bare) >= _SHORTEST:
                 self._bare[span_id] = bare
@@ -48,16 +54,26 @@ class QuotedSpans:
         end inside a longer span: "...Trusts (AHT). by:" is followed by the list it introduces)."""
         core = piece.rstrip(" .…") if piece not in self._by_text else piece
         out = []
-        for i in self.quoting(piece):
+        quoting = self.quoting(piece)
+        for i in quoting:
             span = self.spans[i]
-            at = span.text.find(core)  # -1: the span is one of several the piece quotes whole
-            end = span.start + at + len(core) if at >= 0 else span.start - core.find(span.text) + len(core)
+            at = span.text.find(core)
+            if at >= 0:
+                end = span.start + at + len(core)
+            elif (found := _loosely(core).search(span.text)) is not None:  # the piece with its spaces flattened
+                end = span.start + found.end()
+            else:  # the span is one of several the piece quotes whole: the piece ends where the last of them does
+                end = max(self.spans[j].end for j in quoting if self.spans[j].doc_id == span.doc_id)
             ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
             pos = bisect.bisect_left(starts, end)
             if pos < len(ids):
                 # Every span starting there: the sentence and the block (a list, an address) it opens.
                 out.extend(ids[pos:bisect.bisect_right(starts, starts[pos])])
-        return out
+            if end < span.end:
+                # The piece stops inside a span (an address cut after its street): the spans that
+                # go on past the cut, beginning after the piece does, hold the rest.
+                out.extend(j for j in ids[:pos] if self.spans[j].start > span.start and self.spans[j].end > end)
+        return list(dict.fromkeys(out))
 
     def starting_within(self, doc_id: str, start: int, end: int) -> list[int]:
         """Spans of the document that start within [start, end)."""
@@ -68,15 +84,28 @@ class QuotedSpans:
         """Spans whose text is the piece; for a piece shortened by the client, those holding it;
         for a piece quoting a sentence with the one that goes on from it, both."""
         exact = list(dict.fromkeys(self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])))
+        exact = exact or self._by_flat.get(_flat(piece), [])
         if exact or len(piece) < _SHORTEST:
             return exact
         return list(self._holding(piece))
 
     def _scan(self, piece: str) -> tuple[int, ...]:
-        core = piece.rstrip(" .…")
-        holding = tuple(i for i, s in enumerate(self.spans) if core in s.text)
-        return holding or tuple(i for i, s in enumerate(self.spans)
-                                if s.text in piece or (i in self._bare and self._bare[i] in piece))
+        core = _flat(piece.rstrip(" .…"))
+        holding = tuple(i for i, flat in enumerate(self._flat) if core in flat)
+        flat_piece = _flat(piece)
+        return holding or tuple(i for i, flat in enumerate(self._flat)
+                                if flat in flat_piece or (i in self._bare and _flat(self._bare[i]) in flat_piece))
+
+
+def _flat(text: str) -> str:
+    """The text with every run of white space one space."""
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=256)
+def _loosely(text: str) -> re.Pattern[str]:
+    """The text's words with any white space between them."""
+    return re.compile(r"\s+".join(re.escape(word) for word in text.split()))
 
 
 _QUOTE_MARKS = " \"'“”‘’"

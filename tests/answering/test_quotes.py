@@ -82,3 +82,29 @@ def test_every_span_starting_right_after_the_piece_follows_it():
                           Span(0, "d.md", len(said) + 1, block_end, f"{opener}\n{address}"),
                           Span(0, "d.md", body.index(address), block_end, address)])
     assert quotes.find([said], last=[said]) == ({0}, {1, 2})
+
+
+ADDRESS = "Write to us by post to:\n\nHarbour Office\n1 Quay Street\nor by phone on: Tel: 0100 200 300\n\nOther news."
+
+
+def address_spans() -> list[Span]:
+    def span(text: str, from_: int = 0) -> Span:
+        start = ADDRESS.index(text, from_)
+        return Span(0, "d.md", start, start + len(text), text)
+    lead_in = "Write to us by post to:"
+    block = "Harbour Office\n1 Quay Street\nor by phone on: Tel: 0100 200 300"
+    return [span(lead_in), span(lead_in + "\n\n" + block), span(block), span("Other news.")]
+
+
+def test_a_piece_with_its_line_breaks_made_spaces_still_finds_its_span():
+    quotes = QuotedSpans(address_spans())
+    assert quotes.quoting("Harbour Office 1 Quay Street or by phone on: Tel: 0100 200 300") == [2]
+    assert 1 in quotes.quoting("Write to us by post to: Harbour Office 1 Quay Street")
+
+
+def test_what_follows_an_address_cut_after_its_street_is_the_rest_of_the_address():
+    quotes = QuotedSpans(address_spans())
+    # The answer stopped at the street: the block holding the phone line goes on past the cut.
+    quoted, after = quotes.find(["Write to us by post to: Harbour Office 1 Quay Street"],
+                                last=["Write to us by post to: Harbour Office 1 Quay Street"])
+    assert 1 in quoted and 2 in after and 3 in after
