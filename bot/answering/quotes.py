@@ -25,12 +25,14 @@ class QuotedSpans:
         self._bare: dict[int, str] = {}
         self._by_bare: dict[str, list[int]] = {}
         # Answers come back with their line breaks and runs of spaces made single spaces (an address
-        # block copied as one line): each span's text so flattened, to find them by.
-        self._flat = [_flat(s.text) for s in spans]
+        # block copied as one line): the text of each span that has them, so flattened, to find it by.
+        self._flat: dict[int, str] = {}
         self._by_flat: dict[str, list[int]] = {}
         for span_id, s in enumerate(spans):
             self._by_text.setdefault(s.text, []).append(span_id)
-            self._by_flat.setdefault(self._flat[span_id], []).append(span_id)
+            if (flat := _flat(s.text)) != s.text:
+                self._flat[span_id] = flat
+                self._by_flat.setdefault(flat, []).append(span_id)
             bare = s.text.strip(_QUOTE_MARKS)
             if bare != s.text and len(bare) >= _SHORTEST:
                 self._bare[span_id] = bare
@@ -84,17 +86,20 @@ class QuotedSpans:
         """Spans whose text is the piece; for a piece shortened by the client, those holding it;
         for a piece quoting a sentence with the one that goes on from it, both."""
         exact = list(dict.fromkeys(self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])))
-        exact = exact or self._by_flat.get(_flat(piece), [])
+        if not exact and (flat := _flat(piece)) != piece:
+            exact = self._by_text.get(flat, []) + self._by_flat.get(flat, [])
+        elif not exact:
+            exact = self._by_flat.get(piece, [])
         if exact or len(piece) < _SHORTEST:
             return exact
         return list(self._holding(piece))
 
     def _scan(self, piece: str) -> tuple[int, ...]:
         core = _flat(piece.rstrip(" .…"))
-        holding = tuple(i for i, flat in enumerate(self._flat) if core in flat)
+        holding = tuple(i for i, s in enumerate(self.spans) if core in self._flat.get(i, s.text))
         flat_piece = _flat(piece)
-        return holding or tuple(i for i, flat in enumerate(self._flat)
-                                if flat in flat_piece or (i in self._bare and _flat(self._bare[i]) in flat_piece))
+        return holding or tuple(i for i, s in enumerate(self.spans) if self._flat.get(i, s.text) in flat_piece
+                                or (i in self._bare and _flat(self._bare[i]) in flat_piece))
 
 
 def _flat(text: str) -> str:
