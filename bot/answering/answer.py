@@ -633,7 +633,8 @@ class Extractor:
 
     def _has_any(self, span_id: int, wanted: list[str]) -> bool:
         """Whether the span (with its heading) has any of the terms."""
-        return self._count_of(span_id, wanted) > 0
+        found = self._span_terms[span_id]
+        return any(t in found or self.lexical.variants(t) & found for t in wanted)
 
     def _count_of(self, span_id: int, wanted: list[str]) -> int:
         """How many of the terms the span (with its heading) has."""
