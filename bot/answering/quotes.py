@@ -59,12 +59,14 @@ class QuotedSpans:
         quoting = self.quoting(piece)
         for i in quoting:
             span = self.spans[i]
-            at = span.text.find(core)
+            at, within = span.text.find(core), core.find(span.text)
             if at >= 0:
                 end = span.start + at + len(core)
+            elif within >= 0:  # the span is one of several the piece quotes whole
+                end = span.start - within + len(core)
             elif (found := _loosely(core).search(span.text)) is not None:  # the piece with its spaces flattened
                 end = span.start + found.end()
-            else:  # the span is one of several the piece quotes whole: the piece ends where the last of them does
+            else:  # one of several, the piece flattened: it ends where the last of them does
                 end = max(self.spans[j].end for j in quoting if self.spans[j].doc_id == span.doc_id)
             ids, starts = self._order[span.doc_id], self._starts[span.doc_id]
             pos = bisect.bisect_left(starts, end)
