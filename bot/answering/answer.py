@@ -351,7 +351,7 @@ class Extractor:
             for items, intro in self._item_lists(query.last_quoted):
                 # After one item of a list ("Who heads it?"), what goes on from it is the list's
                 # introduction, not the next item, unless the question's own words are more an
-                # item's than the introduction's ("And what does 'precise' mean?").
+                # item's than the introduction's ("And what does 'patience' mean?").
                 own = query.own_terms
                 if max((self._count_of(i, own) for i in intro), default=0) >= max(
                         (self._count_of(i, own) for i in items - quoted), default=0):
@@ -644,8 +644,8 @@ class Extractor:
 
 
 def _clipped_in(way: frozenset[str], have: AbstractSet[str]) -> bool:
-    """A one-word name of up to four letters found as the clipped start of a longer word ("Met"
-    in "Metropolitan")."""
+    """A one-word name of up to four letters found as the clipped start of a longer word ("the
+    Poly" in "the Polytechnic")."""
     if len(way) != 1:
         return False
     (word,) = way

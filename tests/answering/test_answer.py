@@ -90,7 +90,8 @@ def test_an_assembled_answer_checks_its_pieces_and_reasons():
 
 
 def test_a_short_name_is_found_clipped_from_a_longer_word_of_the_chunk():
-    assert _clipped_in(frozenset({"met"}), {"metropolitan", "polic"})  # "the Met" in "the Metropolitan Police"
-    assert not _clipped_in(frozenset({"met"}), {"meter", "polic"})  # too little more to be a clipping
+    assert _clipped_in(frozenset({"poli"}), {"polytechn", "colleg"}) is False  # not its start
+    assert _clipped_in(frozenset({"poly"}), {"polytechn", "colleg"})  # "the Poly" in "the Polytechnic College"
+    assert not _clipped_in(frozenset({"poly"}), {"polyp", "colleg"})  # too little more to be a clipping
     assert not _clipped_in(frozenset({"norman"}), {"normandi"})  # only names of up to four letters
-    assert not _clipped_in(frozenset({"met", "offic"}), {"metropolitan", "offic"})  # one-word names only
+    assert not _clipped_in(frozenset({"poly", "colleg"}), {"polytechn", "colleg"})  # one-word names only
