@@ -204,7 +204,7 @@ class Extractor:
             return 0.0
         have = self._chunk_terms[chunk_id]
         # One name missing is enough: an answer about one trust is no answer about "the City of Exampleton Trust".
-        return 1.0 if any(not any(way <= have or _clipped_in(way, have) for way in ways) for ways in query.entities) else 0.0
+        return 1.0 if any(not any(way <= have for way in ways) for ways in query.entities) else 0.0
 
     def coverage(self, focus: list[str], span_id: int, soft: Soft | None = None,
                  aliases: dict[str, frozenset[str]] | None = None, own: Sequence[str] = ()) -> float:
@@ -641,15 +641,6 @@ class Extractor:
         found = self._span_terms[span_id]
         return sum(1 for t in wanted if t in found or self.lexical.variants(t) & found)
 
-
-
-def _clipped_in(way: frozenset[str], have: AbstractSet[str]) -> bool:
-    """A one-word name of up to four letters found as the clipped start of a longer word ("the
-    Poly" in "the Polytechnic")."""
-    if len(way) != 1:
-        return False
-    (word,) = way
-    return len(word) <= 4 and any(t.startswith(word) and len(t) >= len(word) + 3 for t in have)
 
 
 def date_key(date: str) -> tuple[int, int]:

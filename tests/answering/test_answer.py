@@ -1,6 +1,6 @@
 """Span-scoring helpers of answer.py: pure functions, no model."""
 
-from bot.answering.answer import _clipped_in, date_key
+from bot.answering.answer import date_key
 from bot.text.forms import block_penalty, form_penalty
 from bot.query.acronyms import AcronymMap
 from bot.query.conversation import named_entities
@@ -88,10 +88,3 @@ def test_an_assembled_answer_checks_its_pieces_and_reasons():
     with pytest.raises(ValueError, match="'because'"):
         Assembled((("a.md", 0, 10),), ((span, "because"),))
 
-
-def test_a_short_name_is_found_clipped_from_a_longer_word_of_the_chunk():
-    assert _clipped_in(frozenset({"poli"}), {"polytechn", "colleg"}) is False  # not its start
-    assert _clipped_in(frozenset({"poly"}), {"polytechn", "colleg"})  # "the Poly" in "the Polytechnic College"
-    assert not _clipped_in(frozenset({"poly"}), {"polyp", "colleg"})  # too little more to be a clipping
-    assert not _clipped_in(frozenset({"norman"}), {"normandi"})  # only names of up to four letters
-    assert not _clipped_in(frozenset({"poly", "colleg"}), {"polytechn", "colleg"})  # one-word names only
