@@ -591,23 +591,26 @@ class Extractor:
         introduction opens it ("...five operational functions:"): each item, not only the first,
         comes next. With ``introduced_only=False``, of any list a piece is part of, item or
         introduction ("Which one is about the frontline?" after the principles were listed)."""
-        return {span_id for passage in self._quoted_lists(pieces, introduced_only)
-                for start, end in passage.items for span_id in self.quotes.starting_within(passage.doc_id, start, end)}
+        return {span_id for passage in self._quoted_lists(pieces, introduced_only) for span_id in self._item_spans(passage)}
+
+    def _item_spans(self, passage: ListPassage) -> set[int]:
+        """The spans starting within the list's items."""
+        return {span_id for start, end in passage.items for span_id in self.quotes.starting_within(passage.doc_id, start, end)}
 
     def _item_lists(self, pieces: Sequence[str]) -> list[tuple[set[int], set[int]]]:
         """For each list a quoted piece is an item of (not its introduction): the span ids of its
         items and of its introduction."""
+        passages = dict.fromkeys(  # each list once, in the order the pieces quote them
+            passage for piece in pieces for span_id in self.quotes.quoting(piece)
+            if (passage := self.lists.introduced_item_at(self.index.spans[span_id].doc_id,
+                                                          self.index.spans[span_id].start)) is not None)
         out = []
-        for piece in pieces:
-            for span_id in self.quotes.quoting(piece):
-                span = self.index.spans[span_id]
-                passage = self.lists.containing(span.doc_id, span.start)
-                if passage is None or passage.intro is None or span.start < passage.items[0][0]:
-                    continue
-                items = {i for start, end in passage.items for i in self.quotes.starting_within(passage.doc_id, start, end)}
-                intro = {i for i in self.quotes.starting_within(passage.doc_id, *passage.intro)
-                         if self.index.spans[i].end <= passage.intro[1]}
-                out.append((items, intro))
+        for passage in passages:
+            if passage.intro is None:  # never: introduced_item_at finds only lists with an introduction
+                continue
+            start, end = passage.intro
+            intro = {i for i in self.quotes.starting_within(passage.doc_id, start, end) if self.index.spans[i].end <= end}
+            out.append((self._item_spans(passage), intro))
         return out
 
     def _after_lists(self, pieces: Sequence[str]) -> set[int]:
@@ -634,12 +637,16 @@ class Extractor:
     def _has_any(self, span_id: int, wanted: list[str]) -> bool:
         """Whether the span (with its heading) has any of the terms."""
         found = self._span_terms[span_id]
-        return any(t in found or self.lexical.variants(t) & found for t in wanted)
+        return any(self._finds(found, t) for t in wanted)
 
     def _count_of(self, span_id: int, wanted: list[str]) -> int:
         """How many of the terms the span (with its heading) has."""
         found = self._span_terms[span_id]
-        return sum(1 for t in wanted if t in found or self.lexical.variants(t) & found)
+        return sum(1 for t in wanted if self._finds(found, t))
+
+    def _finds(self, found: frozenset[str], term: str) -> bool:
+        """Whether a span's terms hold the term or one of its word variants."""
+        return term in found or bool(self.lexical.variants(term) & found)
 
 
 

@@ -268,8 +268,8 @@ class Assembler:
         goes on from it ("keep the lighthouse lit;" says nothing alone); else nothing."""
         if not span.text[:1].islower():  # "Harbour Operations looks after..." stands alone
             return []
-        passage = self.lists.containing(span.doc_id, span.start)
-        if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
+        passage = self.lists.introduced_item_at(span.doc_id, span.start)
+        if passage is None or passage.intro is None:
             return []
         start, end = passage.intro
         if not self.index.documents[span.doc_id].body[start:end].rstrip().endswith(":"):
@@ -378,8 +378,8 @@ class Assembler:
     def _item_of_quoted_introduction(self, span: Span, said: AbstractSet[int]) -> ListPassage | None:
         """The list a span is an item of, when the conversation quoted the list's introduction
         ("...by:", then "What did that involve?": the list answers, not its first item alone)."""
-        passage = self.lists.containing(span.doc_id, span.start)
-        if passage is None or passage.intro is None or not passage.items or span.start < passage.items[0][0]:
+        passage = self.lists.introduced_item_at(span.doc_id, span.start)
+        if passage is None or passage.intro is None:
             return None
         start, end = passage.intro
         quoted = any(self.index.spans[i].doc_id == span.doc_id and start <= self.index.spans[i].start < end for i in said)

@@ -171,3 +171,10 @@ class Lists:
     def containing(self, doc_id: str, offset: int) -> ListPassage | None:
         """The list whose introduction or items hold this position."""
         return next((p for p in self._by_doc.get(doc_id, ()) if p.start <= offset < p.end), None)
+
+    def introduced_item_at(self, doc_id: str, offset: int) -> ListPassage | None:
+        """The list with an introduction whose items (not the introduction) hold this position."""
+        passage = self.containing(doc_id, offset)
+        if passage is None or passage.intro is None or not passage.items or offset < passage.items[0][0]:
+            return None
+        return passage

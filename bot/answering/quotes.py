@@ -88,10 +88,9 @@ class QuotedSpans:
         """Spans whose text is the piece; for a piece shortened by the client, those holding it;
         for a piece quoting a sentence with the one that goes on from it, both."""
         exact = list(dict.fromkeys(self._by_text.get(piece, []) + self._by_bare.get(piece.strip(_QUOTE_MARKS), [])))
-        if not exact and (flat := _flat(piece)) != piece:
-            exact = self._by_text.get(flat, []) + self._by_flat.get(flat, [])
-        elif not exact:
-            exact = self._by_flat.get(piece, [])
+        if not exact:  # copied with its line breaks made spaces
+            flat = _flat(piece)
+            exact = list(dict.fromkeys(self._by_text.get(flat, []) + self._by_flat.get(flat, [])))
         if exact or len(piece) < _SHORTEST:
             return exact
         return list(self._holding(piece))
